@@ -1,0 +1,88 @@
+# mcp-bpftrace — build, test, demo.
+#   make          build/mcp-bpftrace and build/mcp-demo
+#   make deps     install every Debian package the build and tests need
+#   make test     unit tests (ASan/UBSan) + end-to-end tests (needs root)
+#   make demo     trace the bundled demo workload
+SHELL := /bin/bash
+BUILD ?= build
+CC ?= gcc
+CLANG ?= clang
+BPFTOOL ?= $(shell command -v bpftool 2>/dev/null || echo /usr/sbin/bpftool)
+ARCH_INC := -I/usr/include/$(shell uname -m)-linux-gnu
+
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Werror
+USER_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fno-omit-frame-pointer -Ibpf -Iuser -I$(BUILD) -D_GNU_SOURCE
+USER_LIBS := -lbpf -lelf -lz -lcjson -lprotobuf-c -lcurl -lncursesw -lpthread -lm
+
+BPF_SRCS := $(wildcard bpf/*.bpf.c)
+BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
+SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
+PROTOS := $(wildcard user/proto/*.proto)
+PROTO_C := $(patsubst user/proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(PROTOS))
+USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS)) $(PROTO_C:.c=.o)
+DEMO_SRCS := $(wildcard tools/mcp-demo/*.c)
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
+
+.PHONY: all deps test unit e2e demo clean bench-smoke
+all: $(BUILD)/mcp-bpftrace $(BUILD)/mcp-demo
+
+vmlinux/vmlinux.h:
+	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/mcp_trace.h vmlinux/vmlinux.h | $(BUILD)
+	$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf $(ARCH_INC) -Wall -Werror -c $< -o $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
+
+$(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: user/proto/%.proto | $(BUILD)
+	mkdir -p $(BUILD)/proto
+	protoc-c --proto_path=user/proto --c_out=$(BUILD)/proto $(notdir $<)
+
+$(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c
+	$(CC) -std=gnu11 $(CFLAGS) -I$(BUILD)/proto -c $< -o $@
+
+$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) bpf/mcp_trace.h $(SKELS) $(PROTO_C) | $(BUILD)
+	@mkdir -p $(BUILD)/user
+	$(CC) $(USER_CFLAGS) -I$(BUILD)/proto -c $< -o $@
+
+$(BUILD)/mcp-bpftrace: $(BUILD)/user/main.o $(USER_OBJS)
+	$(CC) $(CFLAGS) -o $@ $^ $(USER_LIBS)
+
+# The demo is built the way a user's service would be: -O2, symbols kept,
+# functions exported (-rdynamic) so stripped copies still have .dynsym.
+$(BUILD)/mcp-demo: $(DEMO_SRCS) $(wildcard tools/mcp-demo/*.h) | $(BUILD)
+	$(CC) -std=gnu11 -O2 -g $(WARN) -fno-omit-frame-pointer -pthread -rdynamic -o $@ $(DEMO_SRCS) -lm
+
+$(BUILD):
+	mkdir -p $(BUILD)
+
+# ---- tests -------------------------------------------------------------
+SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(USER_SRCS) $(wildcard user/*.h) $(SKELS) $(PROTO_C) | $(BUILD)
+	@mkdir -p $(BUILD)/tests
+	$(CC) -std=gnu11 $(WARN) -O1 -g $(SAN) -fno-omit-frame-pointer -Ibpf -Iuser -I$(BUILD) -I$(BUILD)/proto -D_GNU_SOURCE \
+		-o $@ $< $(USER_SRCS) $(PROTO_C) $(USER_LIBS)
+
+unit: $(UNIT_BINS)
+	@tests/run_unit.sh $(UNIT_BINS)
+
+e2e: all
+	@tests/run_e2e.sh
+
+test: deps
+	$(MAKE) unit
+	$(MAKE) e2e
+
+demo: deps
+	$(MAKE) all
+	tools/demo.sh
+
+deps:
+	@tools/install-deps.sh
+
+clean:
+	rm -rf $(BUILD) vmlinux/vmlinux.h

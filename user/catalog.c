@@ -1,0 +1,219 @@
+/* The catalog tables (../shared/spec/telemetry.md, families 1-5 and 8).
+ * README.md "How each operation is counted" is this file in prose. */
+#include <string.h>
+#include "catalog.h"
+
+enum {
+	M_COLLAB_TOTAL, M_COLLAB_SUCCESS, M_COLLAB_ERRORS, M_COLLAB_DURATION,
+	M_COLLAB_ITERATIONS, M_CONSENSUS_TIME, M_ACTIVE_COLLABS, M_PARTICIPATION,
+	M_CONTRIBUTION,
+	M_ROUTING_TOTAL, M_ROUTING_SUCCESS, M_ROUTING_ERRORS, M_ROUTING_DURATION,
+	M_ACTIVE_ROUTINGS, M_SELECTION_TIME, M_INFERENCE_TIME, M_TOKENS, M_COST,
+	M_MODEL_USAGE, M_MODEL_ERRORS, M_CACHE_HITS, M_CACHE_MISSES,
+	M_WF_TOTAL, M_WF_SUCCESS, M_WF_ERRORS, M_WF_DURATION, M_ACTIVE_WF,
+	M_STEP_TOTAL, M_STEP_SUCCESS, M_STEP_ERRORS, M_STEP_DURATION,
+	M_BRANCH, M_RETRY, M_ROLLBACK,
+	M_PLAN_OPS, M_PLAN_ERRORS, M_PLAN_DURATION, M_PLAN_VALIDATION, M_PLAN_STEPS,
+	M_ACTIVE_PLANS,
+	M_VERIFY_TOTAL, M_VERIFY_ERRORS, M_VERIFY_DURATION, M_VERIFY_QUALITY,
+	M_FEEDBACK_ITERATIONS,
+	M_COUNT
+};
+
+const struct metric_def catalog_metrics[] = {
+	[M_COLLAB_TOTAL] = {"mcp_agent_collaboration_total", MK_COUNTER, "1", "Agent collaboration sessions", false},
+	[M_COLLAB_SUCCESS] = {"mcp_agent_collaboration_success_total", MK_COUNTER, "1", "Successful agent collaboration sessions", false},
+	[M_COLLAB_ERRORS] = {"mcp_agent_collaboration_errors_total", MK_COUNTER, "1", "Failed agent collaboration sessions", false},
+	[M_COLLAB_DURATION] = {"mcp_agent_collaboration_duration_seconds", MK_HISTOGRAM, "s", "Agent collaboration session duration", false},
+	[M_COLLAB_ITERATIONS] = {"mcp_agent_collaboration_iterations", MK_HISTOGRAM, "1", "Iterations per agent collaboration session", false},
+	[M_CONSENSUS_TIME] = {"mcp_agent_consensus_time_seconds", MK_HISTOGRAM, "s", "Time to reach consensus", false},
+	[M_ACTIVE_COLLABS] = {"mcp_active_agent_collaborations", MK_UPDOWN, "1", "Agent collaboration sessions in progress", false},
+	[M_PARTICIPATION] = {"mcp_agent_participation_total", MK_COUNTER, "1", "Agent participations (iterations) in collaborations", false},
+	[M_CONTRIBUTION] = {"mcp_agent_contribution_score", MK_HISTOGRAM, "1", "Contribution score of agents", false},
+	[M_ROUTING_TOTAL] = {"mcp_model_routing_total", MK_COUNTER, "1", "Model routing requests", false},
+	[M_ROUTING_SUCCESS] = {"mcp_model_routing_success_total", MK_COUNTER, "1", "Successful model routing requests", false},
+	[M_ROUTING_ERRORS] = {"mcp_model_routing_errors_total", MK_COUNTER, "1", "Failed model routing requests", false},
+	[M_ROUTING_DURATION] = {"mcp_model_routing_duration_seconds", MK_HISTOGRAM, "s", "Model routing duration", false},
+	[M_ACTIVE_ROUTINGS] = {"mcp_active_model_routings", MK_UPDOWN, "1", "Model routings in progress", false},
+	[M_SELECTION_TIME] = {"mcp_model_selection_time_seconds", MK_HISTOGRAM, "s", "Model selection duration", false},
+	[M_INFERENCE_TIME] = {"mcp_model_inference_time_seconds", MK_HISTOGRAM, "s", "Model inference duration", false},
+	[M_TOKENS] = {"mcp_model_token_usage_total", MK_COUNTER, "{token}", "Tokens used by model calls", false},
+	[M_COST] = {"mcp_model_cost_total", MK_COUNTER, "USD", "Cost of model calls", true},
+	[M_MODEL_USAGE] = {"mcp_model_usage_total", MK_COUNTER, "1", "Model calls", false},
+	[M_MODEL_ERRORS] = {"mcp_model_errors_total", MK_COUNTER, "1", "Failed model calls", false},
+	[M_CACHE_HITS] = {"mcp_model_cache_hits_total", MK_COUNTER, "1", "Model response cache hits", false},
+	[M_CACHE_MISSES] = {"mcp_model_cache_misses_total", MK_COUNTER, "1", "Model response cache misses", false},
+	[M_WF_TOTAL] = {"mcp_workflow_execution_total", MK_COUNTER, "1", "Workflow executions", false},
+	[M_WF_SUCCESS] = {"mcp_workflow_success_total", MK_COUNTER, "1", "Successful workflow executions", false},
+	[M_WF_ERRORS] = {"mcp_workflow_errors_total", MK_COUNTER, "1", "Failed workflow executions", false},
+	[M_WF_DURATION] = {"mcp_workflow_execution_duration_seconds", MK_HISTOGRAM, "s", "Workflow execution duration", false},
+	[M_ACTIVE_WF] = {"mcp_active_workflows", MK_UPDOWN, "1", "Workflows in progress", false},
+	[M_STEP_TOTAL] = {"mcp_workflow_step_total", MK_COUNTER, "1", "Workflow steps", false},
+	[M_STEP_SUCCESS] = {"mcp_workflow_step_success_total", MK_COUNTER, "1", "Successful workflow steps", false},
+	[M_STEP_ERRORS] = {"mcp_workflow_step_errors_total", MK_COUNTER, "1", "Failed workflow steps", false},
+	[M_STEP_DURATION] = {"mcp_workflow_step_duration_seconds", MK_HISTOGRAM, "s", "Workflow step duration", false},
+	[M_BRANCH] = {"mcp_workflow_branch_total", MK_COUNTER, "1", "Workflow branches taken", false},
+	[M_RETRY] = {"mcp_workflow_retry_total", MK_COUNTER, "1", "Workflow step retries", false},
+	[M_ROLLBACK] = {"mcp_workflow_rollback_total", MK_COUNTER, "1", "Workflow rollbacks", false},
+	[M_PLAN_OPS] = {"mcp_plan_operations_total", MK_COUNTER, "1", "Plan operations", false},
+	[M_PLAN_ERRORS] = {"mcp_plan_errors_total", MK_COUNTER, "1", "Failed plan operations", false},
+	[M_PLAN_DURATION] = {"mcp_plan_operation_duration_seconds", MK_HISTOGRAM, "s", "Plan operation duration", false},
+	[M_PLAN_VALIDATION] = {"mcp_plan_validation_total", MK_COUNTER, "1", "Plan validations by result", false},
+	[M_PLAN_STEPS] = {"mcp_plan_steps", MK_HISTOGRAM, "1", "Steps per created plan", false},
+	[M_ACTIVE_PLANS] = {"mcp_active_plans", MK_UPDOWN, "1", "Plans being executed", false},
+	[M_VERIFY_TOTAL] = {"mcp_verification_total", MK_COUNTER, "1", "Verifications by result", false},
+	[M_VERIFY_ERRORS] = {"mcp_verification_errors_total", MK_COUNTER, "1", "Failed verifications", false},
+	[M_VERIFY_DURATION] = {"mcp_verification_duration_seconds", MK_HISTOGRAM, "s", "Verification duration", false},
+	[M_VERIFY_QUALITY] = {"mcp_verification_quality_score", MK_HISTOGRAM, "1", "Verification quality score", false},
+	[M_FEEDBACK_ITERATIONS] = {"mcp_feedback_loop_iterations", MK_HISTOGRAM, "1", "Iterations per feedback loop", false},
+};
+const int catalog_nmetrics = M_COUNT;
+
+#define CT "mcp.collaboration_type"
+#define MT "mcp.model_type"
+#define WT "mcp.workflow_type"
+#define ST "mcp.step_type"
+#define PT "mcp.plan_type"
+#define VT "mcp.verification_type"
+#define OK "mcp.success"
+#define ET "mcp.error_type"
+
+#define COUNT(m, w, ...) {m, w, AV_ONE, NULL, 1, {__VA_ARGS__}}
+#define DURATION(m, ...) {m, ACT_ALWAYS, AV_DURATION, NULL, 1, {__VA_ARGS__}}
+#define VALUE(m, w, attr, scale, ...) {m, w, AV_ATTR, attr, scale, {__VA_ARGS__}}
+
+const struct op_def catalog_ops[] = {
+	{"agent_collaboration", "agent_collaboration_session", SK_SERVER, "agent-collaboration", false,
+	 "Collaboration", "mcp.collaboration_success", "mcp.collaboration_duration_ms", NULL, NULL, {
+		COUNT(M_COLLAB_TOTAL, ACT_ALWAYS, CT, OK),
+		COUNT(M_COLLAB_SUCCESS, ACT_IF_OK, CT),
+		COUNT(M_COLLAB_ERRORS, ACT_IF_FAILED, CT, ET),
+		DURATION(M_COLLAB_DURATION, CT),
+		VALUE(M_COLLAB_ITERATIONS, ACT_IF_OK, "mcp.collaboration_iterations", 1, CT),
+		VALUE(M_CONSENSUS_TIME, ACT_IF_OK, "mcp.consensus_time_ms", 0.001, CT),
+		COUNT(M_ACTIVE_COLLABS, ACT_ALWAYS, CT)}},
+	{"agent_iteration", "agent_iteration_{mcp.agent_name}", SK_INTERNAL, "agent-collaboration", false,
+	 "Agent iteration", "mcp.iteration_success", "mcp.iteration_duration_ms", NULL, NULL, {
+		COUNT(M_PARTICIPATION, ACT_ALWAYS, "mcp.agent_name", CT),
+		VALUE(M_CONTRIBUTION, ACT_IF_OK, "mcp.agent_contribution", 1, "mcp.agent_name", CT)}},
+	{"consensus_building", "consensus_building", SK_INTERNAL, "agent-collaboration", false,
+	 "Consensus building", NULL, "mcp.consensus_duration_ms", NULL, NULL, {{0}}},
+	{"model_routing", "model_routing", SK_SERVER, "model-router", false,
+	 "Model routing", "mcp.routing_success", "mcp.routing_duration_ms", MT, "auto", {
+		COUNT(M_ROUTING_TOTAL, ACT_ALWAYS, MT, OK),
+		COUNT(M_ROUTING_SUCCESS, ACT_IF_OK, MT),
+		COUNT(M_ROUTING_ERRORS, ACT_IF_FAILED, MT, ET),
+		DURATION(M_ROUTING_DURATION, MT),
+		COUNT(M_ACTIVE_ROUTINGS, ACT_ALWAYS, MT)}},
+	{"model_selection", "model_selection", SK_INTERNAL, "model-router", false,
+	 "Model selection", NULL, "mcp.selection_duration_ms", NULL, NULL, {
+		{M_SELECTION_TIME, ACT_IF_OK, AV_DURATION, NULL, 1, {"mcp.selected_model"}}}},
+	{"model_inference", "model_inference", SK_INTERNAL, "model-router", false,
+	 "Model inference", NULL, "mcp.inference_duration_ms", MT, "auto", {
+		DURATION(M_INFERENCE_TIME, MT),
+		COUNT(M_MODEL_USAGE, ACT_ALWAYS, MT),
+		VALUE(M_TOKENS, ACT_IF_OK, "mcp.tokens_used", 1, MT),
+		VALUE(M_COST, ACT_IF_OK, "mcp.cost", 1, MT),
+		COUNT(M_MODEL_ERRORS, ACT_IF_FAILED, MT, ET)}},
+	{"model_cache_hit", NULL, SK_INTERNAL, "model-router", true, "Cache hit",
+	 NULL, NULL, MT, "auto", {COUNT(M_CACHE_HITS, ACT_ALWAYS, MT)}},
+	{"model_cache_miss", NULL, SK_INTERNAL, "model-router", true, "Cache miss",
+	 NULL, NULL, MT, "auto", {COUNT(M_CACHE_MISSES, ACT_ALWAYS, MT)}},
+	{"workflow_execution", "workflow_execution", SK_SERVER, "workflow-orchestrator", false,
+	 "Workflow execution", "mcp.workflow_success", NULL, NULL, NULL, {
+		COUNT(M_WF_TOTAL, ACT_ALWAYS, WT, OK),
+		COUNT(M_WF_SUCCESS, ACT_IF_OK, WT),
+		COUNT(M_WF_ERRORS, ACT_IF_FAILED, WT, ET),
+		DURATION(M_WF_DURATION, WT),
+		COUNT(M_ACTIVE_WF, ACT_ALWAYS, WT)}},
+	{"workflow_step", "workflow_step_{mcp.step_name}", SK_INTERNAL, "workflow-orchestrator", false,
+	 "Workflow step", "mcp.step_success", "mcp.step_duration_ms", NULL, NULL, {
+		COUNT(M_STEP_TOTAL, ACT_ALWAYS, ST, OK),
+		COUNT(M_STEP_SUCCESS, ACT_IF_OK, ST),
+		COUNT(M_STEP_ERRORS, ACT_IF_FAILED, ST, ET),
+		DURATION(M_STEP_DURATION, ST)}},
+	{"workflow_branch", NULL, SK_INTERNAL, "workflow-orchestrator", true, "Branch taken",
+	 NULL, NULL, NULL, NULL, {COUNT(M_BRANCH, ACT_ALWAYS, "mcp.branch_name")}},
+	{"workflow_retry", NULL, SK_INTERNAL, "workflow-orchestrator", true, "Step retry",
+	 NULL, NULL, NULL, NULL, {COUNT(M_RETRY, ACT_ALWAYS, "mcp.step_name")}},
+	{"workflow_rollback", NULL, SK_INTERNAL, "workflow-orchestrator", true, "Rollback",
+	 NULL, NULL, NULL, NULL, {COUNT(M_ROLLBACK, ACT_ALWAYS, "mcp.reason")}},
+	{"plan_creation", "plan_creation", SK_SERVER, "plan-manager", false,
+	 "Plan creation", "mcp.plan_success", NULL, NULL, NULL, {
+		COUNT(M_PLAN_OPS, ACT_ALWAYS, "mcp.plan_operation=create", PT, OK),
+		COUNT(M_PLAN_ERRORS, ACT_IF_FAILED, "mcp.plan_operation=create", ET),
+		DURATION(M_PLAN_DURATION, "mcp.plan_operation=create"),
+		VALUE(M_PLAN_STEPS, ACT_IF_OK, "mcp.plan_steps", 1, PT)}},
+	{"plan_validation", "plan_validation", SK_INTERNAL, "plan-manager", false,
+	 "Plan validation", "mcp.plan_success", NULL, NULL, NULL, {
+		COUNT(M_PLAN_OPS, ACT_ALWAYS, "mcp.plan_operation=validate", PT, OK),
+		COUNT(M_PLAN_ERRORS, ACT_IF_FAILED, "mcp.plan_operation=validate", ET),
+		DURATION(M_PLAN_DURATION, "mcp.plan_operation=validate"),
+		COUNT(M_PLAN_VALIDATION, ACT_IF_OK, "mcp.validation_result")}},
+	{"plan_execution", "plan_execution", SK_SERVER, "plan-manager", false,
+	 "Plan execution", "mcp.plan_success", NULL, NULL, NULL, {
+		COUNT(M_PLAN_OPS, ACT_ALWAYS, "mcp.plan_operation=execute", PT, OK),
+		COUNT(M_PLAN_ERRORS, ACT_IF_FAILED, "mcp.plan_operation=execute", ET),
+		DURATION(M_PLAN_DURATION, "mcp.plan_operation=execute"),
+		COUNT(M_ACTIVE_PLANS, ACT_ALWAYS, PT)}},
+	{"verification", "verification", SK_INTERNAL, "verification", false,
+	 "Verification", NULL, NULL, NULL, NULL, {
+		COUNT(M_VERIFY_TOTAL, ACT_ALWAYS, VT, "mcp.verification_result"),
+		COUNT(M_VERIFY_ERRORS, ACT_IF_FAILED, VT, ET),
+		DURATION(M_VERIFY_DURATION, VT),
+		VALUE(M_VERIFY_QUALITY, ACT_IF_OK, "mcp.quality_score", 1, VT)}},
+	{"feedback_loop", "feedback_loop", SK_INTERNAL, "verification", false,
+	 "Feedback loop", NULL, NULL, NULL, NULL, {
+		VALUE(M_FEEDBACK_ITERATIONS, ACT_IF_OK, "mcp.feedback_iterations", 1, VT)}},
+};
+const int catalog_nops = sizeof(catalog_ops) / sizeof(catalog_ops[0]);
+
+int catalog_find_op(const char *name)
+{
+	for (int i = 0; i < catalog_nops; i++)
+		if (strcmp(catalog_ops[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+bool catalog_op_has_updown(int op)
+{
+	for (int i = 0; i < OP_MAX_ACTIONS; i++) {
+		const struct metric_action *a = &catalog_ops[op].actions[i];
+
+		if (a->when && catalog_metrics[a->metric].kind == MK_UPDOWN)
+			return true;
+	}
+	return false;
+}
+
+static bool is_computed(const char *key)
+{
+	/* mcp.verification_result is derived from mcp.verification_passed (records.c). */
+	return strchr(key, '=') || !strcmp(key, "mcp.success") || !strcmp(key, "mcp.error_type") ||
+	       !strcmp(key, "mcp.verification_result");
+}
+
+int catalog_op_metric_attrs(int op, const char **keys, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < OP_MAX_ACTIONS; i++) {
+		const struct metric_action *a = &catalog_ops[op].actions[i];
+
+		if (!a->when)
+			continue;
+		for (int j = 0; j <= ACT_MAX_ATTRS; j++) {
+			const char *k = j < ACT_MAX_ATTRS ? a->attrs[j] : a->value_attr;
+			bool seen = false;
+
+			if (!k || is_computed(k))
+				continue;
+			for (int m = 0; m < n; m++)
+				seen |= !strcmp(keys[m], k);
+			if (!seen && n < max)
+				keys[n++] = k;
+		}
+	}
+	return n;
+}

@@ -1,0 +1,221 @@
+/* Command-line parsing: every error says what was wrong and what was expected. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "cli.h"
+#include "version.h"
+
+static const char usage[] =
+"Usage: mcp-bpftrace --probes FILE [OPTIONS] (--pid PID ... | --container ID | -- COMMAND [ARGS...])\n"
+"       mcp-bpftrace --list (--pid PID | --container ID | -- COMMAND [ARGS...])\n"
+"\n"
+"Traces an MCP system's operations from outside with eBPF (uprobes, USDT) and\n"
+"turns them into the OpenTelemetry spans and metrics of the MCP catalog.\n"
+"\n"
+"Targets:\n"
+"  -p, --pid PID            trace a running process (repeatable)\n"
+"  -- COMMAND [ARGS...]     launch COMMAND; its main() runs only after every\n"
+"                           probe is attached. The tracer stops when it exits.\n"
+"  -c, --container ID|NAME  every process of a container, now and later\n"
+"      --cgroup PATH        every process of a cgroup (v2 path)\n"
+"\n"
+"Bindings:\n"
+"  -P, --probes FILE        probe map: which functions are which operations\n"
+"                           (format: README.md, \"Probe maps\")\n"
+"  -l, --list               list the target's functions and USDT probes and\n"
+"                           propose a probe map; attaches nothing\n"
+"      --capture-content    also capture attributes marked `content` (prompts,\n"
+"                           task text): off by default\n"
+"\n"
+"Output:\n"
+"  -o, --otlp-file PATH     write OTLP/JSON lines (traces and metrics)\n"
+"      --otlp URL           export OTLP/HTTP protobuf to a collector\n"
+"      --prometheus ADDR    serve /metrics for Prometheus (e.g. 127.0.0.1:9464)\n"
+"      --top[=text]         live view (default on a terminal); =text prints the\n"
+"                           table every --refresh seconds\n"
+"      --no-top             no live view\n"
+"      --refresh S          live view refresh interval (default 1)\n"
+"      --histogram KIND     exponential (default) or explicit[:b1,b2,...]\n"
+"  -i, --interval S         export metrics every S seconds (default 10)\n"
+"  -d, --duration S         stop after S seconds\n"
+"      --service-name NAME  service.name (default: the target's command name)\n"
+"      --no-summary         no summary table at exit\n"
+"\n"
+"Tuning:\n"
+"      --ringbuf-size SIZE  ring buffer bytes, power of two (K/M suffix;\n"
+"                           default 16M). Records that do not fit are counted\n"
+"                           and reported as dropped.\n"
+"  -v, --verbose            libbpf and attach details\n"
+"  -h, --help               this text\n"
+"  -V, --version\n"
+"\n"
+"Examples:\n"
+"  sudo mcp-bpftrace -P tools/mcp-demo/mcp-demo.probes -- build/mcp-demo --ops 20000\n"
+"  sudo mcp-bpftrace -P app.probes --pid 4242 --otlp-file /tmp/otlp.jsonl\n"
+"  sudo mcp-bpftrace --list --pid 4242 > app.probes\n"
+"\n"
+"Exit status: 0 done, 1 runtime failure, 2 bad usage or probe map.\n";
+
+static int bad(const char *fmt, const char *a, const char *b)
+{
+	fprintf(stderr, "mcp-bpftrace: ");
+	fprintf(stderr, fmt, a, b);
+	fprintf(stderr, "\nTry 'mcp-bpftrace --help'.\n");
+	return -1;
+}
+
+static int parse_seconds(const char *opt, const char *s, double *out)
+{
+	char *end;
+
+	errno = 0;
+	*out = strtod(s, &end);
+	if (errno || end == s || *end || *out <= 0)
+		return bad("%s: expected a positive number of seconds, got '%s'", opt, s);
+	return 0;
+}
+
+static int parse_size(const char *s, size_t *out)
+{
+	char *end;
+	unsigned long long v;
+
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return bad("--ringbuf-size: expected a size like 16M, got '%s'%s", s, "");
+	if (*end == 'K' || *end == 'k')
+		v <<= 10, end++;
+	else if (*end == 'M' || *end == 'm')
+		v <<= 20, end++;
+	else if (*end == 'G' || *end == 'g')
+		v <<= 30, end++;
+	if (*end || v < 4096 || (v & (v - 1)) || v > (1ULL << 30))
+		return bad("--ringbuf-size: '%s' must be a power of two between 4K and 1G%s", s, "");
+	*out = v;
+	return 0;
+}
+
+int cli_parse(int argc, char **argv, struct config *cfg)
+{
+	enum { O_OTLP = 256, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
+	       O_RING, O_CONTENT, O_CGROUP };
+	static const struct option opts[] = {
+		{"pid", required_argument, 0, 'p'},
+		{"container", required_argument, 0, 'c'},
+		{"cgroup", required_argument, 0, O_CGROUP},
+		{"probes", required_argument, 0, 'P'},
+		{"list", no_argument, 0, 'l'},
+		{"capture-content", no_argument, 0, O_CONTENT},
+		{"otlp-file", required_argument, 0, 'o'},
+		{"otlp", required_argument, 0, O_OTLP},
+		{"prometheus", required_argument, 0, O_PROM},
+		{"top", optional_argument, 0, O_TOP},
+		{"no-top", no_argument, 0, O_NOTOP},
+		{"refresh", required_argument, 0, O_REFRESH},
+		{"histogram", required_argument, 0, O_HIST},
+		{"interval", required_argument, 0, 'i'},
+		{"duration", required_argument, 0, 'd'},
+		{"service-name", required_argument, 0, O_SERVICE},
+		{"no-summary", no_argument, 0, O_NOSUM},
+		{"ringbuf-size", required_argument, 0, O_RING},
+		{"verbose", no_argument, 0, 'v'},
+		{"help", no_argument, 0, 'h'},
+		{"version", no_argument, 0, 'V'},
+		{0, 0, 0, 0},
+	};
+	int c;
+
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->interval_s = 10;
+	cfg->refresh_s = 1;
+	cfg->ringbuf_bytes = 16 << 20;
+	cfg->summary = true;
+	opterr = 0;
+	/* "+": stop at the first non-option, so "-- cmd -x" keeps its flags. */
+	while ((c = getopt_long(argc, argv, "+p:c:P:lo:i:d:vhV", opts, NULL)) != -1) {
+		char *end;
+
+		switch (c) {
+		case 'p': {
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno || *end || v <= 0 || v > 0x7fffffff)
+				return bad("--pid: expected a process id, got '%s'%s", optarg, "");
+			if (cfg->npids == CLI_MAX_PIDS)
+				return bad("--pid: at most %s pids%s", "64", "");
+			cfg->pids[cfg->npids++] = (pid_t)v;
+			break;
+		}
+		case 'c': cfg->container = optarg; break;
+		case O_CGROUP: cfg->cgroup = optarg; break;
+		case 'P': cfg->probes = optarg; break;
+		case 'l': cfg->list = true; break;
+		case O_CONTENT: cfg->capture_content = true; break;
+		case 'o': cfg->otlp_file = optarg; break;
+		case O_OTLP: cfg->otlp_endpoint = optarg; break;
+		case O_PROM: cfg->prometheus = optarg; break;
+		case O_TOP:
+			if (!optarg || !strcmp(optarg, "tui"))
+				cfg->top = TOP_TUI;
+			else if (!strcmp(optarg, "text"))
+				cfg->top = TOP_TEXT;
+			else
+				return bad("--top: expected nothing or 'text', got '%s'%s", optarg, "");
+			break;
+		case O_NOTOP: cfg->top = TOP_OFF; break;
+		case O_REFRESH:
+			if (parse_seconds("--refresh", optarg, &cfg->refresh_s))
+				return -1;
+			break;
+		case O_HIST:
+			if (strcmp(optarg, "exponential") && strcmp(optarg, "explicit") &&
+			    strncmp(optarg, "explicit:", 9))
+				return bad("--histogram: expected exponential or explicit[:b1,b2,...], got '%s'%s", optarg, "");
+			cfg->histogram = optarg;
+			break;
+		case 'i':
+			if (parse_seconds("--interval", optarg, &cfg->interval_s))
+				return -1;
+			break;
+		case 'd':
+			if (parse_seconds("--duration", optarg, &cfg->duration_s))
+				return -1;
+			break;
+		case O_SERVICE: cfg->service_name = optarg; break;
+		case O_NOSUM: cfg->summary = false; break;
+		case O_RING:
+			if (parse_size(optarg, &cfg->ringbuf_bytes))
+				return -1;
+			break;
+		case 'v': cfg->verbose = true; break;
+		case 'h': fputs(usage, stdout); return 1;
+		case 'V': printf("mcp-bpftrace %s\n", MCP_BPFTRACE_VERSION); return 1;
+		case ':':
+			return bad("%s: missing its argument%s", argv[optind - 1], "");
+		default:
+			return bad("unknown option '%s'%s", argv[optind - 1], "");
+		}
+	}
+	if (optind < argc) {
+		if (strcmp(argv[optind - 1], "--") && optind > 0 && argv[optind][0] != '-') {
+			/* getopt stopped at a non-option that did not follow "--" */
+			return bad("unexpected argument '%s' (a command to launch goes after --)%s",
+				   argv[optind], "");
+		}
+		cfg->cmd = &argv[optind];
+	}
+	int ntargets = (cfg->npids > 0) + (cfg->cmd != NULL) + (cfg->container != NULL) + (cfg->cgroup != NULL);
+
+	if (ntargets == 0)
+		return bad("no target: give --pid PID, --container ID, --cgroup PATH or -- COMMAND%s%s", "", "");
+	if (ntargets > 1)
+		return bad("give one kind of target: --pid, --container, --cgroup or -- COMMAND%s%s", "", "");
+	if (!cfg->list && !cfg->probes)
+		return bad("--probes FILE is required (write one with --list)%s%s", "", "");
+	return 0;
+}

@@ -1,0 +1,40 @@
+/* Command-line options. */
+#ifndef CLI_H
+#define CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CLI_MAX_PIDS 64
+
+enum top_mode { TOP_AUTO = 0, TOP_TUI, TOP_TEXT, TOP_OFF };
+
+struct config {
+	const char *probes;
+	pid_t pids[CLI_MAX_PIDS];
+	int npids;
+	char **cmd; /* after "--" */
+	const char *container;
+	const char *cgroup;
+	const char *otlp_file;
+	const char *otlp_endpoint;
+	const char *prometheus;
+	const char *service_name;
+	const char *histogram; /* "exponential" | "explicit[:b1,b2,...]" */
+	double interval_s;
+	double duration_s;
+	double refresh_s;
+	size_t ringbuf_bytes;
+	bool list;
+	bool capture_content;
+	bool summary;
+	bool verbose;
+	enum top_mode top;
+};
+
+/* Parses argv. Returns 0 to run, 1 when it printed help/version (exit 0),
+ * -1 on a usage error (message printed; exit 2). */
+int cli_parse(int argc, char **argv, struct config *cfg);
+
+#endif

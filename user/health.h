@@ -1,0 +1,22 @@
+/* The tracer's own health metrics (telemetry.md section 8). Their ids follow
+ * the catalog's in the metric store: catalog_nmetrics + HM_*. */
+#ifndef HEALTH_H
+#define HEALTH_H
+
+#include "catalog.h"
+
+enum health_metric {
+	HM_EVENTS,          /* records received */
+	HM_DROPPED,         /* records lost: ring buffer full */
+	HM_LOST,            /* {reason}: other data the BPF side could not keep */
+	HM_ATTACH_ERRORS,   /* {reason} */
+	HM_EXPORT_ERRORS,   /* {signal} */
+	HM_DROPPED_SPANS,   /* spans an exporter had to drop (queue full) */
+	HM_COUNT
+};
+
+extern const struct metric_def health_metrics[HM_COUNT];
+
+#define HEALTH_METRIC(hm) (catalog_nmetrics + (hm))
+
+#endif

@@ -1,0 +1,287 @@
+/* BPF loading, binding resolution and attachment. */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "catalog.h"
+#include "elf_symbols.h"
+#include "loader.h"
+#include "mcp_trace.skel.h"
+#include "proc_maps.h"
+
+static const char *const lib_dirs[] = {
+	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
+	"/lib", "/usr/lib", "/usr/local/lib", NULL,
+};
+
+/* Finds the ELF a binding names, as seen by target `t`. */
+static int resolve_object(const struct pm_binding *b, const struct resolve_target *t,
+			  char *out, size_t len)
+{
+	const char *obj = b->object;
+	char root[64] = "";
+
+	if (t->maps_pid > 0)
+		snprintf(root, sizeof(root), "/proc/%d/root", (int)t->maps_pid);
+	if (!obj) {
+		snprintf(out, len, "%s", t->exe);
+		return 0;
+	}
+	if (obj[0] == '/') { /* a path in the target's own mount namespace */
+		snprintf(out, len, "%s%s", root, obj);
+		return access(out, R_OK);
+	}
+	if (strchr(obj, '/')) /* relative: to where the tracer was started */
+		return realpath(obj, out) ? 0 : -1;
+	if (t->maps_pid > 0) {
+		struct proc_maps m;
+
+		if (proc_maps_read(t->maps_pid, &m) == 0) {
+			const struct proc_map *e = proc_maps_find_object(&m, obj);
+
+			if (e)
+				snprintf(out, len, "%s%s", root, e->path);
+			proc_maps_free(&m);
+			if (e)
+				return 0;
+		}
+	}
+	for (int i = 0; lib_dirs[i]; i++) {
+		snprintf(out, len, "%s%s/%s", root, lib_dirs[i], obj);
+		if (access(out, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* A small cache: bindings usually share one or two ELF files. */
+struct elf_cache {
+	struct elf_info v[16];
+	int n;
+};
+
+static const struct elf_info *cached_elf(struct elf_cache *c, const char *path, char *err, size_t len)
+{
+	for (int i = 0; i < c->n; i++)
+		if (!strcmp(c->v[i].path, path))
+			return &c->v[i];
+	if (c->n == 16) {
+		elf_info_free(&c->v[0]);
+		memmove(&c->v[0], &c->v[1], 15 * sizeof(c->v[0]));
+		c->n--;
+	}
+	if (elf_info_load(path, &c->v[c->n], err, len))
+		return NULL;
+	return &c->v[c->n++];
+}
+
+int loader_resolve(struct loader *L, const struct probe_map *pm, const struct resolve_target *t,
+		   int nt, char *err, size_t errlen)
+{
+	struct elf_cache cache = {0};
+	char msg[512];
+	int rc = -1;
+
+	L->points = calloc(pm->n * nt + 1, sizeof(*L->points));
+	if (!L->points) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (int ti = 0; ti < nt; ti++) {
+		for (size_t bi = 0; bi < pm->n; bi++) {
+			const struct pm_binding *b = &pm->bindings[bi];
+			struct attach_point *ap = &L->points[L->npoints];
+			const struct elf_info *elf;
+
+			ap->binding = (int)bi;
+			ap->pid = t[ti].pid;
+			if (resolve_object(b, &t[ti], ap->path, sizeof(ap->path))) {
+				snprintf(err, errlen, "%s:%d: object '%s' not found for pid %d", pm->path,
+					 b->line, b->object, (int)t[ti].maps_pid);
+				goto out;
+			}
+			elf = cached_elf(&cache, ap->path, msg, sizeof(msg));
+			if (!elf) {
+				snprintf(err, errlen, "%s:%d: %s", pm->path, b->line, msg);
+				goto out;
+			}
+			if (b->usdt_provider) {
+				if (!elf_find_usdt(elf, b->usdt_provider, b->usdt_name)) {
+					snprintf(err, errlen, "%s:%d: USDT probe %s:%s not found in %s",
+						 pm->path, b->line, b->usdt_provider, b->usdt_name, ap->path);
+					goto out;
+				}
+			} else {
+				const struct elf_func *f = elf_find_func(elf, b->symbol);
+
+				if (!f) {
+					snprintf(err, errlen, "%s:%d: function '%s' not found in %s (see --list)",
+						 pm->path, b->line, b->symbol, ap->path);
+					goto out;
+				}
+				ap->offset = f->offset;
+			}
+			L->npoints++;
+		}
+	}
+	rc = 0;
+out:
+	for (int i = 0; i < cache.n; i++)
+		elf_info_free(&cache.v[i]);
+	return rc;
+}
+
+static bool verbose_libbpf;
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
+{
+	if (level == LIBBPF_DEBUG && !verbose_libbpf)
+		return 0;
+	if (level == LIBBPF_INFO && !verbose_libbpf)
+		return 0;
+	return vfprintf(stderr, fmt, args);
+}
+
+int loader_load(struct loader *L, const struct probe_map *pm, const struct loader_opts *o,
+		char *err, size_t errlen)
+{
+	struct mcp_trace_bpf *skel;
+	int e;
+
+	verbose_libbpf = o->verbose;
+	libbpf_set_print(libbpf_print);
+	if (pm->n > MCP_MAX_BINDINGS) {
+		snprintf(err, errlen, "%s: %zu bindings, at most %d", pm->path, pm->n, MCP_MAX_BINDINGS);
+		return -1;
+	}
+	skel = mcp_trace_bpf__open();
+	if (!skel) {
+		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
+		return -1;
+	}
+	L->skel = skel;
+	for (size_t i = 0; i < pm->n; i++)
+		probe_map_to_spec(&pm->bindings[i], catalog_op_has_updown(pm->bindings[i].op),
+				  (struct mcp_binding_spec *)&skel->rodata->mcp_bindings[i]);
+	skel->rodata->filter_cgroup_id = o->filter_cgroup_id;
+	skel->rodata->filter_pidns_ino = o->filter_pidns_ino;
+	if (o->ringbuf_bytes)
+		bpf_map__set_max_entries(skel->maps.events, (__u32)o->ringbuf_bytes);
+	e = mcp_trace_bpf__load(skel);
+	if (e) {
+		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-e),
+			 -e == EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");
+		return -1;
+	}
+	/* The thread-exit cleanup is the one kernel tracepoint we need. */
+	skel->links.thread_exit = bpf_program__attach(skel->progs.thread_exit);
+	if (!skel->links.thread_exit) {
+		snprintf(err, errlen, "cannot attach the thread-exit tracepoint: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int add_link(struct loader *L, struct bpf_link *link)
+{
+	void *p = realloc(L->links, (L->nlinks + 1) * sizeof(*L->links));
+
+	if (!p) {
+		bpf_link__destroy(link);
+		return -1;
+	}
+	L->links = p;
+	L->links[L->nlinks++] = link;
+	return 0;
+}
+
+static struct bpf_link *attach_one(struct loader *L, const struct pm_binding *b,
+				   const struct attach_point *ap, bool ret)
+{
+	struct mcp_trace_bpf *s = L->skel;
+
+	if (b->usdt_provider) {
+		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = (__u64)ap->binding);
+
+		return bpf_program__attach_usdt(s->progs.usdt_point_fire, ap->pid, ap->path,
+						b->usdt_provider, b->usdt_name, &uo);
+	}
+	LIBBPF_OPTS(bpf_uprobe_opts, o, .retprobe = ret, .bpf_cookie = (__u64)ap->binding);
+	struct bpf_program *prog = b->kind == PM_POINT ? s->progs.point_fire
+				   : ret ? s->progs.span_exit : s->progs.span_enter;
+
+	return bpf_program__attach_uprobe_opts(prog, ap->pid, ap->path, ap->offset, &o);
+}
+
+int loader_attach(struct loader *L, const struct probe_map *pm)
+{
+	int ok = 0;
+
+	for (size_t i = 0; i < L->npoints; i++) {
+		const struct attach_point *ap = &L->points[i];
+		const struct pm_binding *b = &pm->bindings[ap->binding];
+		int nprobes = b->kind == PM_SPAN ? 2 : 1;
+		bool all = true;
+
+		for (int k = 0; k < nprobes; k++) {
+			/* Return probe first: an entry without its return would leave
+			 * a frame that only the thread's exit frees. */
+			struct bpf_link *link = attach_one(L, b, ap, nprobes == 2 && k == 0);
+
+			if (!link) {
+				fprintf(stderr, "mcp-bpftrace: %s:%d: cannot attach to %s%s%s in %s (pid %d): %s\n",
+					pm->path, b->line, b->symbol ? b->symbol : b->usdt_provider,
+					b->symbol ? "" : ":", b->symbol ? "" : b->usdt_name, ap->path,
+					(int)ap->pid, strerror(errno));
+				L->attach_errors++;
+				all = false;
+				break;
+			}
+			add_link(L, link);
+		}
+		ok += all;
+	}
+	return ok;
+}
+
+int loader_read_stats(struct loader *L, uint64_t out[MCP_STAT_MAX])
+{
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t *vals;
+
+	memset(out, 0, sizeof(uint64_t) * MCP_STAT_MAX);
+	if (ncpu <= 0 || !L->skel)
+		return -1;
+	vals = calloc(ncpu, sizeof(*vals));
+	if (!vals)
+		return -1;
+	for (__u32 k = 0; k < MCP_STAT_MAX; k++) {
+		if (bpf_map__lookup_elem(L->skel->maps.stats, &k, sizeof(k), vals,
+					 sizeof(*vals) * ncpu, 0))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			out[k] += vals[c];
+	}
+	free(vals);
+	return 0;
+}
+
+int loader_ringbuf_fd(struct loader *L)
+{
+	return bpf_map__fd(L->skel->maps.events);
+}
+
+void loader_close(struct loader *L)
+{
+	for (size_t i = 0; i < L->nlinks; i++)
+		bpf_link__destroy(L->links[i]);
+	free(L->links);
+	free(L->points);
+	if (L->skel)
+		mcp_trace_bpf__destroy(L->skel);
+	memset(L, 0, sizeof(*L));
+}

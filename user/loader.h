@@ -1,0 +1,62 @@
+/* The BPF side, from user space: open the skeleton, give it the binding
+ * table and filters, load, resolve every binding in every target, attach. */
+#ifndef LOADER_H
+#define LOADER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "mcp_trace.h"
+#include "probe_map.h"
+
+struct mcp_trace_bpf;
+struct bpf_link;
+
+/* Where a binding lands in one target. */
+struct attach_point {
+	int binding;
+	pid_t pid;       /* -1: every process (filtered in BPF instead) */
+	char path[4096]; /* the ELF as the tracer can open it */
+	uint64_t offset; /* function: file offset of its first instruction */
+};
+
+struct loader_opts {
+	size_t ringbuf_bytes;
+	uint64_t filter_cgroup_id;
+	uint32_t filter_pidns_ino;
+	bool verbose;
+};
+
+struct loader {
+	struct mcp_trace_bpf *skel;
+	struct attach_point *points;
+	size_t npoints;
+	struct bpf_link **links;
+	size_t nlinks;
+	int attach_errors;
+};
+
+/* A target as the resolver sees it. */
+struct resolve_target {
+	pid_t pid;       /* attach filter, -1 for all */
+	pid_t maps_pid;  /* a process whose /proc/PID/maps and root to search, 0 for none */
+	const char *exe; /* its main executable, openable by the tracer */
+};
+
+/* Resolves every binding in every target into attach points, checking that
+ * each symbol / USDT probe exists. On failure: -1 and "FILE:LINE: ..." in err. */
+int loader_resolve(struct loader *L, const struct probe_map *pm, const struct resolve_target *t,
+		   int nt, char *err, size_t errlen);
+/* Opens and loads the BPF object. */
+int loader_load(struct loader *L, const struct probe_map *pm, const struct loader_opts *o,
+		char *err, size_t errlen);
+/* Attaches every resolved point; failures are counted and described on
+ * stderr. Returns the number attached. */
+int loader_attach(struct loader *L, const struct probe_map *pm);
+/* Sum of the per-CPU health counters. */
+int loader_read_stats(struct loader *L, uint64_t out[MCP_STAT_MAX]);
+int loader_ringbuf_fd(struct loader *L);
+void loader_close(struct loader *L);
+
+#endif

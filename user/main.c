@@ -1,0 +1,283 @@
+/* mcp-bpftrace: parse args -> load probe map -> targets -> resolve -> load
+ * BPF -> attach -> release the target -> poll the ring buffer into the
+ * pipeline, exporting on an interval -> drain, final export, summary. */
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "cli.h"
+#include "clock.h"
+#include "health.h"
+#include "list.h"
+#include "loader.h"
+#include "otlp_file.h"
+#include "pipeline.h"
+#include "summary.h"
+#include "target.h"
+
+static volatile sig_atomic_t exiting;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	exiting = 1;
+}
+
+static void set_health(struct metric_store *ms, int hm, const char *key, const char *val, uint64_t v)
+{
+	const char *keys[1] = {key}, *vals[1] = {val};
+	struct series *s;
+
+	pthread_mutex_lock(&ms->lock);
+	s = ms_series(ms, -1, HEALTH_METRIC(hm), keys, vals, key ? 1 : 0, clock_mono_ns());
+	if (s)
+		s->v.i = (int64_t)v;
+	pthread_mutex_unlock(&ms->lock);
+}
+
+/* Health counters into the metric store (resource -1: the tracer). */
+static void update_health(struct pipeline *p, struct loader *L, struct health_counts *h)
+{
+	loader_read_stats(L, h->bpf);
+	h->records = p->records;
+	h->bad_records = p->bad_records;
+	h->orphan_points = span_builder_orphan_points(p->sb);
+	set_health(&p->ms, HM_EVENTS, NULL, NULL, h->records);
+	set_health(&p->ms, HM_DROPPED, NULL, NULL, h->bpf[MCP_STAT_DROPPED]);
+	set_health(&p->ms, HM_LOST, "reason", "too_deep", h->bpf[MCP_STAT_DEPTH_OVERFLOW]);
+	set_health(&p->ms, HM_LOST, "reason", "return_without_entry", h->bpf[MCP_STAT_UNMATCHED_RET]);
+	set_health(&p->ms, HM_LOST, "reason", "abandoned", h->bpf[MCP_STAT_ABANDONED]);
+	set_health(&p->ms, HM_LOST, "reason", "no_stack", h->bpf[MCP_STAT_STACK_ALLOC]);
+	set_health(&p->ms, HM_ATTACH_ERRORS, "reason", "attach_failed", (uint64_t)h->attach_errors);
+}
+
+static int parse_histogram_opts(const char *spec, struct export_opts *o)
+{
+	static const double defaults[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+					  0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+
+	if (!spec || !strcmp(spec, "exponential"))
+		return 0;
+	o->explicit_histograms = true;
+	if (!strcmp(spec, "explicit")) {
+		o->nbounds = sizeof(defaults) / sizeof(defaults[0]);
+		memcpy(o->bounds, defaults, sizeof(defaults));
+		return 0;
+	}
+	for (const char *s = spec + 9; *s;) {
+		char *end;
+		double v = strtod(s, &end);
+
+		if (end == s || (*end && *end != ',') || o->nbounds == EXPORT_MAX_BOUNDS ||
+		    (o->nbounds && v <= o->bounds[o->nbounds - 1])) {
+			fprintf(stderr, "mcp-bpftrace: --histogram %s: expected increasing numbers separated by commas\n", spec);
+			return -1;
+		}
+		o->bounds[o->nbounds++] = v;
+		s = *end ? end + 1 : end;
+	}
+	return 0;
+}
+
+struct run {
+	struct config cfg;
+	struct probe_map pm;
+	struct target targets[CLI_MAX_PIDS];
+	int ntargets;
+	struct resource_table rt;
+	struct loader L;
+	struct pipeline p;
+	struct otlp_file of;
+	struct export_opts eo;
+	struct ring_buffer *rb;
+	struct health_counts h;
+};
+
+static int open_targets(struct run *R, char *err, size_t len)
+{
+	if (R->cfg.cmd) {
+		if (target_launch(R->cfg.cmd, &R->targets[0], err, len))
+			return -1;
+		R->ntargets = 1;
+		return 0;
+	}
+	for (int i = 0; i < R->cfg.npids; i++) {
+		if (target_open_pid(R->cfg.pids[i], &R->targets[i], err, len))
+			return -1;
+		R->ntargets++;
+	}
+	if (R->ntargets == 0) {
+		snprintf(err, len, "--container and --cgroup are not supported yet in this build");
+		return -1;
+	}
+	return 0;
+}
+
+static bool all_targets_gone(struct run *R)
+{
+	for (int i = 0; i < R->ntargets; i++)
+		if (!target_check_exited(&R->targets[i]))
+			return false;
+	return R->ntargets > 0;
+}
+
+static void report_exits(struct run *R)
+{
+	for (int i = 0; i < R->ntargets; i++) {
+		struct target *t = &R->targets[i];
+
+		if (!t->exited)
+			continue;
+		if (t->launched && WIFEXITED(t->exit_status))
+			fprintf(stderr, "mcp-bpftrace: %s (pid %d) exited with status %d\n", t->exe_name,
+				(int)t->pid, WEXITSTATUS(t->exit_status));
+		else if (t->launched && WIFSIGNALED(t->exit_status))
+			fprintf(stderr, "mcp-bpftrace: %s (pid %d) was killed by signal %d\n", t->exe_name,
+				(int)t->pid, WTERMSIG(t->exit_status));
+		else
+			fprintf(stderr, "mcp-bpftrace: pid %d exited\n", (int)t->pid);
+	}
+}
+
+static void export_metrics(struct run *R)
+{
+	update_health(&R->p, &R->L, &R->h);
+	if (R->of.f)
+		otlp_file_metrics(&R->of, &R->p.ms, &R->eo);
+}
+
+static int setup(struct run *R, char *err, size_t len)
+{
+	struct resolve_target rts[CLI_MAX_PIDS];
+	struct loader_opts lo = {.ringbuf_bytes = R->cfg.ringbuf_bytes, .verbose = R->cfg.verbose};
+
+	if (probe_map_load(R->cfg.probes, R->cfg.capture_content, &R->pm, err, len))
+		return 2;
+	if (open_targets(R, err, len))
+		return 1;
+	for (int i = 0; i < R->ntargets; i++)
+		rts[i] = (struct resolve_target){
+			.pid = R->targets[i].pid,
+			.maps_pid = R->targets[i].launched ? 0 : R->targets[i].pid,
+			.exe = R->targets[i].exe,
+		};
+	if (loader_resolve(&R->L, &R->pm, rts, R->ntargets, err, len))
+		return 2;
+	if (loader_load(&R->L, &R->pm, &lo, err, len))
+		return 1;
+	if (pipeline_init(&R->p, &R->pm, &R->rt)) {
+		snprintf(err, len, "out of memory");
+		return 1;
+	}
+	R->p.service_hint = R->targets[0].service;
+	for (int i = 0; i < R->ntargets; i++)
+		resources_for_pid(&R->rt, R->targets[i].pid, R->targets[i].service);
+	if (R->cfg.otlp_file) {
+		if (otlp_file_open(&R->of, R->cfg.otlp_file, &R->rt, err, len))
+			return 1;
+		span_builder_add_sink(R->p.sb, otlp_file_span, &R->of);
+	}
+	R->rb = ring_buffer__new(loader_ringbuf_fd(&R->L), pipeline_on_record, &R->p, NULL);
+	if (!R->rb) {
+		snprintf(err, len, "cannot open the ring buffer: %s", strerror(errno));
+		return 1;
+	}
+	int attached = loader_attach(&R->L, &R->pm);
+
+	R->h.attach_errors = R->L.attach_errors;
+	if (attached == 0) {
+		snprintf(err, len, "no probe could be attached");
+		return 1;
+	}
+	for (int i = 0; i < R->ntargets; i++)
+		if (R->targets[i].launched && target_release(&R->targets[i], err, len))
+			return 1;
+	return 0;
+}
+
+static void run_loop(struct run *R)
+{
+	uint64_t start = clock_mono_ns(), next_export = start + (uint64_t)(R->cfg.interval_s * 1e9);
+	uint64_t stop_at = R->cfg.duration_s > 0 ? start + (uint64_t)(R->cfg.duration_s * 1e9) : 0;
+
+	while (!exiting) {
+		int e = ring_buffer__poll(R->rb, 100);
+
+		if (e < 0 && e != -EINTR) {
+			fprintf(stderr, "mcp-bpftrace: ring buffer: %s\n", strerror(-e));
+			break;
+		}
+		uint64_t now = clock_mono_ns();
+
+		if (now >= next_export) {
+			export_metrics(R);
+			next_export = now + (uint64_t)(R->cfg.interval_s * 1e9);
+		}
+		if (stop_at && now >= stop_at)
+			break;
+		if (all_targets_gone(R))
+			break;
+	}
+	/* Everything a finished target did is already in the ring buffer. */
+	ring_buffer__consume(R->rb);
+}
+
+static void teardown(struct run *R)
+{
+	if (R->rb)
+		ring_buffer__free(R->rb);
+	loader_close(&R->L);
+	for (int i = 0; i < R->ntargets; i++) {
+		target_stop(&R->targets[i]);
+		target_close(&R->targets[i]);
+	}
+	if (R->of.f)
+		otlp_file_close(&R->of);
+	if (R->p.sb)
+		pipeline_destroy(&R->p);
+	probe_map_free(&R->pm);
+	resources_free(&R->rt);
+}
+
+int main(int argc, char **argv)
+{
+	static struct run R;
+	char err[1024] = "";
+	int rc;
+
+	rc = cli_parse(argc, argv, &R.cfg);
+	if (rc)
+		return rc > 0 ? 0 : 2;
+	if (R.cfg.list)
+		return list_main(&R.cfg);
+	if (parse_histogram_opts(R.cfg.histogram, &R.eo))
+		return 2;
+	clock_init();
+	resources_init(&R.rt);
+	if (R.cfg.service_name)
+		snprintf(R.rt.service_override, sizeof(R.rt.service_override), "%s", R.cfg.service_name);
+	R.eo.start_mono_ns = clock_mono_ns();
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	signal(SIGPIPE, SIG_IGN);
+
+	rc = setup(&R, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "mcp-bpftrace: %s\n", err);
+		teardown(&R);
+		return rc;
+	}
+	if (R.cfg.verbose)
+		fprintf(stderr, "mcp-bpftrace: %zu probes attached\n", R.L.nlinks);
+	run_loop(&R);
+	report_exits(&R);
+	export_metrics(&R);
+	if (R.cfg.summary)
+		summary_print(stdout, &R.p.stats, &R.h, (clock_mono_ns() - R.eo.start_mono_ns) / 1e9);
+	teardown(&R);
+	return 0;
+}

@@ -1,0 +1,155 @@
+/* Metric store: a chained hash table over attribute tuples. */
+#include <stdlib.h>
+#include <string.h>
+#include "health.h"
+#include "metrics.h"
+
+static uint64_t fnv(uint64_t h, const char *s)
+{
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ULL;
+	return (h ^ 0xff) * 1099511628211ULL; /* separator: ("a","bc") != ("ab","c") */
+}
+
+int ms_init(struct metric_store *ms)
+{
+	memset(ms, 0, sizeof(*ms));
+	pthread_mutex_init(&ms->lock, NULL);
+	ms->nbuckets = 1024;
+	ms->buckets = calloc(ms->nbuckets, sizeof(*ms->buckets));
+	ms->hist_max_buckets = 160; /* the OpenTelemetry SDK default */
+	ms->hist_max_scale = 20;
+	return ms->buckets ? 0 : -1;
+}
+
+void ms_destroy(struct metric_store *ms)
+{
+	for (size_t i = 0; i < ms->n; i++) {
+		struct series *s = ms->all[i];
+
+		for (int k = 0; k < s->nattrs; k++)
+			free(s->vals[k]);
+		if (s->h)
+			exph_free(s->h);
+		free(s);
+	}
+	free(ms->all);
+	free(ms->buckets);
+	pthread_mutex_destroy(&ms->lock);
+	memset(ms, 0, sizeof(*ms));
+}
+
+const struct metric_def *ms_metric_def(int metric)
+{
+	return metric < catalog_nmetrics ? &catalog_metrics[metric]
+					 : &health_metrics[metric - catalog_nmetrics];
+}
+
+static void grow(struct metric_store *ms)
+{
+	size_t nb = ms->nbuckets * 4;
+	struct series **b = calloc(nb, sizeof(*b));
+
+	if (!b)
+		return; /* keep the old table: slower, still correct */
+	for (size_t i = 0; i < ms->n; i++) {
+		struct series *s = ms->all[i];
+
+		s->next = b[s->hash & (nb - 1)];
+		b[s->hash & (nb - 1)] = s;
+	}
+	free(ms->buckets);
+	ms->buckets = b;
+	ms->nbuckets = nb;
+}
+
+struct series *ms_series(struct metric_store *ms, int resource, int metric,
+			 const char *const keys[], const char *const vals[], int n, uint64_t now_ns)
+{
+	uint64_t h = 1469598103934665603ULL ^ ((uint64_t)resource << 32 | (uint32_t)metric);
+
+	for (int i = 0; i < n; i++)
+		h = fnv(h, vals[i]);
+	for (struct series *s = ms->buckets[h & (ms->nbuckets - 1)]; s; s = s->next) {
+		if (s->hash != h || s->metric != metric || s->resource != resource)
+			continue;
+		int k = 0;
+
+		while (k < n && !strcmp(s->vals[k], vals[k]))
+			k++;
+		if (k == n)
+			return s;
+	}
+	struct series *s = calloc(1, sizeof(*s));
+
+	if (!s)
+		return NULL;
+	if (ms->n == ms->cap) {
+		size_t cap = ms->cap ? ms->cap * 2 : 256;
+		void *p = realloc(ms->all, cap * sizeof(*ms->all));
+
+		if (!p) {
+			free(s);
+			return NULL;
+		}
+		ms->all = p;
+		ms->cap = cap;
+	}
+	s->hash = h;
+	s->resource = resource;
+	s->metric = metric;
+	s->nattrs = n;
+	s->start_ns = now_ns;
+	for (int i = 0; i < n; i++) {
+		s->keys[i] = keys[i];
+		s->vals[i] = strdup(vals[i]);
+	}
+	if (ms_metric_def(metric)->kind == MK_HISTOGRAM)
+		s->h = exph_new(ms->hist_max_buckets, ms->hist_max_scale);
+	s->next = ms->buckets[h & (ms->nbuckets - 1)];
+	ms->buckets[h & (ms->nbuckets - 1)] = s;
+	ms->all[ms->n++] = s;
+	if (ms->n > ms->nbuckets)
+		grow(ms);
+	return s;
+}
+
+void ms_add(struct series *s, double delta)
+{
+	if (ms_metric_def(s->metric)->is_double)
+		s->v.d += delta;
+	else
+		s->v.i += (int64_t)(delta < 0 ? delta - 0.5 : delta + 0.5);
+}
+
+void ms_record(struct series *s, double v)
+{
+	if (s->h)
+		exph_record(s->h, v);
+}
+
+static int cmp_series(const void *a, const void *b)
+{
+	const struct series *x = *(struct series *const *)a, *y = *(struct series *const *)b;
+
+	if (x->resource != y->resource)
+		return x->resource < y->resource ? -1 : 1;
+	if (x->metric != y->metric)
+		return x->metric < y->metric ? -1 : 1;
+	return 0;
+}
+
+struct series **ms_sorted(struct metric_store *ms, size_t *n)
+{
+	struct series **v = malloc((ms->n ? ms->n : 1) * sizeof(*v));
+
+	*n = 0;
+	if (!v)
+		return NULL;
+	memcpy(v, ms->all, ms->n * sizeof(*v));
+	*n = ms->n;
+	/* mergesort-like stability is not needed: creation order within a
+	 * (resource, metric) group is only cosmetic. */
+	qsort(v, *n, sizeof(*v), cmp_series);
+	return v;
+}

@@ -1,0 +1,56 @@
+/* The metric store: one series per (resource, metric, attribute values),
+ * cumulative since the tracer started. Counters and up-down counters keep a
+ * number; histograms keep an exponential histogram. */
+#ifndef METRICS_H
+#define METRICS_H
+
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "catalog.h"
+#include "exp_histogram.h"
+
+struct series {
+	struct series *next; /* hash chain */
+	uint64_t hash;
+	int resource;
+	int metric; /* index into catalog_metrics, or a health metric (health.h) */
+	int nattrs;
+	const char *keys[ACT_MAX_ATTRS]; /* static strings */
+	char *vals[ACT_MAX_ATTRS];       /* owned */
+	uint64_t start_ns;               /* first update, CLOCK_MONOTONIC */
+	union {
+		int64_t i;
+		double d;
+	} v;
+	struct exp_histogram *h;
+};
+
+struct metric_store {
+	pthread_mutex_t lock; /* taken by the writer per update, by readers per snapshot */
+	struct series **buckets;
+	size_t nbuckets;
+	struct series **all; /* in creation order, for stable output */
+	size_t n, cap;
+	int hist_max_buckets, hist_max_scale;
+};
+
+int ms_init(struct metric_store *ms);
+void ms_destroy(struct metric_store *ms);
+
+/* Finds or creates the series. Caller holds ms->lock. */
+struct series *ms_series(struct metric_store *ms, int resource, int metric,
+			 const char *const keys[], const char *const vals[], int n, uint64_t now_ns);
+/* Counter / up-down counter += delta (double metrics keep the fraction). */
+void ms_add(struct series *s, double delta);
+/* Histogram record. */
+void ms_record(struct series *s, double v);
+
+/* A copy of the series list ordered by (resource, metric), for exporters
+ * that group data points. Caller holds ms->lock and frees the array. */
+struct series **ms_sorted(struct metric_store *ms, size_t *n);
+
+/* Definition of the series' metric, catalog or health. */
+const struct metric_def *ms_metric_def(int metric);
+
+#endif

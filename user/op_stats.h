@@ -1,0 +1,26 @@
+/* Per-binding call statistics for the summary table and the live view:
+ * calls, errors, latency histogram. Independent of the catalog's metrics so
+ * that every operation (consensus_building too) has latency percentiles. */
+#ifndef OP_STATS_H
+#define OP_STATS_H
+
+#include <stdint.h>
+#include "call.h"
+#include "exp_histogram.h"
+
+struct op_stat {
+	const struct pm_binding *b;
+	uint64_t calls, errors, active;
+	struct exp_histogram *lat; /* seconds */
+};
+
+struct op_stats {
+	struct op_stat *v;
+	int n;
+};
+
+int op_stats_init(struct op_stats *os, const struct probe_map *pm);
+void op_stats_free(struct op_stats *os);
+void op_stats_record(struct op_stats *os, const struct call *c);
+
+#endif

@@ -1,0 +1,69 @@
+#include <string.h>
+#include "pipeline.h"
+
+int pipeline_init(struct pipeline *p, const struct probe_map *pm, struct resource_table *rt)
+{
+	memset(p, 0, sizeof(*p));
+	p->pm = pm;
+	p->rt = rt;
+	pthread_mutex_init(&p->stats_lock, NULL);
+	if (ms_init(&p->ms) || agg_init(&p->agg, &p->ms) || op_stats_init(&p->stats, pm))
+		return -1;
+	p->sb = span_builder_new();
+	return p->sb ? 0 : -1;
+}
+
+void pipeline_destroy(struct pipeline *p)
+{
+	span_builder_free(p->sb);
+	op_stats_free(&p->stats);
+	agg_destroy(&p->agg);
+	ms_destroy(&p->ms);
+	pthread_mutex_destroy(&p->stats_lock);
+}
+
+int pipeline_on_record(void *ctx, void *data, size_t len)
+{
+	struct pipeline *p = ctx;
+	const struct mcp_record *r = data;
+	struct call *c = &p->scratch;
+
+	if (len < sizeof(*r) || r->binding >= p->pm->n) {
+		p->bad_records++;
+		return 0;
+	}
+	p->records++;
+	const struct pm_binding *b = &p->pm->bindings[r->binding];
+	int res = resources_for_pid(p->rt, (pid_t)r->pid, p->service_hint);
+
+	switch (r->type) {
+	case MCP_REC_SPAN_START:
+		call_decode(c, r, b, true);
+		agg_start(&p->agg, c, res);
+		pthread_mutex_lock(&p->stats_lock);
+		p->stats.v[r->binding].active++;
+		pthread_mutex_unlock(&p->stats_lock);
+		break;
+	case MCP_REC_SPAN_END:
+		call_decode(c, r, b, false);
+		agg_end(&p->agg, c, res);
+		pthread_mutex_lock(&p->stats_lock);
+		op_stats_record(&p->stats, c);
+		if (p->stats.v[r->binding].active)
+			p->stats.v[r->binding].active--;
+		pthread_mutex_unlock(&p->stats_lock);
+		span_builder_end(p->sb, c, res);
+		break;
+	case MCP_REC_POINT:
+		call_decode(c, r, b, false);
+		agg_point(&p->agg, c, res);
+		pthread_mutex_lock(&p->stats_lock);
+		op_stats_record(&p->stats, c);
+		pthread_mutex_unlock(&p->stats_lock);
+		span_builder_point(p->sb, c);
+		break;
+	default:
+		p->bad_records++;
+	}
+	return 0;
+}

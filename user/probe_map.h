@@ -1,0 +1,89 @@
+/* Probe maps: the text file that binds a target's functions and USDT probes
+ * to catalog operations (syntax: README.md, "Probe maps"). Parsed once into
+ * these plain structs; nothing downstream re-reads text. */
+#ifndef PROBE_MAP_H
+#define PROBE_MAP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "mcp_trace.h"
+
+enum pm_kind { PM_SPAN = 1, PM_POINT = 2 };
+
+/* How a captured value is interpreted in user space. */
+enum pm_type {
+	PT_INT = 1, /* 4 bytes signed */
+	PT_UINT,    /* 4 bytes unsigned */
+	PT_LONG,    /* 8 bytes signed (the default) */
+	PT_ULONG,   /* 8 bytes unsigned */
+	PT_SHORT,   /* 2 bytes signed */
+	PT_CHAR,    /* 1 byte signed */
+	PT_BOOL,    /* 1 byte, non-zero = true */
+	PT_DOUBLE,  /* 8 bytes IEEE 754 */
+	PT_FLOAT,   /* 4 bytes IEEE 754 */
+	PT_STR,     /* NUL-terminated string */
+	PT_STRPTR,  /* char * stored at the address, then its string */
+	PT_ENUM,    /* 4-byte int mapped to labels[value] */
+	PT_CONST,   /* a constant string from the map, no capture */
+};
+
+#define PM_MAX_LABELS 16
+#define PM_KEY_LEN 64
+
+struct pm_capture {
+	char key[PM_KEY_LEN]; /* attribute key; "" for the hidden `fail if` capture */
+	enum pm_type type;
+	struct mcp_cap_spec spec; /* what the BPF side reads (src, arg, when, read, size, slot, off) */
+	bool content;             /* only captured with --capture-content */
+	char *constant;           /* PT_CONST: the text */
+	char *labels[PM_MAX_LABELS]; /* PT_ENUM */
+	int nlabels;
+	int line;
+};
+
+enum pm_cmp { PM_LT = 1, PM_LE, PM_EQ, PM_NE, PM_GT, PM_GE };
+
+struct pm_fail {
+	bool present;
+	int cap;          /* index into captures[] of the value compared */
+	enum pm_cmp cmp;
+	long long value;
+};
+
+#define PM_MAX_CAPTURES (MCP_MAX_CAPS + 8) /* captures + constants */
+
+struct pm_binding {
+	int line;           /* line of the binding in the file, for messages */
+	enum pm_kind kind;
+	int op;             /* catalog operation index (catalog.h) */
+	char *object;       /* ELF path or library name; NULL = the target's executable */
+	char *symbol;       /* function name; NULL for USDT */
+	char *usdt_provider;/* USDT probe, when bound to one */
+	char *usdt_name;
+	struct pm_capture caps[PM_MAX_CAPTURES];
+	int ncaps;
+	struct pm_fail fail;
+	int error_type_cap; /* index of the `error.type` capture, -1 when not bound */
+};
+
+struct probe_map {
+	char *path;
+	struct pm_binding *bindings;
+	size_t n;
+};
+
+/* Parses `path`. On error returns -1 and writes "PATH:LINE: message" to err.
+ * `capture_content`: false drops captures marked `content` (they are not
+ * even read by the BPF side). */
+int probe_map_load(const char *path, bool capture_content, struct probe_map *out,
+		   char *err, size_t errlen);
+/* Same, from text already in memory; `name` stands for the path in messages. */
+int probe_map_parse(const char *text, const char *name, bool capture_content,
+		    struct probe_map *out, char *err, size_t errlen);
+void probe_map_free(struct probe_map *pm);
+
+/* Fills the BPF-side spec of a binding (flags, ncaps, caps) from the parsed one. */
+void probe_map_to_spec(const struct pm_binding *b, bool emit_start,
+		       struct mcp_binding_spec *spec);
+
+#endif

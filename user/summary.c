@@ -1,0 +1,59 @@
+#include <math.h>
+#include <stdio.h>
+#include "catalog.h"
+#include "summary.h"
+
+const char *fmt_duration(double s, char *buf, size_t len)
+{
+	if (isnan(s))
+		snprintf(buf, len, "-");
+	else if (s < 1e-6)
+		snprintf(buf, len, "%.0fns", s * 1e9);
+	else if (s < 1e-3)
+		snprintf(buf, len, "%.0fµs", s * 1e6);
+	else if (s < 1)
+		snprintf(buf, len, "%.2fms", s * 1e3);
+	else
+		snprintf(buf, len, "%.2fs", s);
+	return buf;
+}
+
+void summary_print(FILE *f, const struct op_stats *os, const struct health_counts *h,
+		   double elapsed_s)
+{
+	char b1[16], b2[16], b3[16], b4[16];
+
+	fprintf(f, "\n%-22s %-28s %9s %7s %7s %9s %9s %9s %9s\n", "OPERATION", "FUNCTION",
+		"CALLS", "ERRORS", "ERR%", "P50", "P95", "P99", "MAX");
+	for (int i = 0; i < os->n; i++) {
+		const struct op_stat *s = &os->v[i];
+		const char *fn = s->b->symbol ? s->b->symbol : s->b->usdt_name;
+		bool point = s->b->kind == PM_POINT;
+
+		fprintf(f, "%-22s %-28.28s %9llu %7llu %6.2f%% %9s %9s %9s %9s\n",
+			catalog_ops[s->b->op].name, fn, (unsigned long long)s->calls,
+			(unsigned long long)s->errors, s->calls ? 100.0 * s->errors / s->calls : 0.0,
+			point ? "-" : fmt_duration(exph_quantile(s->lat, 0.50), b1, sizeof(b1)),
+			point ? "-" : fmt_duration(exph_quantile(s->lat, 0.95), b2, sizeof(b2)),
+			point ? "-" : fmt_duration(exph_quantile(s->lat, 0.99), b3, sizeof(b3)),
+			point ? "-" : fmt_duration(exph_max(s->lat), b4, sizeof(b4)));
+	}
+	fprintf(f, "\n%llu records in %.1fs (%.0f/s); dropped %llu (ring buffer full)",
+		(unsigned long long)h->records, elapsed_s, elapsed_s > 0 ? h->records / elapsed_s : 0.0,
+		(unsigned long long)h->bpf[MCP_STAT_DROPPED]);
+	if (h->bpf[MCP_STAT_DEPTH_OVERFLOW] || h->bpf[MCP_STAT_UNMATCHED_RET] ||
+	    h->bpf[MCP_STAT_ABANDONED] || h->bpf[MCP_STAT_STACK_ALLOC])
+		fprintf(f, "; not traced: %llu too deep, %llu returns without entry, %llu abandoned, %llu no stack",
+			(unsigned long long)h->bpf[MCP_STAT_DEPTH_OVERFLOW],
+			(unsigned long long)h->bpf[MCP_STAT_UNMATCHED_RET],
+			(unsigned long long)h->bpf[MCP_STAT_ABANDONED],
+			(unsigned long long)h->bpf[MCP_STAT_STACK_ALLOC]);
+	if (h->orphan_points)
+		fprintf(f, "; %llu point events whose span never ended", (unsigned long long)h->orphan_points);
+	if (h->attach_errors)
+		fprintf(f, "; %d probes failed to attach", h->attach_errors);
+	if (h->export_errors || h->dropped_spans)
+		fprintf(f, "; export errors %llu, spans dropped by export %llu",
+			(unsigned long long)h->export_errors, (unsigned long long)h->dropped_spans);
+	fprintf(f, "\n");
+}
