@@ -174,8 +174,6 @@ static int setup(struct run *R, char *err, size_t len)
 		return 1;
 	}
 	R->p.service_hint = R->targets[0].service;
-	for (int i = 0; i < R->ntargets; i++)
-		resources_for_pid(&R->rt, R->targets[i].pid, R->targets[i].service);
 	if (R->cfg.otlp_file) {
 		if (otlp_file_open(&R->of, R->cfg.otlp_file, &R->rt, err, len))
 			return 1;
@@ -193,9 +191,12 @@ static int setup(struct run *R, char *err, size_t len)
 		snprintf(err, len, "no probe could be attached");
 		return 1;
 	}
-	for (int i = 0; i < R->ntargets; i++)
+	for (int i = 0; i < R->ntargets; i++) {
 		if (R->targets[i].launched && target_release(&R->targets[i], err, len))
 			return 1;
+		/* After the exec: /proc/PID/exe now names the target, not us. */
+		resources_for_pid(&R->rt, R->targets[i].pid, R->targets[i].service);
+	}
 	return 0;
 }
 

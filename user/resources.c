@@ -8,6 +8,7 @@
 void resources_init(struct resource_table *rt)
 {
 	memset(rt, 0, sizeof(*rt));
+	rt->v = calloc(RESOURCES_MAX, sizeof(*rt->v));
 	if (gethostname(rt->host, sizeof(rt->host) - 1))
 		snprintf(rt->host, sizeof(rt->host), "unknown");
 }
@@ -36,18 +37,12 @@ static void proc_text(pid_t pid, const char *what, char *out, size_t len)
 
 int resources_for_pid(struct resource_table *rt, pid_t pid, const char *service_hint)
 {
-	for (int i = 0; i < rt->n; i++)
+	/* Recent first: the same few processes send nearly every record. */
+	for (int i = rt->n - 1; i >= 0; i--)
 		if (rt->v[i].pid == pid)
 			return i;
-	if (rt->n == rt->cap) {
-		int cap = rt->cap ? rt->cap * 2 : 8;
-		void *p = realloc(rt->v, cap * sizeof(*rt->v));
-
-		if (!p)
-			return 0; /* fall back to the first resource rather than lose data */
-		rt->v = p;
-		rt->cap = cap;
-	}
+	if (!rt->v || rt->n == RESOURCES_MAX)
+		return -1; /* counted under the tracer's own resource */
 	struct resource *r = &rt->v[rt->n];
 	char exe[4096], link[64];
 	ssize_t n;
@@ -71,7 +66,8 @@ int resources_for_pid(struct resource_table *rt, pid_t pid, const char *service_
 	else
 		snprintf(r->service, sizeof(r->service), "%s", r->exe_name[0] ? r->exe_name : "unknown");
 	snprintf(r->container_id, sizeof(r->container_id), "%s", rt->container_id);
-	return rt->n++;
+	__atomic_store_n(&rt->n, rt->n + 1, __ATOMIC_RELEASE);
+	return rt->n - 1;
 }
 
 int resources_attrs(const struct resource_table *rt, int idx, struct attr *out, int max)

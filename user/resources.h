@@ -12,9 +12,13 @@ struct resource {
 	char container_id[80];
 };
 
+#define RESOURCES_MAX 4096
+
+/* Fixed capacity: exporter threads read entries while the consumer appends,
+ * so entries never move. `n` is published after the entry is filled. */
 struct resource_table {
 	struct resource *v;
-	int n, cap;
+	int n;
 	char host[256];
 	char service_override[256]; /* --service-name / OTEL_SERVICE_NAME */
 	char container_id[80];      /* set for --container runs */

@@ -172,8 +172,12 @@ void span_builder_end(struct span_builder *sb, const struct call *c, int resourc
 	s->error = c->failed;
 	span_name(&s->call, s->name, sizeof(s->name));
 
-	for (int i = 0; i < s->call.nattrs; i++)
+	for (int i = 0; i < s->call.nattrs; i++) {
+		/* The bound error name is meaningless on a call that did not fail. */
+		if (!c->failed && !strcmp(s->call.attrs[i].key, "error.type"))
+			continue;
 		add_attr(s, s->call.attrs[i]);
+	}
 	add_attr(s, (struct attr){.key = "mcp.service", .type = AT_STR, .s = c->op->service});
 	if (!attr_find(s->attrs, s->nattrs, "mcp.operation"))
 		add_attr(s, (struct attr){.key = "mcp.operation", .type = AT_STR, .s = c->op->name});
