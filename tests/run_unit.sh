@@ -11,7 +11,7 @@ for t in "$@"; do
     echo "unit: $(basename "$t") FAILED (exit $rc)"
     broken=$((broken + 1))
   fi
-  p=$(sed -E 's/.*[^0-9]?([0-9]+) passed.*/\1/' <<<"${line:-0 passed}")
+  p=$(sed -E 's/^(.*[^0-9])?([0-9]+) passed.*/\2/' <<<"${line:-0 passed}")
   f=$(sed -E 's/.*, ([0-9]+) failed.*/\1/' <<<"${line:-, 0 failed}")
   echo "  $(basename "$t"): ${p} passed, ${f} failed"
   total_pass=$((total_pass + p)); total_fail=$((total_fail + f))

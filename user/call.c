@@ -156,3 +156,20 @@ const char *call_metric_attr(const struct call *c, const char *key, char *buf, s
 
 	return a ? attr_text(a, buf, len) : "";
 }
+
+static const char *repoint(const char *p, const struct call *from, const struct call *to)
+{
+	const char *lo = (const char *)from, *hi = (const char *)(from + 1);
+
+	return p >= lo && p < hi ? (const char *)to + (p - lo) : p;
+}
+
+void call_copy(struct call *dst, const struct call *src)
+{
+	memcpy(dst, src, sizeof(*dst));
+	for (int i = 0; i < dst->nattrs; i++)
+		if (dst->attrs[i].type == AT_STR)
+			dst->attrs[i].s = repoint(src->attrs[i].s, src, dst);
+	if (dst->error_type)
+		dst->error_type = repoint(src->error_type, src, dst);
+}

@@ -26,6 +26,10 @@ struct call {
 void call_decode(struct call *c, const struct mcp_record *r, const struct pm_binding *b,
 		 bool entry_only);
 
+/* Copies a call; string attributes that pointed into src's record point
+ * into dst's. */
+void call_copy(struct call *dst, const struct call *src);
+
 /* The text of attribute `key` for a metric series: a bound attribute, or one
  * of the computed keys (mcp.success, mcp.error_type, mcp.verification_result,
  * "key=value" constants). "" when the call has none. */

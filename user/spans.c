@@ -68,15 +68,7 @@ bool span_builder_point(struct span_builder *sb, const struct call *c)
 
 	if (!p)
 		return false;
-	memcpy(&p->call, c, sizeof(*c));
-	/* The copy's string attributes must point into the copy. */
-	for (int i = 0; i < p->call.nattrs; i++) {
-		const char *s = p->call.attrs[i].s;
-
-		if (p->call.attrs[i].type == AT_STR && s >= (const char *)&c->rec &&
-		    s < (const char *)(&c->rec + 1))
-			p->call.attrs[i].s = (const char *)&p->call.rec + (s - (const char *)&c->rec);
-	}
+	call_copy(&p->call, c);
 	struct point_call **head = &sb->pending[c->rec.parent_id % PENDING_BUCKETS];
 
 	p->next = *head;
@@ -159,14 +151,8 @@ void span_builder_end(struct span_builder *sb, const struct call *c, int resourc
 	}
 	s->refs = 1;
 	s->resource = resource;
-	memcpy(&s->call, c, sizeof(*c));
-	for (int i = 0; i < s->call.nattrs; i++) { /* re-point strings into our copy */
-		const char *p = s->call.attrs[i].s;
-
-		if (s->call.attrs[i].type == AT_STR && p >= (const char *)&c->rec &&
-		    p < (const char *)(&c->rec + 1))
-			s->call.attrs[i].s = (const char *)&s->call.rec + (p - (const char *)&c->rec);
-	}
+	call_copy(&s->call, c);
+	c = &s->call; /* from here on, strings come from our own copy */
 	s->points = points;
 	s->kind = c->op->kind;
 	s->error = c->failed;
