@@ -24,6 +24,7 @@ static const char usage[] =
 "Bindings:\n"
 "  -P, --probes FILE        probe map: which functions are which operations\n"
 "                           (format: README.md, \"Probe maps\")\n"
+"      --list-ops           list the catalog's operations and their metrics\n"
 "  -l, --list               list the target's functions and USDT probes and\n"
 "                           propose a probe map; attaches nothing\n"
 "      --capture-content    also capture attributes marked `content` (prompts,\n"
@@ -101,13 +102,14 @@ static int parse_size(const char *s, size_t *out)
 int cli_parse(int argc, char **argv, struct config *cfg)
 {
 	enum { O_OTLP = 256, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
-	       O_RING, O_CONTENT, O_CGROUP };
+	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS };
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
 		{"container", required_argument, 0, 'c'},
 		{"cgroup", required_argument, 0, O_CGROUP},
 		{"probes", required_argument, 0, 'P'},
 		{"list", no_argument, 0, 'l'},
+		{"list-ops", no_argument, 0, O_LISTOPS},
 		{"capture-content", no_argument, 0, O_CONTENT},
 		{"otlp-file", required_argument, 0, 'o'},
 		{"otlp", required_argument, 0, O_OTLP},
@@ -155,6 +157,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		case O_CGROUP: cfg->cgroup = optarg; break;
 		case 'P': cfg->probes = optarg; break;
 		case 'l': cfg->list = true; break;
+		case O_LISTOPS: cfg->list_ops = true; break;
 		case O_CONTENT: cfg->capture_content = true; break;
 		case 'o': cfg->otlp_file = optarg; break;
 		case O_OTLP: cfg->otlp_endpoint = optarg; break;
@@ -209,6 +212,8 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		}
 		cfg->cmd = &argv[optind];
 	}
+	if (cfg->list_ops)
+		return 0;
 	int ntargets = (cfg->npids > 0) + (cfg->cmd != NULL) + (cfg->container != NULL) + (cfg->cgroup != NULL);
 
 	if (ntargets == 0)

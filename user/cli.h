@@ -27,6 +27,7 @@ struct config {
 	double refresh_s;
 	size_t ringbuf_bytes;
 	bool list;
+	bool list_ops;
 	bool capture_content;
 	bool summary;
 	bool verbose;

@@ -133,3 +133,22 @@ int list_main(const struct config *cfg)
 	proc_maps_free(&maps);
 	return 0;
 }
+
+int list_ops(void)
+{
+	for (int i = 0; i < catalog_nops; i++) {
+		const struct op_def *op = &catalog_ops[i];
+
+		printf("%-5s %-20s %-34s %s\n", op->point ? "point" : "span", op->name,
+		       op->point ? "(event on the open span)" : op->span_name, op->service);
+		for (int a = 0; a < OP_MAX_ACTIONS && op->actions[a].when; a++) {
+			const struct metric_action *m = &op->actions[a];
+
+			printf("        %s {", catalog_metrics[m->metric].name);
+			for (int k = 0; k < ACT_MAX_ATTRS && m->attrs[k]; k++)
+				printf("%s%s", k ? ", " : "", m->attrs[k]);
+			printf("}%s\n", m->when == ACT_IF_OK ? " if ok" : m->when == ACT_IF_FAILED ? " if failed" : "");
+		}
+	}
+	return 0;
+}

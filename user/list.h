@@ -6,5 +6,7 @@
 
 /* Prints to stdout; returns the process exit status. */
 int list_main(const struct config *cfg);
+/* --list-ops: the catalog. */
+int list_ops(void);
 
 #endif
