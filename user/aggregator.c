@@ -1,16 +1,19 @@
 /* Catalog metric actions over calls. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "aggregator.h"
 
-/* Open-addressing set of span ids (0 is the empty slot; span ids are never 0
- * in practice, and a 0 would only cost one up-down update). */
-static bool set_insert(struct aggregator *ag, uint64_t id);
+/* Open-addressing map span id -> the up-down series its start incremented
+ * (0 is the empty slot; span ids are never 0 in practice). The end record
+ * decrements that same series: its attributes may have been read at return
+ * and differ from the start's. */
+static bool set_insert(struct aggregator *ag, uint64_t id, struct series *s);
 
 static bool set_grow(struct aggregator *ag)
 {
 	size_t old_cap = ag->active_cap, cap = old_cap ? old_cap * 2 : 1024;
-	uint64_t *old = ag->active, *v = calloc(cap, sizeof(*v));
+	struct active_span *old = ag->active, *v = calloc(cap, sizeof(*v));
 
 	if (!v)
 		return false;
@@ -18,46 +21,50 @@ static bool set_grow(struct aggregator *ag)
 	ag->active_cap = cap;
 	ag->active_n = 0;
 	for (size_t i = 0; i < old_cap; i++)
-		if (old[i])
-			set_insert(ag, old[i]);
+		if (old[i].id)
+			set_insert(ag, old[i].id, old[i].s);
 	free(old);
 	return true;
 }
 
-static bool set_insert(struct aggregator *ag, uint64_t id)
+static bool set_insert(struct aggregator *ag, uint64_t id, struct series *s)
 {
 	if (!id || ((ag->active_n + 1) * 2 > ag->active_cap && !set_grow(ag)))
 		return false;
 	size_t mask = ag->active_cap - 1, i = (id * 0x9E3779B97F4A7C15ULL) & mask;
 
-	while (ag->active[i])
+	while (ag->active[i].id)
 		i = (i + 1) & mask;
-	ag->active[i] = id;
+	ag->active[i].id = id;
+	ag->active[i].s = s;
 	ag->active_n++;
 	return true;
 }
 
-static bool set_remove(struct aggregator *ag, uint64_t id)
+/* Removes span `id`; returns the series its start incremented, or NULL. */
+static struct series *set_remove(struct aggregator *ag, uint64_t id)
 {
 	if (!id || !ag->active_cap)
-		return false;
+		return NULL;
 	size_t mask = ag->active_cap - 1, i = (id * 0x9E3779B97F4A7C15ULL) & mask;
 
-	while (ag->active[i] && ag->active[i] != id)
+	while (ag->active[i].id && ag->active[i].id != id)
 		i = (i + 1) & mask;
-	if (!ag->active[i])
-		return false;
-	ag->active[i] = 0;
+	if (!ag->active[i].id)
+		return NULL;
+	struct series *s = ag->active[i].s;
+
+	ag->active[i].id = 0;
 	ag->active_n--;
 	/* Re-insert the rest of the cluster so lookups do not stop early. */
-	for (size_t j = (i + 1) & mask; ag->active[j]; j = (j + 1) & mask) {
-		uint64_t v = ag->active[j];
+	for (size_t j = (i + 1) & mask; ag->active[j].id; j = (j + 1) & mask) {
+		struct active_span v = ag->active[j];
 
-		ag->active[j] = 0;
+		ag->active[j].id = 0;
 		ag->active_n--;
-		set_insert(ag, v);
+		set_insert(ag, v.id, v.s);
 	}
-	return true;
+	return s;
 }
 
 int agg_init(struct aggregator *ag, struct metric_store *ms)
@@ -75,8 +82,24 @@ void agg_destroy(struct aggregator *ag)
 
 enum phase { PH_START, PH_END };
 
-static void apply(struct aggregator *ag, const struct call *c, int resource, enum phase ph, int updown_sign)
+/* The key of a catalog attribute spec: "key=value" names the key. */
+static const char *spec_key(const char *spec, char *buf, size_t len)
 {
+	const char *eq = strchr(spec, '=');
+
+	if (!eq)
+		return spec;
+	snprintf(buf, len, "%.*s", (int)(eq - spec), spec);
+	return buf;
+}
+
+/* Applies the call's actions for this phase; returns the up-down series
+ * touched (if any), so a start can be matched by its end. */
+static struct series *apply(struct aggregator *ag, const struct call *c, int resource, enum phase ph,
+			    int updown_sign)
+{
+	struct series *touched = NULL;
+	char keybuf[ACT_MAX_ATTRS][64];
 	char bufs[ACT_MAX_ATTRS][32];
 	const char *keys[ACT_MAX_ATTRS], *vals[ACT_MAX_ATTRS];
 	uint64_t now = c->rec.end_ns;
@@ -96,24 +119,15 @@ static void apply(struct aggregator *ag, const struct call *c, int resource, enu
 		int n = 0;
 
 		for (; n < ACT_MAX_ATTRS && a->attrs[n]; n++) {
-			const char *eq = strchr(a->attrs[n], '=');
-			static __thread char keybuf[ACT_MAX_ATTRS][64];
-
-			if (eq) { /* "key=value": the key part names the attribute */
-				size_t kl = (size_t)(eq - a->attrs[n]) < 63 ? (size_t)(eq - a->attrs[n]) : 63;
-
-				memcpy(keybuf[n], a->attrs[n], kl);
-				keybuf[n][kl] = 0;
-				keys[n] = keybuf[n];
-			} else {
-				keys[n] = a->attrs[n];
-			}
+			keys[n] = spec_key(a->attrs[n], keybuf[n], sizeof(keybuf[n]));
 			vals[n] = call_metric_attr(c, a->attrs[n], bufs[n], sizeof(bufs[n]));
 		}
 		struct series *s = ms_series(ag->ms, resource, a->metric, keys, vals, n, now);
 
 		if (!s)
 			continue;
+		if (updown)
+			touched = s;
 		switch (a->value) {
 		case AV_ONE:
 			ms_add(s, updown ? updown_sign : 1);
@@ -134,19 +148,32 @@ static void apply(struct aggregator *ag, const struct call *c, int resource, enu
 		}
 	}
 	pthread_mutex_unlock(&ag->ms->lock);
+	return touched;
 }
 
 void agg_start(struct aggregator *ag, const struct call *c, int resource)
 {
-	if (set_insert(ag, c->rec.span_id))
-		apply(ag, c, resource, PH_START, +1);
+	struct series *s = apply(ag, c, resource, PH_START, +1);
+
+	if (s && !set_insert(ag, c->rec.span_id, s)) {
+		/* Cannot remember it: undo, rather than leave it up for ever. */
+		pthread_mutex_lock(&ag->ms->lock);
+		ms_add(s, -1);
+		pthread_mutex_unlock(&ag->ms->lock);
+	}
 }
 
-void agg_end(struct aggregator *ag, const struct call *c, int resource)
+bool agg_end(struct aggregator *ag, const struct call *c, int resource)
 {
 	apply(ag, c, resource, PH_END, 0);
-	if (set_remove(ag, c->rec.span_id))
-		apply(ag, c, resource, PH_END, -1);
+	struct series *s = set_remove(ag, c->rec.span_id);
+
+	if (!s)
+		return false;
+	pthread_mutex_lock(&ag->ms->lock);
+	ms_add(s, -1);
+	pthread_mutex_unlock(&ag->ms->lock);
+	return true;
 }
 
 void agg_point(struct aggregator *ag, const struct call *c, int resource)

@@ -56,8 +56,21 @@ static void decode_number(const struct pm_capture *pc, uint64_t raw, struct attr
 	}
 }
 
-static bool compare(long long v, enum pm_cmp cmp, long long ref)
+static bool compare(long long v, enum pm_cmp cmp, long long ref, bool is_unsigned)
 {
+	if (is_unsigned) {
+		unsigned long long u = (unsigned long long)v, r = (unsigned long long)ref;
+
+		switch (cmp) {
+		case PM_LT: return u < r;
+		case PM_LE: return u <= r;
+		case PM_EQ: return u == r;
+		case PM_NE: return u != r;
+		case PM_GT: return u > r;
+		case PM_GE: return u >= r;
+		}
+		return false;
+	}
 	switch (cmp) {
 	case PM_LT: return v < ref;
 	case PM_LE: return v <= ref;
@@ -107,10 +120,14 @@ void call_decode(struct call *c, const struct mcp_record *r, const struct pm_bin
 		}
 		c->attrs[c->nattrs++] = a;
 	}
+	c->ret_value = c->rec.ret;
 	if (b->fail.present && !entry_only && failv.type) {
+		const struct pm_capture *fc = &b->caps[b->fail.cap];
 		long long v = failv.type == AT_BOOL ? failv.b : failv.type == AT_DOUBLE ? (long long)failv.d : failv.i;
 
-		c->failed = compare(v, b->fail.cmp, b->fail.value);
+		c->failed = compare(v, b->fail.cmp, b->fail.value, fc->type == PT_ULONG);
+		if (fc->spec.src == MCP_SRC_RET)
+			c->ret_value = v;
 	}
 	if (c->failed) {
 		const struct attr *et = attr_find(c->attrs, c->nattrs, "error.type");

@@ -17,6 +17,7 @@ struct call {
 	const struct op_def *op;
 	bool failed;
 	const char *error_type; /* failed calls: the bound name or "_OTHER" */
+	long long ret_value;    /* the return value as its `fail if` type reads it */
 	struct attr attrs[CALL_MAX_ATTRS]; /* bound attributes, defaults applied */
 	int nattrs;
 	char scratch[4][24]; /* text of out-of-range enum values */

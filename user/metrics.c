@@ -27,8 +27,10 @@ void ms_destroy(struct metric_store *ms)
 	for (size_t i = 0; i < ms->n; i++) {
 		struct series *s = ms->all[i];
 
-		for (int k = 0; k < s->nattrs; k++)
+		for (int k = 0; k < s->nattrs; k++) {
+			free((char *)s->keys[k]);
 			free(s->vals[k]);
+		}
 		if (s->h)
 			exph_free(s->h);
 		free(s);
@@ -101,7 +103,7 @@ struct series *ms_series(struct metric_store *ms, int resource, int metric,
 	s->nattrs = n;
 	s->start_ns = now_ns;
 	for (int i = 0; i < n; i++) {
-		s->keys[i] = keys[i];
+		s->keys[i] = strdup(keys[i]);
 		s->vals[i] = strdup(vals[i]);
 	}
 	if (ms_metric_def(metric)->kind == MK_HISTOGRAM)
@@ -146,7 +148,8 @@ struct series **ms_sorted(struct metric_store *ms, size_t *n)
 	*n = 0;
 	if (!v)
 		return NULL;
-	memcpy(v, ms->all, ms->n * sizeof(*v));
+	if (ms->n)
+		memcpy(v, ms->all, ms->n * sizeof(*v));
 	*n = ms->n;
 	/* mergesort-like stability is not needed: creation order within a
 	 * (resource, metric) group is only cosmetic. */

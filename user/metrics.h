@@ -16,7 +16,7 @@ struct series {
 	int resource;
 	int metric; /* index into catalog_metrics, or a health metric (health.h) */
 	int nattrs;
-	const char *keys[ACT_MAX_ATTRS]; /* static strings */
+	const char *keys[ACT_MAX_ATTRS]; /* owned (const for readers) */
 	char *vals[ACT_MAX_ATTRS];       /* owned */
 	uint64_t start_ns;               /* first update, CLOCK_MONOTONIC */
 	union {

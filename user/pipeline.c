@@ -46,12 +46,15 @@ int pipeline_on_record(void *ctx, void *data, size_t len)
 		break;
 	case MCP_REC_SPAN_END:
 		call_decode(c, r, b, false);
-		agg_end(&p->agg, c, res);
+		bool was_active = agg_end(&p->agg, c, res);
+
 		pthread_mutex_lock(&p->stats_lock);
 		op_stats_record(&p->stats, c);
-		if (p->stats.v[r->binding].active)
+		if (was_active && p->stats.v[r->binding].active)
 			p->stats.v[r->binding].active--;
 		pthread_mutex_unlock(&p->stats_lock);
+		if (p->on_call)
+			p->on_call(p->on_call_ctx, c, res);
 		span_builder_end(p->sb, c, res);
 		break;
 	case MCP_REC_POINT:
@@ -60,6 +63,8 @@ int pipeline_on_record(void *ctx, void *data, size_t len)
 		pthread_mutex_lock(&p->stats_lock);
 		op_stats_record(&p->stats, c);
 		pthread_mutex_unlock(&p->stats_lock);
+		if (p->on_call)
+			p->on_call(p->on_call_ctx, c, res);
 		span_builder_point(p->sb, c);
 		break;
 	default:

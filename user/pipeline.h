@@ -21,6 +21,10 @@ struct pipeline {
 	struct call scratch;
 	uint64_t records, bad_records;
 	const char *service_hint;
+	/* Every finished call and point event, after the statistics, on the
+	 * consumer thread (the live view's feed); NULL: none. */
+	void (*on_call)(void *ctx, const struct call *c, int resource);
+	void *on_call_ctx;
 };
 
 int pipeline_init(struct pipeline *p, const struct probe_map *pm, struct resource_table *rt);

@@ -159,8 +159,9 @@ void span_builder_end(struct span_builder *sb, const struct call *c, int resourc
 	span_name(&s->call, s->name, sizeof(s->name));
 
 	for (int i = 0; i < s->call.nattrs; i++) {
-		/* The bound error name is meaningless on a call that did not fail. */
-		if (!c->failed && !strcmp(s->call.attrs[i].key, "error.type"))
+		/* The bound error name is meaningless on a call that did not
+		 * fail, and on one that did, error_type has it (or _OTHER). */
+		if (!strcmp(s->call.attrs[i].key, "error.type"))
 			continue;
 		add_attr(s, s->call.attrs[i]);
 	}
@@ -172,7 +173,7 @@ void span_builder_end(struct span_builder *sb, const struct call *c, int resourc
 	if (c->op->duration_attr)
 		add_attr(s, (struct attr){.key = c->op->duration_attr, .type = AT_DOUBLE,
 					  .d = call_duration_s(c) * 1000.0});
-	if (c->failed && !attr_find(s->attrs, s->nattrs, "error.type"))
+	if (c->failed)
 		add_attr(s, (struct attr){.key = "error.type", .type = AT_STR, .s = c->error_type});
 
 	/* "started" carries the start time, "completed"/"failed" the end time
@@ -192,7 +193,7 @@ void span_builder_end(struct span_builder *sb, const struct call *c, int resourc
 		struct span_event *ex = add_event(s, c->rec.end_ns, "exception", NULL);
 
 		ex->attrs[ex->nattrs++] = (struct attr){.key = "exception.type", .type = AT_STR, .s = c->error_type};
-		snprintf(s->exc_msg, sizeof(s->exc_msg), "returned %lld", (long long)c->rec.ret);
+		snprintf(s->exc_msg, sizeof(s->exc_msg), "returned %lld", c->ret_value);
 		ex->attrs[ex->nattrs++] = (struct attr){.key = "exception.message", .type = AT_STR, .s = s->exc_msg};
 	}
 	for (int i = 0; i < sb->nsinks; i++)
