@@ -20,6 +20,9 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 PROTOS := $(wildcard user/proto/*.proto)
 PROTO_C := $(patsubst user/proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(PROTOS))
+# Generated sources are kept (not deleted as intermediates): the unit tests
+# compile them, and deleting them would rebuild everything on every make.
+.SECONDARY: $(PROTO_C) $(PROTO_C:.c=.h)
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS)) $(PROTO_C:.c=.o)
 DEMO_SRCS := $(wildcard tools/mcp-demo/*.c)
@@ -30,6 +33,7 @@ UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 all: $(BUILD)/mcp-bpftrace $(BUILD)/mcp-demo
 
 vmlinux/vmlinux.h:
+	@mkdir -p vmlinux
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
 $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/mcp_trace.h vmlinux/vmlinux.h | $(BUILD)
@@ -62,10 +66,21 @@ $(BUILD):
 
 # ---- tests -------------------------------------------------------------
 SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
-$(BUILD)/tests/test_%: tests/unit/test_%.c $(USER_SRCS) $(wildcard user/*.h) $(SKELS) $(PROTO_C) | $(BUILD)
+# Keep every intermediate (BPF objects, sanitizer objects): no rebuilds.
+.SECONDARY:
+
+# User code compiled once with the sanitizers, linked into every unit test.
+SAN_CFLAGS := -std=gnu11 $(WARN) -O1 -g $(SAN) -fno-omit-frame-pointer -Ibpf -Iuser -I$(BUILD) -I$(BUILD)/proto -D_GNU_SOURCE
+SAN_OBJS := $(patsubst user/%.c,$(BUILD)/san/%.o,$(USER_SRCS)) $(patsubst $(BUILD)/proto/%.c,$(BUILD)/san/proto/%.o,$(PROTO_C))
+$(BUILD)/san/%.o: user/%.c $(wildcard user/*.h) bpf/mcp_trace.h $(SKELS) $(PROTO_C)
+	@mkdir -p $(BUILD)/san
+	$(CC) $(SAN_CFLAGS) -c $< -o $@
+$(BUILD)/san/proto/%.o: $(BUILD)/proto/%.c
+	@mkdir -p $(BUILD)/san/proto
+	$(CC) -std=gnu11 -O1 -g $(SAN) -I$(BUILD)/proto -c $< -o $@
+$(BUILD)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(SAN_OBJS) | $(BUILD)
 	@mkdir -p $(BUILD)/tests
-	$(CC) -std=gnu11 $(WARN) -O1 -g $(SAN) -fno-omit-frame-pointer -Ibpf -Iuser -I$(BUILD) -I$(BUILD)/proto -D_GNU_SOURCE \
-		-o $@ $< $(USER_SRCS) $(PROTO_C) $(USER_LIBS)
+	$(CC) $(SAN_CFLAGS) -o $@ $< $(SAN_OBJS) $(USER_LIBS)
 
 unit: $(UNIT_BINS)
 	@tests/run_unit.sh $(UNIT_BINS)
@@ -83,6 +98,11 @@ demo: deps
 
 deps:
 	@tools/install-deps.sh
+
+# tools/bench/run --smoke alone (tests/e2e/test_bench_smoke.sh runs it in
+# `make test`); the full benchmark is `sudo tools/bench/run` (BENCHMARKS.md).
+bench-smoke: all
+	tools/bench/run --smoke
 
 clean:
 	rm -rf $(BUILD) vmlinux/vmlinux.h

@@ -18,6 +18,7 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 /* Set by user space before load; the verifier sees them as constants. */
 const volatile struct mcp_binding_spec mcp_bindings[MCP_MAX_BINDINGS];
 const volatile __u64 filter_cgroup_id = 0; /* 0: no cgroup filter */
+const volatile __u32 filter_cgroup_level = 0; /* its depth: descendants count too (0: exact) */
 const volatile __u32 filter_pidns_ino = 0; /* 0: no pid-namespace filter */
 
 struct frame {
@@ -70,8 +71,14 @@ static __always_inline void stat_inc(__u32 which)
 
 static __always_inline bool task_wanted(void)
 {
-	if (filter_cgroup_id && bpf_get_current_cgroup_id() != filter_cgroup_id)
-		return false;
+	if (filter_cgroup_id) {
+		/* The container's cgroup or any cgroup below it. */
+		__u64 id = filter_cgroup_level ? bpf_get_current_ancestor_cgroup_id(filter_cgroup_level)
+					       : bpf_get_current_cgroup_id();
+
+		if (id != filter_cgroup_id)
+			return false;
+	}
 	if (filter_pidns_ino) {
 		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
 		__u32 ino = BPF_CORE_READ(t, nsproxy, pid_ns_for_children, ns.inum);

@@ -32,12 +32,30 @@ static const char usage[] =
 "\n"
 "Output:\n"
 "  -o, --otlp-file PATH     write OTLP/JSON lines (traces and metrics)\n"
-"      --otlp URL           export OTLP/HTTP protobuf to a collector\n"
-"      --prometheus ADDR    serve /metrics for Prometheus (e.g. 127.0.0.1:9464)\n"
+"      --otlp URL           export OTLP/HTTP protobuf to a collector: POST\n"
+"                           URL/v1/traces and URL/v1/metrics (default: the\n"
+"                           OTEL_EXPORTER_OTLP_*ENDPOINT variables)\n"
+"      --otlp-compression gzip|none\n"
+"                           (default: OTEL_EXPORTER_OTLP_COMPRESSION, or none)\n"
+"      --otlp-header K=V    add an HTTP header to every export (repeatable;\n"
+"                           adds to OTEL_EXPORTER_OTLP_HEADERS)\n"
+"      --otlp-queue N       spans waiting for export, at most (default 8192);\n"
+"                           when full the oldest are dropped and counted\n"
+"      --otlp-shutdown-timeout S\n"
+"                           at exit, time left to send what is queued\n"
+"                           (default 5); the rest is counted as dropped\n"
+"      --prometheus ADDR    serve /metrics for Prometheus (e.g. 127.0.0.1:9464;\n"
+"                           a bare PORT binds 127.0.0.1)\n"
+"      --prometheus-linger S\n"
+"                           after the targets exit, keep serving /metrics for\n"
+"                           S seconds (Ctrl-C ends it early)\n"
 "      --top[=text]         live view (default on a terminal); =text prints the\n"
 "                           table every --refresh seconds\n"
 "      --no-top             no live view\n"
 "      --refresh S          live view refresh interval (default 1)\n"
+"      --linger             when tracing stops (targets exited, --duration),\n"
+"                           keep the live view open on the final figures,\n"
+"                           probes detached, until q is pressed\n"
 "      --histogram KIND     exponential (default) or explicit[:b1,b2,...]\n"
 "  -i, --interval S         export metrics every S seconds (default 10)\n"
 "  -d, --duration S         stop after S seconds\n"
@@ -101,8 +119,8 @@ static int parse_size(const char *s, size_t *out)
 
 int cli_parse(int argc, char **argv, struct config *cfg)
 {
-	enum { O_OTLP = 256, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
-	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS };
+	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
+	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER };
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
 		{"container", required_argument, 0, 'c'},
@@ -113,10 +131,16 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		{"capture-content", no_argument, 0, O_CONTENT},
 		{"otlp-file", required_argument, 0, 'o'},
 		{"otlp", required_argument, 0, O_OTLP},
+		{"otlp-compression", required_argument, 0, O_OTLP_COMP},
+		{"otlp-header", required_argument, 0, O_OTLP_HDR},
+		{"otlp-queue", required_argument, 0, O_OTLP_QUEUE},
+		{"otlp-shutdown-timeout", required_argument, 0, O_OTLP_SHUT},
+		{"prometheus-linger", required_argument, 0, O_PROM_LINGER},
 		{"prometheus", required_argument, 0, O_PROM},
 		{"top", optional_argument, 0, O_TOP},
 		{"no-top", no_argument, 0, O_NOTOP},
 		{"refresh", required_argument, 0, O_REFRESH},
+		{"linger", no_argument, 0, O_LINGER},
 		{"histogram", required_argument, 0, O_HIST},
 		{"interval", required_argument, 0, 'i'},
 		{"duration", required_argument, 0, 'd'},
@@ -161,6 +185,36 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		case O_CONTENT: cfg->capture_content = true; break;
 		case 'o': cfg->otlp_file = optarg; break;
 		case O_OTLP: cfg->otlp_endpoint = optarg; break;
+		case O_OTLP_COMP:
+			if (strcmp(optarg, "gzip") && strcmp(optarg, "none"))
+				return bad("--otlp-compression: expected gzip or none, got '%s'%s", optarg, "");
+			cfg->otlp_compression = optarg;
+			break;
+		case O_OTLP_HDR:
+			if (!strchr(optarg, '=') || optarg[0] == '=')
+				return bad("--otlp-header: expected KEY=VALUE, got '%s'%s", optarg, "");
+			if (cfg->notlp_headers == CLI_MAX_OTLP_HEADERS)
+				return bad("--otlp-header: at most %s headers%s", "16", "");
+			cfg->otlp_headers[cfg->notlp_headers++] = optarg;
+			break;
+		case O_OTLP_QUEUE: {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v < 1 || v > (1UL << 24))
+				return bad("--otlp-queue: expected a number of spans from 1 to 16777216, got '%s'%s", optarg, "");
+			cfg->otlp_queue = v;
+			break;
+		}
+		case O_OTLP_SHUT:
+			if (parse_seconds("--otlp-shutdown-timeout", optarg, &cfg->otlp_shutdown_s))
+				return -1;
+			break;
+		case O_PROM_LINGER:
+			if (parse_seconds("--prometheus-linger", optarg, &cfg->prom_linger_s))
+				return -1;
+			break;
 		case O_PROM: cfg->prometheus = optarg; break;
 		case O_TOP:
 			if (!optarg || !strcmp(optarg, "tui"))
@@ -171,6 +225,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 				return bad("--top: expected nothing or 'text', got '%s'%s", optarg, "");
 			break;
 		case O_NOTOP: cfg->top = TOP_OFF; break;
+		case O_LINGER: cfg->linger = true; break;
 		case O_REFRESH:
 			if (parse_seconds("--refresh", optarg, &cfg->refresh_s))
 				return -1;

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 
 #define CLI_MAX_PIDS 64
+#define CLI_MAX_OTLP_HEADERS 16
 
 enum top_mode { TOP_AUTO = 0, TOP_TUI, TOP_TEXT, TOP_OFF };
 
@@ -19,6 +20,12 @@ struct config {
 	const char *cgroup;
 	const char *otlp_file;
 	const char *otlp_endpoint;
+	const char *otlp_compression;  /* --otlp-compression gzip|none */
+	const char *otlp_headers[CLI_MAX_OTLP_HEADERS]; /* --otlp-header K=V */
+	int notlp_headers;
+	size_t otlp_queue;             /* --otlp-queue N spans (0: default) */
+	double otlp_shutdown_s;        /* --otlp-shutdown-timeout S (0: default) */
+	double prom_linger_s;          /* --prometheus-linger S after the targets exit */
 	const char *prometheus;
 	const char *service_name;
 	const char *histogram; /* "exponential" | "explicit[:b1,b2,...]" */
@@ -32,6 +39,7 @@ struct config {
 	bool summary;
 	bool verbose;
 	enum top_mode top;
+	bool linger; /* --linger: the live view stays open after tracing stops */
 };
 
 /* Parses argv. Returns 0 to run, 1 when it printed help/version (exit 0),

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "catalog.h"
+#include "container.h"
 #include "elf_symbols.h"
 #include "list.h"
 #include "proc_maps.h"
@@ -62,9 +63,14 @@ int list_main(const struct config *cfg)
 	struct proc_maps maps = {0};
 	pid_t pid = cfg->npids ? cfg->pids[0] : 0;
 
-	if (cfg->container || cfg->cgroup) {
-		fprintf(stderr, "mcp-bpftrace: --list with --container/--cgroup is not supported yet in this build\n");
-		return 2;
+	if (cfg->container || cfg->cgroup) { /* the container's main process, as --pid */
+		static struct container ct;
+
+		if (container_open(&ct, cfg->container, cfg->cgroup, err, sizeof(err))) {
+			fprintf(stderr, "mcp-bpftrace: %s\n", err);
+			return 1;
+		}
+		pid = ct.main_pid;
 	}
 	if (cfg->cmd) {
 		if (target_resolve_cmd(cfg->cmd[0], exe, sizeof(exe))) {

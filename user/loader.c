@@ -168,6 +168,7 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 		probe_map_to_spec(&pm->bindings[i], catalog_op_has_updown(pm->bindings[i].op),
 				  (struct mcp_binding_spec *)&skel->rodata->mcp_bindings[i]);
 	skel->rodata->filter_cgroup_id = o->filter_cgroup_id;
+	skel->rodata->filter_cgroup_level = o->filter_cgroup_level;
 	skel->rodata->filter_pidns_ino = o->filter_pidns_ino;
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(skel->maps.events, (__u32)o->ringbuf_bytes);

@@ -24,6 +24,7 @@ struct attach_point {
 struct loader_opts {
 	size_t ringbuf_bytes;
 	uint64_t filter_cgroup_id;
+	uint32_t filter_cgroup_level; /* depth of that cgroup: its descendants match too */
 	uint32_t filter_pidns_ino;
 	bool verbose;
 };

@@ -11,8 +11,12 @@
 #include <unistd.h>
 #include "cli.h"
 #include "clock.h"
+#include "container.h"
+#include "exporters.h"
 #include "health.h"
 #include "list.h"
+#include "live_view.h"
+#include "view_export.h"
 #include "loader.h"
 #include "otlp_file.h"
 #include "pipeline.h"
@@ -92,9 +96,12 @@ struct run {
 	struct loader L;
 	struct pipeline p;
 	struct otlp_file of;
+	struct exporters ex; /* --otlp, --prometheus */
 	struct export_opts eo;
 	struct ring_buffer *rb;
 	struct health_counts h;
+	struct live_view *view; /* --top: curses or text; NULL: none */
+	struct container ct; /* --container, --cgroup */
 };
 
 static int open_targets(struct run *R, char *err, size_t len)
@@ -110,15 +117,25 @@ static int open_targets(struct run *R, char *err, size_t len)
 			return -1;
 		R->ntargets++;
 	}
-	if (R->ntargets == 0) {
-		snprintf(err, len, "--container and --cgroup are not supported yet in this build");
-		return -1;
+	if (R->cfg.container || R->cfg.cgroup) {
+		/* The container's main process stands for it (service, exe); the
+		 * filter and the end come from the container itself. */
+		if (container_open(&R->ct, R->cfg.container, R->cfg.cgroup, err, len) ||
+		    target_open_pid(R->ct.main_pid, &R->targets[0], err, len))
+			return -1;
+		snprintf(R->targets[0].container_id, sizeof(R->targets[0].container_id), "%s", R->ct.id);
+		snprintf(R->rt.container_id, sizeof(R->rt.container_id), "%s", R->ct.id);
+		R->ntargets = 1;
+		if (R->cfg.verbose)
+			container_print(&R->ct, stderr);
 	}
 	return 0;
 }
 
 static bool all_targets_gone(struct run *R)
 {
+	if (R->ct.active)
+		return container_gone(&R->ct);
 	for (int i = 0; i < R->ntargets; i++)
 		if (!target_check_exited(&R->targets[i]))
 			return false;
@@ -127,6 +144,13 @@ static bool all_targets_gone(struct run *R)
 
 static void report_exits(struct run *R)
 {
+	if (R->ct.active) {
+		char what[512];
+
+		if (R->ct.gone)
+			fprintf(stderr, "mcp-bpftrace: %s is gone\n", container_describe(&R->ct, what, sizeof(what)));
+		return;
+	}
 	for (int i = 0; i < R->ntargets; i++) {
 		struct target *t = &R->targets[i];
 
@@ -146,6 +170,7 @@ static void report_exits(struct run *R)
 static void export_metrics(struct run *R)
 {
 	update_health(&R->p, &R->L, &R->h);
+	exporters_metrics(&R->ex, &R->p.ms, &R->eo, &R->h);
 	if (R->of.f)
 		otlp_file_metrics(&R->of, &R->p.ms, &R->eo);
 }
@@ -165,6 +190,12 @@ static int setup(struct run *R, char *err, size_t len)
 			.maps_pid = R->targets[i].launched ? 0 : R->targets[i].pid,
 			.exe = R->targets[i].exe,
 		};
+	if (R->ct.active) { /* every process of it, now and later: filtered in BPF */
+		rts[0].pid = -1;
+		lo.filter_cgroup_id = R->ct.cgroup_id;
+		lo.filter_cgroup_level = R->ct.cgroup_level;
+		lo.filter_pidns_ino = R->ct.cgroup_id ? 0 : R->ct.pidns_ino;
+	}
 	if (loader_resolve(&R->L, &R->pm, rts, R->ntargets, err, len))
 		return 2;
 	if (loader_load(&R->L, &R->pm, &lo, err, len))
@@ -179,6 +210,10 @@ static int setup(struct run *R, char *err, size_t len)
 			return 1;
 		span_builder_add_sink(R->p.sb, otlp_file_span, &R->of);
 	}
+	int xrc = exporters_setup(&R->ex, &R->cfg, R->p.sb, &R->p.ms, &R->rt, &R->eo, err, len);
+
+	if (xrc)
+		return xrc;
 	R->rb = ring_buffer__new(loader_ringbuf_fd(&R->L), pipeline_on_record, &R->p, NULL);
 	if (!R->rb) {
 		snprintf(err, len, "cannot open the ring buffer: %s", strerror(errno));
@@ -204,6 +239,7 @@ static void run_loop(struct run *R)
 {
 	uint64_t start = clock_mono_ns(), next_export = start + (uint64_t)(R->cfg.interval_s * 1e9);
 	uint64_t stop_at = R->cfg.duration_s > 0 ? start + (uint64_t)(R->cfg.duration_s * 1e9) : 0;
+	uint64_t next_view = start;
 
 	while (!exiting) {
 		int e = ring_buffer__poll(R->rb, 100);
@@ -217,6 +253,13 @@ static void run_loop(struct run *R)
 		if (now >= next_export) {
 			export_metrics(R);
 			next_export = now + (uint64_t)(R->cfg.interval_s * 1e9);
+		}
+		if (R->view && now >= next_view) { /* records, drops: for the view's header */
+			update_health(&R->p, &R->L, &R->h);
+			if (R->of.f)
+				view_export_totals(VX_OTLP_FILE, R->of.lines, R->of.errors);
+			live_view_publish(R->view, &R->h);
+			next_view = now + 250 * 1000000ULL;
 		}
 		if (stop_at && now >= stop_at)
 			break;
@@ -238,10 +281,29 @@ static void teardown(struct run *R)
 	}
 	if (R->of.f)
 		otlp_file_close(&R->of);
+	exporters_close(&R->ex); /* before the store and resources go */
 	if (R->p.sb)
 		pipeline_destroy(&R->p);
+	live_view_free(R->view); /* after the span builder: the view is one of its sinks */
 	probe_map_free(&R->pm);
 	resources_free(&R->rt);
+}
+
+static const char *stop_reason(struct run *R)
+{
+	if (exiting)
+		return "interrupted";
+	if (all_targets_gone(R))
+		return R->ct.active ? "the container is gone" : R->ntargets > 1 ? "all targets exited" : "the target exited";
+	return R->cfg.duration_s > 0 ? "--duration reached" : "tracing stopped";
+}
+
+/* A lingering live view keeps the final figures; the probes go now. */
+static void detach_probes(struct loader *L)
+{
+	for (size_t i = 0; i < L->nlinks; i++)
+		bpf_link__destroy(L->links[i]);
+	L->nlinks = 0;
 }
 
 int main(int argc, char **argv)
@@ -253,6 +315,8 @@ int main(int argc, char **argv)
 	rc = cli_parse(argc, argv, &R.cfg);
 	if (rc)
 		return rc > 0 ? 0 : 2;
+	if (R.cfg.list_ops)
+		return list_ops();
 	if (R.cfg.list)
 		return list_main(&R.cfg);
 	if (parse_histogram_opts(R.cfg.histogram, &R.eo))
@@ -266,17 +330,33 @@ int main(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Before setup: the curses view takes the terminal's output away
+	 * from a command the tracer launches. */
+	R.view = live_view_new(&R.cfg, err, sizeof(err));
+	if (!R.view && err[0]) {
+		fprintf(stderr, "mcp-bpftrace: %s\n", err);
+		return 2;
+	}
 	rc = setup(&R, err, sizeof(err));
 	if (rc) {
+		live_view_close(R.view);
 		fprintf(stderr, "mcp-bpftrace: %s\n", err);
 		teardown(&R);
 		return rc;
 	}
-	if (R.cfg.verbose)
-		fprintf(stderr, "mcp-bpftrace: %zu probes attached\n", R.L.nlinks);
+	/* Scripts wait for this line before they start the target's work. */
+	fprintf(stderr, "mcp-bpftrace: %zu probes attached (%zu bindings, %d targets)\n",
+		R.L.nlinks, R.pm.n, R.ntargets);
+	live_view_start(R.view, &R.p, R.targets, R.ntargets, &exiting);
 	run_loop(&R);
 	report_exits(&R);
 	export_metrics(&R);
+	if (live_view_finish(R.view, &R.h, stop_reason(&R))) { /* --linger */
+		detach_probes(&R.L);
+		live_view_wait(R.view);
+	}
+	exporters_finish(&R.ex, &R.p.ms, &R.h, &exiting);
+	live_view_close(R.view); /* the terminal is ours again: the summary can print */
 	if (R.cfg.summary)
 		summary_print(stdout, &R.p.stats, &R.h, (clock_mono_ns() - R.eo.start_mono_ns) / 1e9);
 	teardown(&R);

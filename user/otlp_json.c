@@ -53,8 +53,8 @@ static cJSON *attrs_json(const struct attr *v, int n)
 
 static cJSON *resource_json(const struct resource_table *rt, int idx)
 {
-	struct attr a[8];
-	int n = resources_attrs(rt, idx, a, 8);
+	struct attr a[RESOURCE_MAX_ATTRS];
+	int n = resources_attrs(rt, idx, a, RESOURCE_MAX_ATTRS);
 	cJSON *r = cJSON_CreateObject();
 
 	cJSON_AddItemToObject(r, "attributes", attrs_json(a, n));

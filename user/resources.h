@@ -1,5 +1,5 @@
 /* OTLP resources: one per traced process (service.name, process.pid,
- * process.executable.name, host.name, container.id). */
+ * process.executable.name, host.name, container.id, container.process.pid). */
 #ifndef RESOURCES_H
 #define RESOURCES_H
 
@@ -10,6 +10,7 @@ struct resource {
 	char service[256];
 	char exe_name[256];
 	char container_id[80];
+	pid_t vpid; /* its pid in its own pid namespace (container.process.pid); 0: none */
 };
 
 #define RESOURCES_MAX 4096
@@ -25,7 +26,20 @@ struct resource_table {
 	char *extra;                /* OTEL_RESOURCE_ATTRIBUTES, "k=v,k=v" */
 };
 
+/* At most this many OTEL_RESOURCE_ATTRIBUTES entries are used; the rest are
+ * reported and ignored. */
+#define RESOURCES_EXTRA_MAX 16
+/* Enough for any resource: the 6 fixed attributes and the extra ones. */
+#define RESOURCE_MAX_ATTRS (6 + RESOURCES_EXTRA_MAX)
+
+/* Also reads OTEL_SERVICE_NAME (service_override) and OTEL_RESOURCE_ATTRIBUTES
+ * (extra); a flag set afterwards wins. */
 void resources_init(struct resource_table *rt);
+/* Parses "k=v,k=v" (values URL-decoded, W3C Baggage style) into rt->extra.
+ * Keys the tracer sets itself (process.pid, host.name ...) are skipped; a
+ * service.name becomes the service_override when none is set yet. Returns
+ * the number of entries ignored (malformed, reserved or over the limit). */
+int resources_set_extra(struct resource_table *rt, const char *spec);
 void resources_free(struct resource_table *rt);
 /* The resource of process `pid`, created from /proc on first sight. */
 int resources_for_pid(struct resource_table *rt, pid_t pid, const char *service_hint);

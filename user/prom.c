@@ -1,0 +1,528 @@
+/* Prometheus text exposition (0.0.4) and its /metrics server. See prom.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <netdb.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+#include "clock.h"
+#include "prom.h"
+
+#define REQUEST_MAX 8192
+#define READ_TIMEOUT_MS 5000
+#define WRITE_TIMEOUT_MS 10000
+
+/* ---- rendering --------------------------------------------------------- */
+
+struct sbuf {
+	char *p;
+	size_t len, cap;
+	bool failed;
+};
+
+static void sb_grow(struct sbuf *b, size_t need)
+{
+	if (b->failed || b->len + need + 1 <= b->cap)
+		return;
+	size_t cap = b->cap ? b->cap : 16384;
+
+	while (cap < b->len + need + 1)
+		cap *= 2;
+	char *p = realloc(b->p, cap);
+
+	if (!p) {
+		b->failed = true;
+		return;
+	}
+	b->p = p;
+	b->cap = cap;
+}
+
+static void sb_put(struct sbuf *b, const char *s, size_t n)
+{
+	sb_grow(b, n);
+	if (b->failed)
+		return;
+	memcpy(b->p + b->len, s, n);
+	b->len += n;
+	b->p[b->len] = 0;
+}
+
+static void sb_puts(struct sbuf *b, const char *s)
+{
+	sb_put(b, s, strlen(s));
+}
+
+__attribute__((format(printf, 2, 3))) static void sb_printf(struct sbuf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return;
+	sb_grow(b, (size_t)n);
+	if (b->failed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(b->p + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+/* Shortest text that reads back as the same double; Prometheus spellings
+ * for the non-finite ones. */
+static const char *fmt_float(double v, char *buf, size_t len)
+{
+	if (isnan(v))
+		return "NaN";
+	if (isinf(v))
+		return v > 0 ? "+Inf" : "-Inf";
+	for (int prec = 6; prec <= 17; prec++) {
+		snprintf(buf, len, "%.*g", prec, v);
+		if (strtod(buf, NULL) == v)
+			break;
+	}
+	return buf;
+}
+
+static void sanitize(const char *in, char *out, size_t len, bool colon_ok)
+{
+	size_t i = 0;
+
+	if (!len)
+		return;
+	if (*in >= '0' && *in <= '9' && len > 1)
+		out[i++] = '_';
+	for (; *in && i + 1 < len; in++) {
+		char c = *in;
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			  c == '_' || (colon_ok && c == ':');
+
+		out[i++] = ok ? c : '_';
+	}
+	out[i] = 0;
+}
+
+void prom_label_name(const char *key, char *out, size_t len)
+{
+	sanitize(key, out, len, false);
+}
+
+void prom_label_value(const char *val, char *out, size_t len)
+{
+	size_t i = 0;
+
+	if (!len)
+		return;
+	for (; val && *val && i + 2 < len; val++) {
+		if (*val == '\\' || *val == '"') {
+			out[i++] = '\\';
+			out[i++] = *val;
+		} else if (*val == '\n') {
+			out[i++] = '\\';
+			out[i++] = 'n';
+		} else {
+			out[i++] = *val;
+		}
+	}
+	out[i] = 0;
+}
+
+/* HELP text: backslash and newline escaped. */
+static void help_text(struct sbuf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\')
+			sb_puts(b, "\\\\");
+		else if (*s == '\n')
+			sb_puts(b, "\\n");
+		else
+			sb_put(b, s, 1);
+	}
+}
+
+static int cmp_metric_first(const void *a, const void *b)
+{
+	const struct series *x = *(struct series *const *)a, *y = *(struct series *const *)b;
+
+	if (x->metric != y->metric)
+		return x->metric < y->metric ? -1 : 1;
+	if (x->resource != y->resource)
+		return x->resource < y->resource ? -1 : 1;
+	for (int i = 0; i < x->nattrs && i < y->nattrs; i++) {
+		int c = strcmp(x->vals[i], y->vals[i]);
+
+		if (c)
+			return c;
+	}
+	return x->nattrs - y->nattrs;
+}
+
+/* "{k="v",...,service_name="..",process_pid=".."" without the closing
+ * brace, so histogram buckets can add le. */
+static void labels_open(struct sbuf *b, const struct series *s, const struct resource_table *rt)
+{
+	struct attr ra[RESOURCE_MAX_ATTRS];
+	int nr = resources_attrs(rt, s->resource, ra, RESOURCE_MAX_ATTRS);
+	char name[128], val[1024], num[32];
+	int k = 0;
+
+	sb_puts(b, "{");
+	for (int i = 0; i < s->nattrs; i++, k++) {
+		prom_label_name(s->keys[i], name, sizeof(name));
+		prom_label_value(s->vals[i], val, sizeof(val));
+		sb_printf(b, "%s%s=\"%s\"", k ? "," : "", name, val);
+	}
+	for (int i = 0; i < nr; i++) {
+		if (strcmp(ra[i].key, "service.name") && strcmp(ra[i].key, "process.pid"))
+			continue;
+		prom_label_name(ra[i].key, name, sizeof(name));
+		prom_label_value(attr_text(&ra[i], num, sizeof(num)), val, sizeof(val));
+		sb_printf(b, "%s%s=\"%s\"", k++ ? "," : "", name, val);
+	}
+}
+
+static const double bounds_seconds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+					0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+static const double bounds_other[] = {0.1, 0.25, 0.5, 0.75, 0.9, 1, 2, 3, 5, 10, 20, 50, 100};
+
+static void render_hist(struct sbuf *b, const char *name, const struct series *s,
+			const struct metric_def *d, const struct resource_table *rt,
+			const struct export_opts *eo)
+{
+	const double *bounds = bounds_other;
+	size_t nb = sizeof(bounds_other) / sizeof(bounds_other[0]);
+	uint64_t counts[EXPORT_MAX_BOUNDS + 1], cum = 0;
+	char fb[40];
+
+	if (eo && eo->explicit_histograms) {
+		bounds = eo->bounds;
+		nb = eo->nbounds;
+	} else if (!strcmp(d->unit, "s")) {
+		bounds = bounds_seconds;
+		nb = sizeof(bounds_seconds) / sizeof(bounds_seconds[0]);
+	}
+	exph_explicit_counts(s->h, bounds, nb, counts);
+	for (size_t k = 0; k <= nb; k++) {
+		cum += counts[k];
+		sb_printf(b, "%s_bucket", name);
+		labels_open(b, s, rt);
+		sb_printf(b, ",le=\"%s\"} %" PRIu64 "\n",
+			  k < nb ? fmt_float(bounds[k], fb, sizeof(fb)) : "+Inf", cum);
+	}
+	sb_printf(b, "%s_sum", name);
+	labels_open(b, s, rt);
+	sb_printf(b, "} %s\n", fmt_float(exph_sum(s->h), fb, sizeof(fb)));
+	sb_printf(b, "%s_count", name);
+	labels_open(b, s, rt);
+	sb_printf(b, "} %" PRIu64 "\n", exph_count(s->h));
+}
+
+char *prom_render(struct metric_store *ms, const struct resource_table *rt,
+		  const struct export_opts *eo, size_t *len)
+{
+	struct sbuf b = {0};
+	size_t n;
+	char name[256], fb[40];
+
+	sb_grow(&b, 1);
+	pthread_mutex_lock(&ms->lock);
+	struct series **v = ms_sorted(ms, &n);
+
+	if (v)
+		qsort(v, n, sizeof(*v), cmp_metric_first);
+	for (size_t i = 0; v && i < n; i++) {
+		const struct series *s = v[i];
+		const struct metric_def *d = ms_metric_def(s->metric);
+		size_t nl;
+
+		sanitize(d->name, name, sizeof(name) - 8, true);
+		nl = strlen(name);
+		/* Counters are named ..._total by the catalog; never a second one. */
+		if (d->kind == MK_COUNTER && (nl < 6 || strcmp(name + nl - 6, "_total")))
+			strcat(name, "_total");
+		if (i == 0 || v[i - 1]->metric != s->metric) {
+			sb_printf(&b, "# HELP %s ", name);
+			help_text(&b, d->description);
+			sb_printf(&b, "\n# TYPE %s %s\n", name,
+				  d->kind == MK_COUNTER ? "counter" : d->kind == MK_UPDOWN ? "gauge" : "histogram");
+		}
+		if (d->kind == MK_HISTOGRAM) {
+			if (s->h)
+				render_hist(&b, name, s, d, rt, eo);
+			continue;
+		}
+		sb_puts(&b, name);
+		labels_open(&b, s, rt);
+		if (d->is_double)
+			sb_printf(&b, "} %s\n", fmt_float(s->v.d, fb, sizeof(fb)));
+		else
+			sb_printf(&b, "} %" PRId64 "\n", s->v.i);
+	}
+	pthread_mutex_unlock(&ms->lock);
+	free(v);
+	if (b.failed) {
+		free(b.p);
+		return NULL;
+	}
+	*len = b.len;
+	return b.p;
+}
+
+/* ---- server ------------------------------------------------------------ */
+
+struct prom_server {
+	int fd, wake[2], port;
+	bool started;
+	pthread_t thread;
+	struct metric_store *ms;
+	const struct resource_table *rt;
+	const struct export_opts *eo;
+};
+
+static int parse_addr(const char *addr, char *host, size_t hlen, char *port, size_t plen)
+{
+	const char *colon = strrchr(addr, ':');
+
+	if (addr[0] == '[') { /* [v6]:port */
+		const char *close = strchr(addr, ']');
+
+		if (!close || close[1] != ':' || !close[2])
+			return -1;
+		snprintf(host, hlen, "%.*s", (int)(close - addr - 1), addr + 1);
+		snprintf(port, plen, "%s", close + 2);
+	} else if (!colon) {
+		snprintf(host, hlen, "127.0.0.1");
+		snprintf(port, plen, "%s", addr);
+	} else {
+		snprintf(host, hlen, "%.*s", (int)(colon - addr), addr);
+		snprintf(port, plen, "%s", colon + 1);
+		if (!host[0])
+			snprintf(host, hlen, "127.0.0.1");
+	}
+	char *end;
+	long p = strtol(port, &end, 10);
+
+	return *port && !*end && p >= 0 && p <= 65535 ? 0 : -1;
+}
+
+/* Writes everything or gives up after the timeout. */
+static void write_all(int fd, const char *p, size_t n)
+{
+	uint64_t deadline = clock_mono_ns() + (uint64_t)WRITE_TIMEOUT_MS * 1000000ULL;
+
+	while (n) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w > 0) {
+			p += w;
+			n -= (size_t)w;
+			continue;
+		}
+		if (w < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+			return;
+		uint64_t now = clock_mono_ns();
+		struct pollfd pf = {.fd = fd, .events = POLLOUT};
+
+		if (now >= deadline || poll(&pf, 1, (int)((deadline - now) / 1000000 + 1)) <= 0)
+			return;
+	}
+}
+
+static void respond(int fd, int code, const char *reason, const char *ctype, const char *body,
+		    size_t blen, bool head)
+{
+	char h[256];
+	int n = snprintf(h, sizeof(h),
+			 "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n"
+			 "Connection: close\r\n\r\n", code, reason, ctype, blen);
+
+	write_all(fd, h, (size_t)n);
+	if (!head)
+		write_all(fd, body, blen);
+}
+
+static void serve(struct prom_server *ps, int fd)
+{
+	char req[REQUEST_MAX + 1];
+	size_t n = 0;
+	uint64_t deadline = clock_mono_ns() + (uint64_t)READ_TIMEOUT_MS * 1000000ULL;
+
+	/* Read the request head (a GET has no body worth reading). */
+	while (n < REQUEST_MAX) {
+		struct pollfd pf = {.fd = fd, .events = POLLIN};
+		uint64_t now = clock_mono_ns();
+
+		if (now >= deadline || poll(&pf, 1, (int)((deadline - now) / 1000000 + 1)) <= 0)
+			return;
+		ssize_t r = recv(fd, req + n, REQUEST_MAX - n, MSG_DONTWAIT);
+
+		if (r < 0 && (errno == EAGAIN || errno == EINTR))
+			continue;
+		if (r <= 0)
+			return;
+		n += (size_t)r;
+		req[n] = 0;
+		if (strstr(req, "\r\n\r\n") || strstr(req, "\n\n"))
+			break;
+	}
+	req[n] = 0;
+	if (!strstr(req, "\r\n\r\n") && !strstr(req, "\n\n")) {
+		static const char m[] = "request too large\n";
+
+		respond(fd, 431, "Request Header Fields Too Large", "text/plain", m, sizeof(m) - 1, false);
+		return;
+	}
+	char method[16], target[1024];
+
+	if (sscanf(req, "%15s %1023s HTTP/1.%*c", method, target) != 2) {
+		static const char m[] = "bad request\n";
+
+		respond(fd, 400, "Bad Request", "text/plain", m, sizeof(m) - 1, false);
+		return;
+	}
+	bool head = !strcmp(method, "HEAD");
+	size_t plen = strcspn(target, "?");
+
+	if (strcmp(method, "GET") && !head) {
+		static const char m[] = "only GET\n";
+
+		respond(fd, 405, "Method Not Allowed", "text/plain", m, sizeof(m) - 1, false);
+		return;
+	}
+	if (plen != 8 || strncmp(target, "/metrics", 8)) {
+		static const char m[] = "not found: metrics are on /metrics\n";
+
+		respond(fd, 404, "Not Found", "text/plain", m, sizeof(m) - 1, head);
+		return;
+	}
+	size_t len = 0;
+	char *body = prom_render(ps->ms, ps->rt, ps->eo, &len);
+
+	if (!body) {
+		static const char m[] = "out of memory\n";
+
+		respond(fd, 500, "Internal Server Error", "text/plain", m, sizeof(m) - 1, head);
+		return;
+	}
+	respond(fd, 200, "OK", "text/plain; version=0.0.4; charset=utf-8", body, len, head);
+	free(body);
+}
+
+static void *server_main(void *arg)
+{
+	struct prom_server *ps = arg;
+
+	for (;;) {
+		struct pollfd pf[2] = {{.fd = ps->fd, .events = POLLIN}, {.fd = ps->wake[0], .events = POLLIN}};
+
+		if (poll(pf, 2, -1) < 0) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if (pf[1].revents)
+			break;
+		if (!(pf[0].revents & POLLIN))
+			continue;
+		int c = accept4(ps->fd, NULL, NULL, SOCK_CLOEXEC);
+
+		if (c < 0)
+			continue;
+		serve(ps, c);
+		shutdown(c, SHUT_WR);
+		close(c);
+	}
+	return NULL;
+}
+
+struct prom_server *prom_start(const char *addr, struct metric_store *ms,
+			       const struct resource_table *rt, const struct export_opts *eo,
+			       char *err, size_t errlen)
+{
+	char host[256], port[16];
+	struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM, .ai_flags = AI_PASSIVE};
+	struct addrinfo *ai = NULL;
+	struct prom_server *ps;
+	int one = 1, rc;
+
+	if (parse_addr(addr, host, sizeof(host), port, sizeof(port))) {
+		snprintf(err, errlen, "--prometheus: expected [ADDR:]PORT (e.g. 127.0.0.1:9464), got '%s'", addr);
+		return NULL;
+	}
+	rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc) {
+		snprintf(err, errlen, "--prometheus %s: %s", addr, gai_strerror(rc));
+		return NULL;
+	}
+	ps = calloc(1, sizeof(*ps));
+	if (!ps) {
+		freeaddrinfo(ai);
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	ps->ms = ms;
+	ps->rt = rt;
+	ps->eo = eo;
+	ps->wake[0] = ps->wake[1] = -1;
+	ps->fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (ps->fd < 0 || setsockopt(ps->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(ps->fd, ai->ai_addr, ai->ai_addrlen) || listen(ps->fd, 16) || pipe2(ps->wake, O_CLOEXEC)) {
+		snprintf(err, errlen, "--prometheus %s: %s", addr, strerror(errno));
+		freeaddrinfo(ai);
+		prom_stop(ps);
+		return NULL;
+	}
+	freeaddrinfo(ai);
+	struct sockaddr_storage sa;
+	socklen_t sl = sizeof(sa);
+
+	if (!getsockname(ps->fd, (struct sockaddr *)&sa, &sl))
+		ps->port = ntohs(sa.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&sa)->sin6_port
+							  : ((struct sockaddr_in *)&sa)->sin_port);
+	sigset_t all, old;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_SETMASK, &all, &old);
+	rc = pthread_create(&ps->thread, NULL, server_main, ps);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (rc) {
+		snprintf(err, errlen, "--prometheus: cannot start the server thread: %s", strerror(rc));
+		prom_stop(ps);
+		return NULL;
+	}
+	ps->started = true;
+	return ps;
+}
+
+int prom_port(const struct prom_server *ps)
+{
+	return ps ? ps->port : 0;
+}
+
+void prom_stop(struct prom_server *ps)
+{
+	if (!ps)
+		return;
+	if (ps->started && write(ps->wake[1], "x", 1) == 1)
+		pthread_join(ps->thread, NULL);
+	if (ps->wake[1] >= 0)
+		close(ps->wake[1]);
+	if (ps->wake[0] >= 0)
+		close(ps->wake[0]);
+	if (ps->fd >= 0)
+		close(ps->fd);
+	free(ps);
+}

@@ -1,0 +1,42 @@
+/* --prometheus ADDR:PORT: the metric store in the Prometheus text exposition
+ * format (version 0.0.4) on GET /metrics, from a small server thread (plain
+ * sockets and poll; one connection at a time, closed after the response;
+ * bounded request size and time). The consumer is never blocked beyond the
+ * store lock, taken while a scrape renders.
+ *
+ * Names are the catalog's (counters already end in _total); attribute keys
+ * become label names with dots (and anything else not allowed) turned into
+ * underscores; every series also carries its resource's service_name and
+ * process_pid labels. Up-down counters are gauges; histograms are classic
+ * buckets (le, cumulative) from the exponential histogram, with the
+ * --histogram explicit bounds or a default set per unit. */
+#ifndef PROM_H
+#define PROM_H
+
+#include <stddef.h>
+#include "export_opts.h"
+#include "metrics.h"
+#include "resources.h"
+
+struct prom_server;
+
+/* Binds ADDR:PORT ("9464" or ":9464" bind 127.0.0.1; "[::1]:9464" for IPv6)
+ * and starts serving. NULL on failure (err says why). */
+struct prom_server *prom_start(const char *addr, struct metric_store *ms,
+			       const struct resource_table *rt, const struct export_opts *eo,
+			       char *err, size_t errlen);
+/* The port actually bound (useful with port 0). */
+int prom_port(const struct prom_server *ps);
+void prom_stop(struct prom_server *ps);
+
+/* The exposition text of the whole store; malloc'd, NUL-terminated, *len
+ * without the NUL. Takes ms->lock. NULL when out of memory. */
+char *prom_render(struct metric_store *ms, const struct resource_table *rt,
+		  const struct export_opts *eo, size_t *len);
+
+/* Exposed for tests: a label name from an attribute key ("mcp.model_type"
+ * -> "mcp_model_type"), and a label value escaped (\\ \" \n). */
+void prom_label_name(const char *key, char *out, size_t len);
+void prom_label_value(const char *val, char *out, size_t len);
+
+#endif
