@@ -73,3 +73,18 @@ uint64_t proc_maps_runtime_addr(const struct proc_maps *m, const char *path, uin
 	}
 	return 0;
 }
+
+void proc_read_line(pid_t pid, const char *what, char *out, size_t len)
+{
+	char fn[64];
+	FILE *f;
+
+	out[0] = 0;
+	snprintf(fn, sizeof(fn), "/proc/%d/%s", (int)pid, what);
+	f = fopen(fn, "re");
+	if (!f)
+		return;
+	if (fgets(out, (int)len, f))
+		out[strcspn(out, "\n")] = 0;
+	fclose(f);
+}

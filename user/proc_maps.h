@@ -1,4 +1,4 @@
-/* /proc/PID/maps: which files a process has mapped, and where. */
+/* /proc/PID: which files a process has mapped, and where; small text files. */
 #ifndef PROC_MAPS_H
 #define PROC_MAPS_H
 
@@ -19,6 +19,8 @@ struct proc_maps {
 };
 
 int proc_maps_read(pid_t pid, struct proc_maps *out);
+/* The first line of /proc/PID/WHAT (comm, …), newline stripped; "" if none. */
+void proc_read_line(pid_t pid, const char *what, char *out, size_t len);
 void proc_maps_free(struct proc_maps *m);
 
 /* The mapped file whose path equals `name`, or whose base name equals it or

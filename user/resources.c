@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "container.h"
+#include "proc_maps.h"
 #include "resources.h"
 
 void resources_init(struct resource_table *rt)
@@ -105,21 +106,6 @@ void resources_free(struct resource_table *rt)
 	memset(rt, 0, sizeof(*rt));
 }
 
-static void proc_text(pid_t pid, const char *what, char *out, size_t len)
-{
-	char fn[64];
-	FILE *f;
-
-	out[0] = 0;
-	snprintf(fn, sizeof(fn), "/proc/%d/%s", (int)pid, what);
-	f = fopen(fn, "re");
-	if (!f)
-		return;
-	if (fgets(out, (int)len, f))
-		out[strcspn(out, "\n")] = 0;
-	fclose(f);
-}
-
 int resources_for_pid(struct resource_table *rt, pid_t pid, const char *service_hint)
 {
 	/* Recent first: the same few processes send nearly every record. */
@@ -142,7 +128,7 @@ int resources_for_pid(struct resource_table *rt, pid_t pid, const char *service_
 
 		snprintf(r->exe_name, sizeof(r->exe_name), "%.255s", b ? b + 1 : exe);
 	} else {
-		proc_text(pid, "comm", r->exe_name, sizeof(r->exe_name));
+		proc_read_line(pid, "comm", r->exe_name, sizeof(r->exe_name));
 	}
 	if (rt->service_override[0])
 		snprintf(r->service, sizeof(r->service), "%s", rt->service_override);

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "proc_maps.h"
 #include "target.h"
 
 static int pidfd_open_(pid_t pid)
@@ -43,21 +44,6 @@ int target_resolve_cmd(const char *cmd, char *out, size_t outlen)
 		path += len + (path[len] == ':');
 	}
 	return -1;
-}
-
-static void read_comm(pid_t pid, char *out, size_t len)
-{
-	char fn[64];
-	FILE *f;
-
-	snprintf(fn, sizeof(fn), "/proc/%d/comm", (int)pid);
-	out[0] = 0;
-	f = fopen(fn, "re");
-	if (!f)
-		return;
-	if (fgets(out, (int)len, f))
-		out[strcspn(out, "\n")] = 0;
-	fclose(f);
 }
 
 int target_launch(char *const argv[], struct target *t, char *err, size_t errlen)
@@ -154,7 +140,7 @@ int target_open_pid(pid_t pid, struct target *t, char *err, size_t errlen)
 	 * process lives in another mount namespace: attach through it. */
 	snprintf(t->exe_name, sizeof(t->exe_name), "%.255s", base_name(t->exe));
 	snprintf(t->exe, sizeof(t->exe), "%s", link);
-	read_comm(pid, t->comm, sizeof(t->comm));
+	proc_read_line(pid, "comm", t->comm, sizeof(t->comm));
 	snprintf(t->service, sizeof(t->service), "%s", t->comm[0] ? t->comm : t->exe_name);
 	t->pidfd = pidfd_open_(pid);
 	return 0;
