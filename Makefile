@@ -20,9 +20,6 @@ BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
 PROTOS := $(wildcard user/proto/*.proto)
 PROTO_C := $(patsubst user/proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(PROTOS))
-# Generated sources are kept (not deleted as intermediates): the unit tests
-# compile them, and deleting them would rebuild everything on every make.
-.SECONDARY: $(PROTO_C) $(PROTO_C:.c=.h)
 USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS)) $(PROTO_C:.c=.o)
 DEMO_SRCS := $(wildcard tools/mcp-demo/*.c)

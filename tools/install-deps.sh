@@ -8,6 +8,7 @@ PKGS=(
   libcjson-dev systemtap-sdt-dev python3 valgrind tmux binutils procps
   bpftrace linux-perf nodejs # tools/bench: the alternatives, profiling, Node.js
   podman runc crun debootstrap # tests/e2e/test_container.sh: a real container
+  prometheus curl # tests/e2e/test_prometheus.sh (prometheus, promtool); OTLP tests
 )
 missing=()
 for p in "${PKGS[@]}"; do
@@ -30,5 +31,18 @@ if [ -f "$bench_node/package-lock.json" ]; then
      [ "$bench_node/package-lock.json" -nt "$bench_node/node_modules/.package-lock.json" ]; then
     echo "install-deps: npm ci in tools/bench/node"
     (cd "$bench_node" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  fi
+fi
+# tests/otlp-receiver: the OTLP/HTTP test receiver's decoders (locked versions).
+receiver=$(dirname "$0")/../tests/otlp-receiver
+if [ -f "$receiver/package-lock.json" ]; then
+  if ! command -v npm >/dev/null; then
+    echo "install-deps: installing npm"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+  fi
+  if [ ! -f "$receiver/node_modules/.package-lock.json" ] ||
+     [ "$receiver/package-lock.json" -nt "$receiver/node_modules/.package-lock.json" ]; then
+    echo "install-deps: npm ci in tests/otlp-receiver"
+    (cd "$receiver" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
 fi

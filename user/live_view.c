@@ -109,6 +109,17 @@ static void take_snapshot(struct live_view *v)
 	pthread_mutex_unlock(&v->lock);
 	/* Once tracing stopped, the window stays where the data ended. */
 	now = v->shown.finished ? v->shown.finished_ns : clock_mono_ns();
+	if (v->L && !v->shown.finished) {
+		uint64_t bpf[MCP_STAT_MAX];
+
+		if (!loader_read_stats(v->L, bpf)) {
+			v->shown.dropped = bpf[MCP_STAT_DROPPED];
+			v->shown.lost = 0;
+			for (int i = 0; i < MCP_STAT_MAX; i++)
+				if (i != MCP_STAT_DROPPED)
+					v->shown.lost += bpf[i];
+		}
+	}
 	read_active(v, active);
 	vm_snapshot_take(v->vm, v->snap, now, active);
 	view_export_get(v->shown.exp);
@@ -401,12 +412,13 @@ out:
 	return NULL;
 }
 
-void live_view_start(struct live_view *v, struct pipeline *p, const struct target *t, int nt,
-		     volatile sig_atomic_t *exit_flag)
+void live_view_start(struct live_view *v, struct pipeline *p, struct loader *L,
+		     const struct target *t, int nt, volatile sig_atomic_t *exit_flag)
 {
 	if (!v)
 		return;
 	v->p = p;
+	v->L = L;
 	v->exit_flag = exit_flag;
 	v->status.start_ns = clock_mono_ns();
 	v->prev_ns = v->status.start_ns;

@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "cli.h"
+#include "loader.h"
 #include "pipeline.h"
 #include "summary.h"
 #include "target.h"
@@ -34,9 +35,11 @@ struct live_view;
 /* NULL with err[0] == 0: no view wanted (or possible). NULL with err set: a
  * usage error (exit status 2). */
 struct live_view *live_view_new(const struct config *cfg, char *err, size_t errlen);
-/* `exit_flag`: the main loop's; the view's q sets it. */
-void live_view_start(struct live_view *v, struct pipeline *p, const struct target *t, int nt,
-		     volatile sig_atomic_t *exit_flag);
+/* `exit_flag`: the main loop's; the view's q sets it. The view thread reads
+ * the BPF side's drop counters from `L` itself: a consumer that cannot keep
+ * up does not get back to publishing, and that is when drops matter. */
+void live_view_start(struct live_view *v, struct pipeline *p, struct loader *L,
+		     const struct target *t, int nt, volatile sig_atomic_t *exit_flag);
 void live_view_publish(struct live_view *v, const struct health_counts *h);
 bool live_view_finish(struct live_view *v, const struct health_counts *h, const char *why);
 void live_view_wait(struct live_view *v);

@@ -218,10 +218,6 @@ static void draw_ops(struct live_view *v, int y0, int y1)
 
 	if (!lines)
 		return;
-	vt_layout(&l, COLS);
-	vt_title(buf, sizeof(buf), &l, v->sort, v->desc, v->utf8);
-	bar(y0, A_REVERSE);
-	out(y0, 0, A_REVERSE | A_BOLD, buf);
 	if (n && (v->sel_op < 0 || !v->snap->nrows))
 		v->sel_op = rows[0].op;
 	bool found = false;
@@ -248,6 +244,15 @@ static void draw_ops(struct live_view *v, int y0, int y1)
 		else
 			lines[nl - 1].last = true;
 	}
+	int want = 0;
+
+	for (int i = 0; i < nl; i++)
+		if (lines[i].row && vt_width(lines[i].row->name) + (lines[i].brow ? 4 : 0) > want)
+			want = vt_width(lines[i].row->name) + (lines[i].brow ? 4 : 0);
+	vt_layout(&l, COLS, want);
+	vt_title(buf, sizeof(buf), &l, v->sort, v->desc, v->utf8);
+	bar(y0, A_REVERSE);
+	out(y0, 0, A_REVERSE | A_BOLD, buf);
 	avail = y1 - y0 - 1;
 	if (sel_line < v->top)
 		v->top = sel_line;
@@ -273,14 +278,14 @@ static void draw_ops(struct live_view *v, int y0, int y1)
 static void draw_errors(struct live_view *v, int y0, int y1)
 {
 	const struct vm_snapshot *s = v->snap;
-	char t[32], d[32], line[512];
+	char t[32], d[32], dp[32], line[512];
 	int shown = 0, y = y0 + 1, skip = v->scroll;
 
 	outf(y0 - 1, 0, color(v, C_CYAN) | A_BOLD,
 	     "Recent error spans, newest first (%d kept of %llu seen)  %s  e / Esc: back", s->nerrors,
 	     (unsigned long long)s->errors_seen, v->utf8 ? "—" : "-");
-	snprintf(line, sizeof(line), "%-12s %-20s %-36s %-24s %9s %-32s %s", "TIME", "OPERATION", "SPAN",
-		 "ERROR.TYPE", "DURATION", "TRACE ID", "ATTRIBUTES");
+	snprintf(line, sizeof(line), "%-12s %9s %-26s %-32s %-36s %s", "TIME", "DURATION", "ERROR.TYPE",
+		 "TRACE ID", "SPAN", "ATTRIBUTES");
 	bar(y0, A_REVERSE);
 	out(y0, 0, A_REVERSE | A_BOLD, line);
 	for (int i = 0; i < s->nerrors && y < y1; i++) {
@@ -294,14 +299,13 @@ static void draw_errors(struct live_view *v, int y0, int y1)
 			skip--;
 			continue;
 		}
-		snprintf(line, sizeof(line), "%-12s %-20.20s %-36.36s ", wall_time(e->end_ns, t, sizeof(t)),
-			 catalog_ops[e->op].name, e->span);
+		vt_duration(e->duration_s, v->utf8, d, sizeof(d));
+		snprintf(line, sizeof(line), "%s %s ", wall_time(e->end_ns, t, sizeof(t)), vt_pad(dp, sizeof(dp), d, 9, false));
 		int x = out(y, 0, A_NORMAL, line);
 
-		x = outf(y, x, color(v, C_RED) | A_BOLD, "%-24.24s", e->error_type);
-		vt_duration(e->duration_s, v->utf8, d, sizeof(d));
-		snprintf(line, sizeof(line), " %s %016llx%016llx %s", vt_pad(t, sizeof(t), d, 9, false),
-			 e->trace_id[0], e->trace_id[1], e->detail);
+		x = outf(y, x, color(v, C_RED) | A_BOLD, "%-26.26s", e->error_type);
+		snprintf(line, sizeof(line), " %016llx%016llx %-36.36s %s", e->trace_id[0], e->trace_id[1], e->span,
+			 e->detail);
 		out(y++, x, A_NORMAL, line);
 	}
 	if (!shown)

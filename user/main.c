@@ -347,7 +347,7 @@ int main(int argc, char **argv)
 	/* Scripts wait for this line before they start the target's work. */
 	fprintf(stderr, "mcp-bpftrace: %zu probes attached (%zu bindings, %d targets)\n",
 		R.L.nlinks, R.pm.n, R.ntargets);
-	live_view_start(R.view, &R.p, R.targets, R.ntargets, &exiting);
+	live_view_start(R.view, &R.p, &R.L, R.targets, R.ntargets, &exiting);
 	run_loop(&R);
 	report_exits(&R);
 	export_metrics(&R);

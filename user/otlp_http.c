@@ -433,7 +433,8 @@ static enum outcome post_once(struct otlp_http *x, int sig, const struct otlp_bu
 	curl_easy_setopt(x->curl, CURLOPT_TIMEOUT_MS, timeout);
 	curl_easy_setopt(x->curl, CURLOPT_CONNECTTIMEOUT_MS, timeout);
 	*cc = curl_easy_perform(x->curl);
-	if (*cc == CURLE_ABORTED_BY_CALLBACK)
+	if (*cc == CURLE_ABORTED_BY_CALLBACK ||
+	    (*cc == CURLE_OPERATION_TIMEDOUT && clock_mono_ns() >= deadline_of(x)))
 		return FAILED; /* the shutdown bound passed */
 	if (*cc != CURLE_OK)
 		return RETRY; /* connection refused, reset, timed out ... */

@@ -22,7 +22,12 @@ void top_text_print(FILE *f, const struct vm_snapshot *snap, const struct view_s
 	fprintf(f, "records %.1f/s total %llu dropped %llu lost %llu attach-errors %d | %s | %s | %s\n",
 		st->records_s, (unsigned long long)st->records, (unsigned long long)st->dropped,
 		(unsigned long long)st->lost, st->attach_errors, ex[0], ex[1], ex[2]);
-	vt_layout(&l, 0);
+	int want = 0;
+
+	for (int i = 0; i < snap->nrows; i++)
+		if (vt_width(snap->rows[i].name) > want)
+			want = vt_width(snap->rows[i].name);
+	vt_layout(&l, 0, want);
 	vt_title(line, sizeof(line), &l, sort, desc, false);
 	fprintf(f, "%s\n", line);
 	memcpy(rows, snap->rows, (size_t)snap->nrows * sizeof(rows[0]));

@@ -7,7 +7,7 @@
 #include "exp_histogram.h"
 #include "view_model.h"
 
-#define PENDING_BUCKETS 1024
+#define PENDING_BUCKETS 16384
 #define PENDING_NODES_PER_TRACE (4 * VM_TREE_NODES)
 #define PENDING_MAX_AGE_NS (30 * VM_SLOT_NS)
 
@@ -365,7 +365,7 @@ static void node_of(struct vm_node *n, const struct span *s, int op)
 
 static unsigned trace_bucket(const unsigned long long id[2])
 {
-	return (unsigned)(((id[0] ^ id[1]) * 0x9E3779B97F4A7C15ULL) >> 54) % PENDING_BUCKETS;
+	return (unsigned)(((id[0] ^ id[1]) * 0x9E3779B97F4A7C15ULL) >> 50) % PENDING_BUCKETS;
 }
 
 static struct vm_pending *take_pending(struct view_model *vm, const unsigned long long id[2])

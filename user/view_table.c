@@ -122,11 +122,12 @@ void vt_cells(const struct vm_row *r, bool utf8, char cells[VC_NCOLS][VT_CELL])
 	}
 }
 
-void vt_layout(struct vt_layout *l, int width)
+/* Columns by priority that fit next to a name column `name_w` wide. */
+static int fit(struct vt_layout *l, int width, int name_w)
 {
-	int used = NAME_MIN;
+	int used = name_w;
 
-	memset(l, 0, sizeof(*l));
+	memset(l->visible, 0, sizeof(l->visible));
 	l->visible[VC_NAME] = true;
 	for (int prio = 1; prio < VC_NCOLS; prio++)
 		for (int c = 1; c < VC_NCOLS; c++)
@@ -135,12 +136,32 @@ void vt_layout(struct vt_layout *l, int width)
 				l->visible[c] = true;
 				used += 1 + vt_cols[c].width;
 			}
-	l->name_w = NAME_MIN;
-	if (width > used)
-		l->name_w += width - used < NAME_MAX - NAME_MIN ? width - used : NAME_MAX - NAME_MIN;
-	else if (width <= 0)
-		l->name_w = 28;
-	l->width = used - NAME_MIN + l->name_w;
+	return used;
+}
+
+void vt_layout(struct vt_layout *l, int width, int want_name)
+{
+	int name = want_name < NAME_MIN ? NAME_MIN : want_name > NAME_MAX ? NAME_MAX : want_name;
+	int used;
+
+	memset(l, 0, sizeof(*l));
+	/* The names shown get their width unless a core column would go. */
+	used = fit(l, width, name);
+	for (int c = 1; c < VC_NCOLS; c++)
+		if (vt_cols[c].priority <= VT_CORE && !l->visible[c]) {
+			name = NAME_MIN;
+			used = fit(l, width, name);
+			break;
+		}
+	if (width > used) /* room to spare: longer names */
+		name += width - used < NAME_MAX - name ? width - used : NAME_MAX - name;
+	else if (width <= 0 && name < 28)
+		name = 28;
+	l->name_w = name;
+	l->width = 0;
+	for (int c = 0; c < VC_NCOLS; c++)
+		if (l->visible[c])
+			l->width += (c == VC_NAME ? name : vt_cols[c].width) + (c ? 1 : 0);
 }
 
 /* Appends `s` padded to `w` display columns (left or right aligned),

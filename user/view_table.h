@@ -49,8 +49,12 @@ const char *vt_duration(double s, bool utf8, char *buf, size_t len);
 const char *vt_rate(double v, char *buf, size_t len);
 /* Every cell of a row, as text. */
 void vt_cells(const struct vm_row *r, bool utf8, char cells[VC_NCOLS][VT_CELL]);
-/* Fits columns into `width` display columns (all of them when width <= 0). */
-void vt_layout(struct vt_layout *l, int width);
+/* Columns of priority <= VT_CORE stay as long as they fit at all. */
+#define VT_CORE 6
+/* Fits columns into `width` display columns (all of them when width <= 0),
+ * the name column as wide as `want_name` (the longest name to show) unless
+ * that would push out a core column. */
+void vt_layout(struct vt_layout *l, int width, int want_name);
 /* One line, cells padded to the layout, no trailing newline. */
 void vt_line(char *buf, size_t len, const struct vt_layout *l, char cells[VC_NCOLS][VT_CELL]);
 /* The title line; the sort column carries a marker (▼/▲, or v/^ in ASCII). */

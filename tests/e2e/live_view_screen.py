@@ -283,9 +283,10 @@ def cmd_errors(screen, ledger_path, otlp_path):
     start = next((i for i, l in enumerate(lines) if l.startswith("TIME ")), None)
     rows = []
     for l in lines[start + 1:] if start is not None else []:
-        m = re.match(r"^(\d\d:\d\d:\d\d\.\d{3}) +([a-z_]+) +(\S+) +(\S+) +(\S+) ([0-9a-f]{32})( .*)?$", l)
+        m = re.match(r"^(\d\d:\d\d:\d\d\.\d{3}) +(\S+) (\S+) +([0-9a-f]{32}) (\S+)( .*)?$", l)
         if m:
-            rows.append(m.groups())
+            tm, dur, etype, trace, span, _ = m.groups()
+            rows.append((tm, span_op(span), span, etype, dur, trace, None))
     if len(rows) < 5:
         fail(f"at least 5 error spans shown, got {len(rows)}")
     for tm, op, span, etype, dur, trace, _ in rows:

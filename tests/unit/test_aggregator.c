@@ -2,7 +2,6 @@
  * (as bpf/mcp_trace.bpf.c would emit them) go through pipeline_on_record()
  * and the metric store must hold exactly the series of README.md, "How each
  * operation is counted", with exactly the values the calls imply. */
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -17,184 +16,10 @@
 #include "pipeline.h"
 #include "probe_map.h"
 #include "resources.h"
-#include "unit_test.h"
 
-#define SEC 1000000000ULL
 #define T0 (1000 * SEC) /* an arbitrary CLOCK_MONOTONIC origin */
-
-/* ---- fixture ----------------------------------------------------------- */
-
-struct fx {
-	struct probe_map pm;
-	struct resource_table rt;
-	struct pipeline p;
-	bool ok;
-};
-
-/* Parses quietly: the parser warns on stderr about metric attributes a
- * binding leaves out, which some maps here do on purpose. */
-static int parse_quiet(const char *text, struct probe_map *pm, char *err, size_t len)
-{
-	int saved = dup(2), sink = open("/dev/null", O_WRONLY), rc;
-
-	fflush(stderr);
-	dup2(sink, 2);
-	rc = probe_map_parse(text, "t.probes", false, pm, err, len);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	close(sink);
-	return rc;
-}
-
-static void fx_init(struct fx *f, const char *map)
-{
-	char err[512] = "";
-
-	memset(f, 0, sizeof(*f));
-	unsetenv("OTEL_SERVICE_NAME");
-	unsetenv("OTEL_RESOURCE_ATTRIBUTES");
-	resources_init(&f->rt);
-	if (parse_quiet(map, &f->pm, err, sizeof(err))) {
-		UNIT_FAIL("probe map: %s", err);
-		return;
-	}
-	if (pipeline_init(&f->p, &f->pm, &f->rt)) {
-		UNIT_FAIL("pipeline_init");
-		probe_map_free(&f->pm);
-		return;
-	}
-	f->ok = true;
-}
-
-static void fx_free(struct fx *f)
-{
-	if (f->ok) {
-		pipeline_destroy(&f->p);
-		probe_map_free(&f->pm);
-	}
-	resources_free(&f->rt);
-}
-
-/* ---- records ------------------------------------------------------------ */
-
-static int binding_of(const struct fx *f, const char *symbol)
-{
-	for (size_t i = 0; i < f->pm.n; i++)
-		if (f->pm.bindings[i].symbol && !strcmp(f->pm.bindings[i].symbol, symbol))
-			return (int)i;
-	UNIT_FAIL("no binding for %s", symbol);
-	return 0;
-}
-
-static const struct pm_capture *cap_of(const struct pm_binding *b, const char *key)
-{
-	for (int i = 0; i < b->ncaps; i++)
-		if (!strcmp(b->caps[i].key, key))
-			return &b->caps[i];
-	return NULL;
-}
-
-struct rb {
-	struct mcp_record r;
-	const struct pm_binding *b;
-};
-
-/* A complete call (MCP_REC_SPAN_END) of binding `sym`, [start, end] in ns
- * after T0, return value `ret` (raw register bits). A `fail if ret ...` reads
- * its value from a hidden capture the BPF side fills with the register. */
-static struct rb call_rec(const struct fx *f, const char *sym, uint64_t span, uint64_t parent,
-			  uint64_t start, uint64_t end, uint64_t ret)
-{
-	struct rb x;
-	int bi = binding_of(f, sym);
-
-	memset(&x, 0, sizeof(x));
-	x.b = &f->pm.bindings[bi];
-	x.r.type = x.b->kind == PM_POINT ? MCP_REC_POINT : MCP_REC_SPAN_END;
-	x.r.binding = (unsigned short)bi;
-	x.r.pid = (unsigned)getpid();
-	x.r.tid = (unsigned)getpid();
-	x.r.start_ns = T0 + start;
-	x.r.end_ns = T0 + (x.b->kind == PM_POINT ? start : end);
-	x.r.trace_id[0] = 0x0123456789abcdefULL;
-	x.r.trace_id[1] = 0xfedcba9876543210ULL;
-	x.r.span_id = span;
-	x.r.parent_id = parent;
-	x.r.ret = (long long)ret;
-	if (x.b->fail.present) {
-		const struct pm_capture *c = &x.b->caps[x.b->fail.cap];
-
-		if (c->spec.src == MCP_SRC_RET)
-			x.r.vals[c->spec.slot] = ret;
-	}
-	return x;
-}
-
-static void set_raw(struct rb *x, const char *key, uint64_t raw)
-{
-	const struct pm_capture *c = cap_of(x->b, key);
-
-	if (!c || c->type == PT_STR || c->type == PT_STRPTR || c->type == PT_CONST) {
-		UNIT_FAIL("no numeric capture %s", key);
-		return;
-	}
-	x->r.vals[c->spec.slot] = raw;
-}
-
-static void set_double(struct rb *x, const char *key, double d)
-{
-	uint64_t raw;
-
-	memcpy(&raw, &d, sizeof(raw));
-	set_raw(x, key, raw);
-}
-
-static void set_float(struct rb *x, const char *key, float fl)
-{
-	uint32_t raw;
-
-	memcpy(&raw, &fl, sizeof(raw));
-	set_raw(x, key, raw); /* a 4-byte read: upper bytes zero */
-}
-
-static void set_str(struct rb *x, const char *key, const char *s)
-{
-	const struct pm_capture *c = cap_of(x->b, key);
-
-	if (!c || !(c->type == PT_STR || c->type == PT_STRPTR)) {
-		UNIT_FAIL("no string capture %s", key);
-		return;
-	}
-	snprintf(x->r.strs[c->spec.slot], MCP_STR_LEN, "%s", s);
-}
-
-static void push(struct fx *f, const struct mcp_record *r)
-{
-	pipeline_on_record(&f->p, (void *)r, sizeof(*r));
-}
-
-/* The MCP_REC_SPAN_START the BPF side emits at entry: a copy of the frame
- * before the return-time captures ran (they are zero) and before ret. */
-static void push_start(struct fx *f, const struct rb *x)
-{
-	struct mcp_record s = x->r;
-
-	s.type = MCP_REC_SPAN_START;
-	s.end_ns = s.start_ns;
-	s.ret = 0;
-	for (int i = 0; i < x->b->ncaps; i++) {
-		const struct pm_capture *c = &x->b->caps[i];
-
-		if (c->type == PT_CONST || c->spec.when != MCP_AT_RETURN)
-			continue;
-		if (c->type == PT_STR || c->type == PT_STRPTR)
-			memset(s.strs[c->spec.slot], 0, MCP_STR_LEN);
-		else
-			s.vals[c->spec.slot] = 0;
-	}
-	push(f, &s);
-}
+#define FX_TRACE_ID {0x0123456789abcdefULL, 0xfedcba9876543210ULL}
+#include "pipeline_fixture.h"
 
 /* ---- series ------------------------------------------------------------- */
 
@@ -360,16 +185,15 @@ static void test_collaboration(void)
 	struct fx f;
 	struct rb a, b, c, d;
 
-	fx_init(&f, collab_map);
-	if (!f.ok)
+	if (!fx_init(&f, collab_map, FX_SPANS_DROP))
 		return;
 	/* ok: 2 s, 3 iterations, consensus after 1500 ms */
-	a = call_rec(&f, "collab_run", 0x11, 0, 0, 2 * SEC, 0);
+	a = fx_rec(&f, "collab_run", 0x11, 0, 0, 2 * SEC, 0);
 	set_str(&a, CT, "peer");
 	set_raw(&a, "mcp.collaboration_iterations", 3);
 	set_double(&a, "mcp.consensus_time_ms", 1500.0);
 	/* failed (ret -5 in eax, garbage above): 0.5 s */
-	b = call_rec(&f, "collab_run", 0x12, 0, 3 * SEC, 3 * SEC + SEC / 2, 0xdeadbeeffffffffbULL);
+	b = fx_rec(&f, "collab_run", 0x12, 0, 3 * SEC, 3 * SEC + SEC / 2, 0xdeadbeeffffffffbULL);
 	set_str(&b, CT, "peer");
 	set_raw(&b, "mcp.collaboration_iterations", 9);
 	set_double(&b, "mcp.consensus_time_ms", 9999.0);
@@ -380,28 +204,28 @@ static void test_collaboration(void)
 	CHECK_EQ_INT(nseries(&f, "mcp_agent_collaboration_total"), 0); /* a start counts nothing else */
 	push_start(&f, &b);
 	COUNTER(&f, 2, "mcp_active_agent_collaborations", 1, CT, "peer");
-	push(&f, &a.r);
+	push(&f, &a);
 	COUNTER(&f, 1, "mcp_active_agent_collaborations", 1, CT, "peer");
-	push(&f, &b.r);
+	push(&f, &b);
 	COUNTER(&f, 0, "mcp_active_agent_collaborations", 1, CT, "peer");
 
 	/* ok, its start record lost: counted, but the active count is untouched */
-	c = call_rec(&f, "collab_run", 0x13, 0, 10 * SEC, 11 * SEC, 7);
+	c = fx_rec(&f, "collab_run", 0x13, 0, 10 * SEC, 11 * SEC, 7);
 	set_str(&c, CT, "hierarchical");
 	set_raw(&c, "mcp.collaboration_iterations", 1);
 	set_double(&c, "mcp.consensus_time_ms", 250.0);
-	push(&f, &c.r);
+	push(&f, &c);
 	UPDOWN_ZERO(&f, "mcp_active_agent_collaborations", 1, CT, "hierarchical");
 
 	/* failed with the error name left empty: _OTHER */
-	d = call_rec(&f, "collab_run", 0x14, 0, 12 * SEC, 12 * SEC + SEC / 4, (uint32_t)-1);
+	d = fx_rec(&f, "collab_run", 0x14, 0, 12 * SEC, 12 * SEC + SEC / 4, (uint32_t)-1);
 	set_str(&d, CT, "hierarchical");
 	push_start(&f, &d);
 	COUNTER(&f, 1, "mcp_active_agent_collaborations", 1, CT, "hierarchical");
-	push(&f, &d.r);
+	push(&f, &d);
 	COUNTER(&f, 0, "mcp_active_agent_collaborations", 1, CT, "hierarchical");
 	/* the same end record again (a duplicate): no second decrement */
-	push(&f, &d.r);
+	push(&f, &d);
 	COUNTER(&f, 0, "mcp_active_agent_collaborations", 1, CT, "hierarchical");
 
 	COUNTER(&f, 1, "mcp_agent_collaboration_total", 2, CT, "peer", OK, "true");
@@ -427,9 +251,9 @@ static void test_collaboration(void)
 	CHECK_EQ_INT(nseries(&f, "mcp_agent_consensus_time_seconds"), 2);
 
 	/* agent iterations: participation every call, contribution if ok */
-	struct rb i1 = call_rec(&f, "agent_iter", 0x21, 0x11, SEC, SEC + 1000, 0);
-	struct rb i2 = call_rec(&f, "agent_iter", 0x22, 0x11, SEC, SEC + 1000, 1);
-	struct rb i3 = call_rec(&f, "agent_iter", 0x23, 0x11, SEC, SEC + 1000, 0);
+	struct rb i1 = fx_rec(&f, "agent_iter", 0x21, 0x11, SEC, SEC + 1000, 0);
+	struct rb i2 = fx_rec(&f, "agent_iter", 0x22, 0x11, SEC, SEC + 1000, 1);
+	struct rb i3 = fx_rec(&f, "agent_iter", 0x23, 0x11, SEC, SEC + 1000, 0);
 
 	set_str(&i1, "mcp.agent_name", "alice");
 	set_str(&i1, CT, "peer");
@@ -440,9 +264,9 @@ static void test_collaboration(void)
 	set_str(&i3, "mcp.agent_name", "alice");
 	set_str(&i3, CT, "peer");
 	set_double(&i3, "mcp.agent_contribution", 0.125);
-	push(&f, &i1.r);
-	push(&f, &i2.r);
-	push(&f, &i3.r);
+	push(&f, &i1);
+	push(&f, &i2);
+	push(&f, &i3);
 	COUNTER(&f, 2, "mcp_agent_participation_total", 2, "mcp.agent_name", "alice", CT, "peer");
 	COUNTER(&f, 1, "mcp_agent_participation_total", 2, "mcp.agent_name", "bob", CT, "peer");
 	HIST(&f, 2, 0.875, "mcp_agent_contribution_score", 2, "mcp.agent_name", "alice", CT, "peer");
@@ -450,10 +274,10 @@ static void test_collaboration(void)
 
 	/* consensus_building updates no metric at all */
 	size_t before = f.p.ms.n;
-	struct rb cb = call_rec(&f, "consensus", 0x31, 0x11, SEC, 2 * SEC, 0);
+	struct rb cb = fx_rec(&f, "consensus", 0x31, 0x11, SEC, 2 * SEC, 0);
 
 	set_str(&cb, CT, "peer");
-	push(&f, &cb.r);
+	push(&f, &cb);
 	CHECK_EQ_INT(f.p.ms.n, before);
 	CHECK_EQ_INT(f.p.records, 12);
 	CHECK_EQ_INT(f.p.bad_records, 0);
@@ -487,28 +311,27 @@ static void test_routing(void)
 	struct fx f;
 	struct rb a, b, c;
 
-	fx_init(&f, routing_map);
-	if (!f.ok)
+	if (!fx_init(&f, routing_map, FX_SPANS_DROP))
 		return;
 	/* "" asks for no model: counted as "auto", at start and at return */
-	a = call_rec(&f, "route", 0x41, 0, 0, SEC / 2, 0);
+	a = fx_rec(&f, "route", 0x41, 0, 0, SEC / 2, 0);
 	set_str(&a, MT, "");
 	push_start(&f, &a);
 	COUNTER(&f, 1, "mcp_active_model_routings", 1, MT, "auto");
 	CHECK_EQ_INT(nseries(&f, "mcp_active_model_routings"), 1);
-	push(&f, &a.r);
+	push(&f, &a);
 	COUNTER(&f, 0, "mcp_active_model_routings", 1, MT, "auto");
 	/* -ETIMEDOUT as an int register with garbage above: 0x...ffffff92 */
-	b = call_rec(&f, "route", 0x42, 0, SEC, 2 * SEC, 0x00000000ffffff92ULL);
+	b = fx_rec(&f, "route", 0x42, 0, SEC, 2 * SEC, 0x00000000ffffff92ULL);
 	set_str(&b, MT, "gpt-4");
 	set_str(&b, "error.type", "ETIMEDOUT");
 	push_start(&f, &b);
-	push(&f, &b.r);
+	push(&f, &b);
 	/* a positive int with the sign bit set above bit 31: still ok */
-	c = call_rec(&f, "route", 0x43, 0, 2 * SEC, 3 * SEC, 0xffffffff00000005ULL);
+	c = fx_rec(&f, "route", 0x43, 0, 2 * SEC, 3 * SEC, 0xffffffff00000005ULL);
 	set_str(&c, MT, "gpt-4");
 	set_str(&c, "error.type", "stale");
-	push(&f, &c.r);
+	push(&f, &c);
 
 	COUNTER(&f, 1, "mcp_model_routing_total", 2, MT, "auto", OK, "true");
 	COUNTER(&f, 1, "mcp_model_routing_total", 2, MT, "gpt-4", OK, "false");
@@ -524,21 +347,21 @@ static void test_routing(void)
 	NO_NEGATIVE(&f, "mcp_active_model_routings");
 
 	/* selection: its time only when ok */
-	struct rb s1 = call_rec(&f, "select", 0x51, 0x41, 0, SEC / 4, 0);
-	struct rb s2 = call_rec(&f, "select", 0x52, 0x41, 0, SEC / 4, (uint64_t)-1);
+	struct rb s1 = fx_rec(&f, "select", 0x51, 0x41, 0, SEC / 4, 0);
+	struct rb s2 = fx_rec(&f, "select", 0x52, 0x41, 0, SEC / 4, (uint64_t)-1);
 
 	set_str(&s1, "mcp.selected_model", "claude");
 	set_str(&s2, "mcp.selected_model", "llama");
-	push(&f, &s1.r);
-	push(&f, &s2.r);
+	push(&f, &s1);
+	push(&f, &s2);
 	HIST(&f, 1, 0.25, "mcp_model_selection_time_seconds", 1, "mcp.selected_model", "claude");
 	CHECK_EQ_INT(nseries(&f, "mcp_model_selection_time_seconds"), 1);
 
 	/* inference: tokens and cost if ok, usage and time always */
-	struct rb n1 = call_rec(&f, "infer", 0x61, 0, 0, SEC, 0);
-	struct rb n2 = call_rec(&f, "infer", 0x62, 0, 0, 3 * SEC, 0);
-	struct rb n3 = call_rec(&f, "infer", 0x63, 0, 0, SEC / 2, (uint32_t)-12);
-	struct rb n4 = call_rec(&f, "infer", 0x64, 0, 0, SEC, 0);
+	struct rb n1 = fx_rec(&f, "infer", 0x61, 0, 0, SEC, 0);
+	struct rb n2 = fx_rec(&f, "infer", 0x62, 0, 0, 3 * SEC, 0);
+	struct rb n3 = fx_rec(&f, "infer", 0x63, 0, 0, SEC / 2, (uint32_t)-12);
+	struct rb n4 = fx_rec(&f, "infer", 0x64, 0, 0, SEC, 0);
 
 	set_str(&n1, MT, "gpt-4");
 	set_raw(&n1, "mcp.tokens_used", 100);
@@ -553,10 +376,10 @@ static void test_routing(void)
 	set_str(&n4, MT, ""); /* inference also defaults to auto */
 	set_raw(&n4, "mcp.tokens_used", 3);
 	set_double(&n4, "mcp.cost", 0.001);
-	push(&f, &n1.r);
-	push(&f, &n2.r);
-	push(&f, &n3.r);
-	push(&f, &n4.r);
+	push(&f, &n1);
+	push(&f, &n2);
+	push(&f, &n3);
+	push(&f, &n4);
 	COUNTER(&f, 150, "mcp_model_token_usage_total", 1, MT, "gpt-4");
 	COUNTER(&f, 3, "mcp_model_token_usage_total", 1, MT, "auto");
 	COUNTER(&f, 3, "mcp_model_usage_total", 1, MT, "gpt-4");
@@ -574,18 +397,18 @@ static void test_routing(void)
 	}
 
 	/* cache points, with and without a model type, and one unbound */
-	struct rb h1 = call_rec(&f, "cache_hit", 0, 0x61, 100, 0, 0);
-	struct rb h2 = call_rec(&f, "cache_hit", 0, 0x61, 200, 0, 0);
-	struct rb h3 = call_rec(&f, "cache_hit", 0, 0, 300, 0, 0);
-	struct rb m1 = call_rec(&f, "cache_miss", 0, 0x62, 400, 0, 0);
+	struct rb h1 = fx_rec(&f, "cache_hit", 0, 0x61, 100, 0, 0);
+	struct rb h2 = fx_rec(&f, "cache_hit", 0, 0x61, 200, 0, 0);
+	struct rb h3 = fx_rec(&f, "cache_hit", 0, 0, 300, 0, 0);
+	struct rb m1 = fx_rec(&f, "cache_miss", 0, 0x62, 400, 0, 0);
 
 	set_str(&h1, MT, "gpt-4");
 	set_str(&h2, MT, "gpt-4");
 	set_str(&h3, MT, "");
-	push(&f, &h1.r);
-	push(&f, &h2.r);
-	push(&f, &h3.r);
-	push(&f, &m1.r);
+	push(&f, &h1);
+	push(&f, &h2);
+	push(&f, &h3);
+	push(&f, &m1);
 	COUNTER(&f, 2, "mcp_model_cache_hits_total", 1, MT, "gpt-4");
 	COUNTER(&f, 1, "mcp_model_cache_hits_total", 1, MT, "auto");
 	COUNTER(&f, 1, "mcp_model_cache_misses_total", 1, MT, "auto");
@@ -619,11 +442,10 @@ static void test_workflow(void)
 {
 	struct fx f;
 
-	fx_init(&f, workflow_map);
-	if (!f.ok)
+	if (!fx_init(&f, workflow_map, FX_SPANS_DROP))
 		return;
-	struct rb w1 = call_rec(&f, "wf_run", 0x71, 0, 0, 4 * SEC, 0);
-	struct rb w2 = call_rec(&f, "wf_run", 0x72, 0, 0, 2 * SEC, (uint32_t)-2);
+	struct rb w1 = fx_rec(&f, "wf_run", 0x71, 0, 0, 4 * SEC, 0);
+	struct rb w2 = fx_rec(&f, "wf_run", 0x72, 0, 0, 2 * SEC, (uint32_t)-2);
 
 	set_str(&w1, WT, "etl");
 	set_str(&w2, WT, "etl");
@@ -632,12 +454,12 @@ static void test_workflow(void)
 	push_start(&f, &w2);
 	COUNTER(&f, 2, "mcp_active_workflows", 1, WT, "etl");
 
-	struct rb s1 = call_rec(&f, "wf_step", 0x81, 0x71, SEC, 2 * SEC, 0);
-	struct rb s2 = call_rec(&f, "wf_step", 0x82, 0x72, SEC, SEC + SEC / 2, 3);
-	struct rb br = call_rec(&f, "wf_branch", 0, 0x81, SEC + 10, 0, 0);
-	struct rb rt = call_rec(&f, "wf_retry", 0, 0x82, SEC + 20, 0, 0);
-	struct rb rt2 = call_rec(&f, "wf_retry", 0, 0x82, SEC + 30, 0, 0);
-	struct rb rb1 = call_rec(&f, "wf_rollback", 0, 0x72, SEC + 40, 0, 0);
+	struct rb s1 = fx_rec(&f, "wf_step", 0x81, 0x71, SEC, 2 * SEC, 0);
+	struct rb s2 = fx_rec(&f, "wf_step", 0x82, 0x72, SEC, SEC + SEC / 2, 3);
+	struct rb br = fx_rec(&f, "wf_branch", 0, 0x81, SEC + 10, 0, 0);
+	struct rb rt = fx_rec(&f, "wf_retry", 0, 0x82, SEC + 20, 0, 0);
+	struct rb rt2 = fx_rec(&f, "wf_retry", 0, 0x82, SEC + 30, 0, 0);
+	struct rb rb1 = fx_rec(&f, "wf_rollback", 0, 0x72, SEC + 40, 0, 0);
 
 	set_str(&s1, "mcp.step_name", "fetch");
 	set_str(&s1, ST, "io");
@@ -649,15 +471,15 @@ static void test_workflow(void)
 	set_str(&rt2, "mcp.step_name", "transform");
 	set_raw(&rt2, "mcp.attempt", 2);
 	set_str(&rb1, "mcp.reason", "validation_error");
-	push(&f, &br.r);
-	push(&f, &s1.r);
-	push(&f, &rt.r);
-	push(&f, &rt2.r);
-	push(&f, &s2.r);
-	push(&f, &rb1.r);
-	push(&f, &w1.r);
+	push(&f, &br);
+	push(&f, &s1);
+	push(&f, &rt);
+	push(&f, &rt2);
+	push(&f, &s2);
+	push(&f, &rb1);
+	push(&f, &w1);
 	COUNTER(&f, 1, "mcp_active_workflows", 1, WT, "etl");
-	push(&f, &w2.r);
+	push(&f, &w2);
 	COUNTER(&f, 0, "mcp_active_workflows", 1, WT, "etl");
 
 	COUNTER(&f, 1, "mcp_workflow_execution_total", 2, WT, "etl", OK, "true");
@@ -714,12 +536,11 @@ static void test_plan(void)
 {
 	struct fx f;
 
-	fx_init(&f, plan_map);
-	if (!f.ok)
+	if (!fx_init(&f, plan_map, FX_SPANS_DROP))
 		return;
-	struct rb c1 = call_rec(&f, "plan_create", 0x91, 0, 0, SEC, 0);
-	struct rb c2 = call_rec(&f, "plan_create", 0x92, 0, 0, 2 * SEC, 0);
-	struct rb c3 = call_rec(&f, "plan_create", 0x93, 0, 0, SEC / 2, (uint32_t)-1);
+	struct rb c1 = fx_rec(&f, "plan_create", 0x91, 0, 0, SEC, 0);
+	struct rb c2 = fx_rec(&f, "plan_create", 0x92, 0, 0, 2 * SEC, 0);
+	struct rb c3 = fx_rec(&f, "plan_create", 0x93, 0, 0, SEC / 2, (uint32_t)-1);
 
 	set_str(&c1, PT, "linear");
 	set_raw(&c1, "mcp.plan_steps", 5);
@@ -727,9 +548,9 @@ static void test_plan(void)
 	set_raw(&c2, "mcp.plan_steps", 0xabcd000000000007ULL); /* an int register */
 	set_str(&c3, PT, "dag");
 	set_raw(&c3, "mcp.plan_steps", 40);
-	push(&f, &c1.r);
-	push(&f, &c2.r);
-	push(&f, &c3.r);
+	push(&f, &c1);
+	push(&f, &c2);
+	push(&f, &c3);
 	COUNTER(&f, 2, "mcp_plan_operations_total", 3, PO, "create", PT, "linear", OK, "true");
 	COUNTER(&f, 1, "mcp_plan_operations_total", 3, PO, "create", PT, "dag", OK, "false");
 	COUNTER(&f, 1, "mcp_plan_errors_total", 2, PO, "create", ET, "_OTHER");
@@ -737,11 +558,11 @@ static void test_plan(void)
 	HIST(&f, 2, 12, "mcp_plan_steps", 1, PT, "linear");
 	CHECK_EQ_INT(nseries(&f, "mcp_plan_steps"), 1);
 
-	struct rb v1 = call_rec(&f, "plan_validate", 0xa1, 0, 0, SEC, 0);
-	struct rb v2 = call_rec(&f, "plan_validate", 0xa2, 0, 0, SEC, 0);
-	struct rb v3 = call_rec(&f, "plan_validate", 0xa3, 0, 0, SEC, 0);
-	struct rb v4 = call_rec(&f, "plan_validate", 0xa4, 0, 0, SEC, 0);
-	struct rb v5 = call_rec(&f, "plan_validate", 0xa5, 0, 0, SEC, (uint32_t)-22);
+	struct rb v1 = fx_rec(&f, "plan_validate", 0xa1, 0, 0, SEC, 0);
+	struct rb v2 = fx_rec(&f, "plan_validate", 0xa2, 0, 0, SEC, 0);
+	struct rb v3 = fx_rec(&f, "plan_validate", 0xa3, 0, 0, SEC, 0);
+	struct rb v4 = fx_rec(&f, "plan_validate", 0xa4, 0, 0, SEC, 0);
+	struct rb v5 = fx_rec(&f, "plan_validate", 0xa5, 0, 0, SEC, (uint32_t)-22);
 
 	set_str(&v1, PT, "linear");
 	set_raw(&v1, "mcp.validation_result", 1);
@@ -754,11 +575,11 @@ static void test_plan(void)
 	set_str(&v5, PT, "linear");
 	set_raw(&v5, "mcp.validation_result", 1);
 	set_str(&v5, "error.type", "EINVAL");
-	push(&f, &v1.r);
-	push(&f, &v2.r);
-	push(&f, &v3.r);
-	push(&f, &v4.r);
-	push(&f, &v5.r);
+	push(&f, &v1);
+	push(&f, &v2);
+	push(&f, &v3);
+	push(&f, &v4);
+	push(&f, &v5);
 	COUNTER(&f, 2, "mcp_plan_validation_total", 1, "mcp.validation_result", "valid");
 	COUNTER(&f, 1, "mcp_plan_validation_total", 1, "mcp.validation_result", "invalid");
 	COUNTER(&f, 1, "mcp_plan_validation_total", 1, "mcp.validation_result", "5");
@@ -769,8 +590,8 @@ static void test_plan(void)
 	HIST(&f, 5, 5.0, "mcp_plan_operation_duration_seconds", 1, PO, "validate");
 	CHECK_EQ_INT(nseries(&f, "mcp_plan_steps"), 1); /* validation records no steps */
 
-	struct rb e1 = call_rec(&f, "plan_exec", 0xb1, 0, 0, 3 * SEC, 0);
-	struct rb e2 = call_rec(&f, "plan_exec", 0xb2, 0, 0, SEC, (uint32_t)-3);
+	struct rb e1 = fx_rec(&f, "plan_exec", 0xb1, 0, 0, 3 * SEC, 0);
+	struct rb e2 = fx_rec(&f, "plan_exec", 0xb2, 0, 0, SEC, (uint32_t)-3);
 
 	set_str(&e1, PT, "dag");
 	set_str(&e1, "error.type", "leftover"); /* an ok call: no error series */
@@ -779,8 +600,8 @@ static void test_plan(void)
 	push_start(&f, &e1);
 	push_start(&f, &e2);
 	COUNTER(&f, 2, "mcp_active_plans", 1, PT, "dag");
-	push(&f, &e2.r);
-	push(&f, &e1.r);
+	push(&f, &e2);
+	push(&f, &e1);
 	COUNTER(&f, 0, "mcp_active_plans", 1, PT, "dag");
 	COUNTER(&f, 1, "mcp_plan_operations_total", 3, PO, "execute", PT, "dag", OK, "true");
 	COUNTER(&f, 1, "mcp_plan_operations_total", 3, PO, "execute", PT, "dag", OK, "false");
@@ -813,13 +634,12 @@ static void test_verification(void)
 {
 	struct fx f;
 
-	fx_init(&f, verify_map);
-	if (!f.ok)
+	if (!fx_init(&f, verify_map, FX_SPANS_DROP))
 		return;
 	struct rb v[5];
 
 	for (int i = 0; i < 5; i++) {
-		v[i] = call_rec(&f, "verify", 0xc1 + i, 0, 0, SEC / 2, 0);
+		v[i] = fx_rec(&f, "verify", 0xc1 + i, 0, 0, SEC / 2, 0);
 		set_str(&v[i], VT, "fact_check");
 	}
 	set_raw(&v[0], "mcp.verification_passed", 1);
@@ -838,7 +658,7 @@ static void test_verification(void)
 	set_raw(&v[4], "mcp.verification_passed", 0);
 	set_double(&v[4], "mcp.quality_score", 0.0);
 	for (int i = 0; i < 5; i++)
-		push(&f, &v[i].r);
+		push(&f, &v[i]);
 	COUNTER(&f, 2, "mcp_verification_total", 2, VT, "fact_check", VR, "passed");
 	COUNTER(&f, 1, "mcp_verification_total", 2, VT, "fact_check", VR, "failed");
 	COUNTER(&f, 1, "mcp_verification_total", 2, VT, "fact_check", VR, "error");
@@ -856,9 +676,9 @@ static void test_verification(void)
 	}
 
 	/* feedback loop: iterations if ok */
-	struct rb l1 = call_rec(&f, "feedback", 0xd1, 0, 0, SEC, 0);
-	struct rb l2 = call_rec(&f, "feedback", 0xd2, 0, 0, SEC, 0);
-	struct rb l3 = call_rec(&f, "feedback", 0xd3, 0, 0, SEC, (uint32_t)-1);
+	struct rb l1 = fx_rec(&f, "feedback", 0xd1, 0, 0, SEC, 0);
+	struct rb l2 = fx_rec(&f, "feedback", 0xd2, 0, 0, SEC, 0);
+	struct rb l3 = fx_rec(&f, "feedback", 0xd3, 0, 0, SEC, (uint32_t)-1);
 
 	set_str(&l1, VT, "fact_check");
 	set_raw(&l1, "mcp.feedback_iterations", 2);
@@ -866,9 +686,9 @@ static void test_verification(void)
 	set_raw(&l2, "mcp.feedback_iterations", 4);
 	set_str(&l3, VT, "fact_check");
 	set_raw(&l3, "mcp.feedback_iterations", 100);
-	push(&f, &l1.r);
-	push(&f, &l2.r);
-	push(&f, &l3.r);
+	push(&f, &l1);
+	push(&f, &l2);
+	push(&f, &l3);
 	HIST(&f, 2, 6.0, "mcp_feedback_loop_iterations", 1, VT, "fact_check");
 	CHECK_EQ_INT(nseries(&f, "mcp_feedback_loop_iterations"), 1);
 	fx_free(&f);
@@ -884,21 +704,20 @@ static void test_updown_return_attr(void)
 {
 	struct fx f;
 
-	fx_init(&f, "span agent_collaboration collab_run\n"
-		    "    mcp.collaboration_type = arg0[0] as str\n"
-		    "span model_routing route\n"
-		    "    mcp.model_type = arg0[0] as str\n");
-	if (!f.ok)
+	if (!fx_init(&f, "span agent_collaboration collab_run\n"
+			 "    mcp.collaboration_type = arg0[0] as str\n"
+			 "span model_routing route\n"
+			 "    mcp.model_type = arg0[0] as str\n", FX_SPANS_DROP))
 		return;
-	struct rb a = call_rec(&f, "collab_run", 0xe1, 0, 0, SEC, 0);
-	struct rb r = call_rec(&f, "route", 0xe2, 0, 0, SEC, 0);
+	struct rb a = fx_rec(&f, "collab_run", 0xe1, 0, 0, SEC, 0);
+	struct rb r = fx_rec(&f, "route", 0xe2, 0, 0, SEC, 0);
 
 	set_str(&a, CT, "peer");
 	set_str(&r, MT, "gpt-4");
 	push_start(&f, &a);
 	push_start(&f, &r);
-	push(&f, &a.r);
-	push(&f, &r.r);
+	push(&f, &a);
+	push(&f, &r);
 	NO_NEGATIVE(&f, "mcp_active_agent_collaborations");
 	NO_NEGATIVE(&f, "mcp_active_model_routings");
 	long long sum = 0, nonzero = 0;
@@ -930,36 +749,35 @@ static void test_decoding(void)
 	struct call c;
 	char buf[64];
 
-	fx_init(&f, "span consensus_building cb\n"
-		    "    a.bool = arg0 as bool\n"
-		    "    a.char = arg1 as char\n"
-		    "    a.short = arg2 as short\n"
-		    "    a.uint = arg3 as uint\n"
-		    "    a.int = arg4 as int\n"
-		    "    a.long = arg5\n"
-		    "    a.float = arg0[0] as float\n"
-		    "    a.double = arg0[8] as double\n"
-		    "    a.enum = arg0[16] as enum(red|green|blue)\n"
-		    "    a.ulong = arg0[24] as ulong\n"
-		    "    a.str = arg1 as str\n"
-		    "    a.const = \"fixed\"\n"
-		    "    fail if ret as long < 0\n"
-		    "span plan_validation pv\n"
-		    "    mcp.plan_type = arg0 as str\n"
-		    "    mcp.validation_result = arg1 as enum(invalid|valid)\n"
-		    "    fail if arg2[0] as char == 1\n"
-		    "span workflow_step ws\n"
-		    "    mcp.step_type = arg0 as str\n"
-		    "    fail if ret as uint > 100\n"
-		    "span workflow_execution we\n"
-		    "    mcp.workflow_type = arg0 as str\n"
-		    "    fail if ret as bool == 1\n"
-		    "span plan_execution pe\n"
-		    "    mcp.plan_type = arg0 as str\n"
-		    "    fail if ret as ulong > 100\n");
-	if (!f.ok)
+	if (!fx_init(&f, "span consensus_building cb\n"
+			 "    a.bool = arg0 as bool\n"
+			 "    a.char = arg1 as char\n"
+			 "    a.short = arg2 as short\n"
+			 "    a.uint = arg3 as uint\n"
+			 "    a.int = arg4 as int\n"
+			 "    a.long = arg5\n"
+			 "    a.float = arg0[0] as float\n"
+			 "    a.double = arg0[8] as double\n"
+			 "    a.enum = arg0[16] as enum(red|green|blue)\n"
+			 "    a.ulong = arg0[24] as ulong\n"
+			 "    a.str = arg1 as str\n"
+			 "    a.const = \"fixed\"\n"
+			 "    fail if ret as long < 0\n"
+			 "span plan_validation pv\n"
+			 "    mcp.plan_type = arg0 as str\n"
+			 "    mcp.validation_result = arg1 as enum(invalid|valid)\n"
+			 "    fail if arg2[0] as char == 1\n"
+			 "span workflow_step ws\n"
+			 "    mcp.step_type = arg0 as str\n"
+			 "    fail if ret as uint > 100\n"
+			 "span workflow_execution we\n"
+			 "    mcp.workflow_type = arg0 as str\n"
+			 "    fail if ret as bool == 1\n"
+			 "span plan_execution pe\n"
+			 "    mcp.plan_type = arg0 as str\n"
+			 "    fail if ret as ulong > 100\n", FX_SPANS_DROP))
 		return;
-	struct rb x = call_rec(&f, "cb", 1, 0, 0, SEC, 0);
+	struct rb x = fx_rec(&f, "cb", 1, 0, 0, SEC, 0);
 
 	set_raw(&x, "a.bool", 0xffffffffffffff00ULL);   /* low byte 0: false */
 	set_raw(&x, "a.char", 0x12345680ULL);           /* (signed char)0x80 */
@@ -1030,7 +848,7 @@ static void test_decoding(void)
 	CHECK(attr_of(&c, "a.int") && attr_of(&c, "a.str") && attr_of(&c, "a.const"));
 
 	/* enum in a register: its low 32 bits */
-	struct rb v = call_rec(&f, "pv", 2, 0, 0, SEC, 0);
+	struct rb v = fx_rec(&f, "pv", 2, 0, 0, SEC, 0);
 
 	set_str(&v, "mcp.plan_type", "p");
 	set_raw(&v, "mcp.validation_result", 0xffffffff00000001ULL);
@@ -1045,30 +863,30 @@ static void test_decoding(void)
 	CHECK(c.failed);
 
 	/* `fail if ret as uint > 100`: 0xffffffff is 4294967295, not -1 */
-	struct rb w = call_rec(&f, "ws", 3, 0, 0, SEC, 0xffffffffffffffffULL);
+	struct rb w = fx_rec(&f, "ws", 3, 0, 0, SEC, 0xffffffffffffffffULL);
 
 	set_str(&w, "mcp.step_type", "s");
 	call_decode(&c, &w.r, w.b, false);
 	CHECK(c.failed);
-	w = call_rec(&f, "ws", 3, 0, 0, SEC, 0xffffffff00000064ULL); /* 100 */
+	w = fx_rec(&f, "ws", 3, 0, 0, SEC, 0xffffffff00000064ULL); /* 100 */
 	call_decode(&c, &w.r, w.b, false);
 	CHECK(!c.failed);
 
 	/* `fail if ret as bool == 1` */
-	struct rb e = call_rec(&f, "we", 4, 0, 0, SEC, 0x7700000000000001ULL);
+	struct rb e = fx_rec(&f, "we", 4, 0, 0, SEC, 0x7700000000000001ULL);
 
 	call_decode(&c, &e.r, e.b, false);
 	CHECK(c.failed);
-	e = call_rec(&f, "we", 4, 0, 0, SEC, 0x100);
+	e = fx_rec(&f, "we", 4, 0, 0, SEC, 0x100);
 	call_decode(&c, &e.r, e.b, false);
 	CHECK(!c.failed);
 
 	/* `fail if ret as ulong > 100`: 2^63 and up are large, not negative */
-	struct rb u = call_rec(&f, "pe", 5, 0, 0, SEC, 0x8000000000000000ULL);
+	struct rb u = fx_rec(&f, "pe", 5, 0, 0, SEC, 0x8000000000000000ULL);
 
 	call_decode(&c, &u.r, u.b, false);
 	CHECK(c.failed);
-	u = call_rec(&f, "pe", 5, 0, 0, SEC, 99);
+	u = fx_rec(&f, "pe", 5, 0, 0, SEC, 99);
 	call_decode(&c, &u.r, u.b, false);
 	CHECK(!c.failed);
 	fx_free(&f);
@@ -1079,36 +897,35 @@ static void test_metric_attr_types(void)
 {
 	struct fx f;
 
-	fx_init(&f, "span agent_iteration it\n"
-		    "    mcp.agent_name = arg0 as char\n"
-		    "    mcp.collaboration_type = arg1[0] as enum(peer|hierarchical)\n"
-		    "    mcp.agent_contribution = arg1[8] as float\n"
-		    "span workflow_step ws\n"
-		    "    mcp.step_type = arg0 as bool\n"
-		    "    mcp.step_name = arg1 as short\n");
-	if (!f.ok)
+	if (!fx_init(&f, "span agent_iteration it\n"
+			 "    mcp.agent_name = arg0 as char\n"
+			 "    mcp.collaboration_type = arg1[0] as enum(peer|hierarchical)\n"
+			 "    mcp.agent_contribution = arg1[8] as float\n"
+			 "span workflow_step ws\n"
+			 "    mcp.step_type = arg0 as bool\n"
+			 "    mcp.step_name = arg1 as short\n", FX_SPANS_DROP))
 		return;
-	struct rb x = call_rec(&f, "it", 1, 0, 0, SEC, 0);
+	struct rb x = fx_rec(&f, "it", 1, 0, 0, SEC, 0);
 
 	set_raw(&x, "mcp.agent_name", 0xfffffffffffffffdULL); /* -3 */
 	set_raw(&x, CT, 7);                                   /* no label */
 	set_float(&x, "mcp.agent_contribution", 0.5f);
-	push(&f, &x.r);
+	push(&f, &x);
 	COUNTER(&f, 1, "mcp_agent_participation_total", 2, "mcp.agent_name", "-3", CT, "7");
 	HIST(&f, 1, 0.5, "mcp_agent_contribution_score", 2, "mcp.agent_name", "-3", CT, "7");
 	set_raw(&x, CT, 1);
-	push(&f, &x.r);
+	push(&f, &x);
 	COUNTER(&f, 1, "mcp_agent_participation_total", 2, "mcp.agent_name", "-3", CT, "hierarchical");
 
-	struct rb s = call_rec(&f, "ws", 2, 0, 0, SEC, 0);
+	struct rb s = fx_rec(&f, "ws", 2, 0, 0, SEC, 0);
 
 	set_raw(&s, ST, 1);
 	set_raw(&s, "mcp.step_name", 0x8000);
-	push(&f, &s.r);
+	push(&f, &s);
 	COUNTER(&f, 1, "mcp_workflow_step_total", 2, ST, "true", OK, "true");
 	/* no fail rule: no call fails, whatever it returns */
 	s.r.ret = -1;
-	push(&f, &s.r);
+	push(&f, &s);
 	COUNTER(&f, 2, "mcp_workflow_step_total", 2, ST, "true", OK, "true");
 	CHECK_EQ_INT(nseries(&f, "mcp_workflow_step_errors_total"), 0);
 	fx_free(&f);
@@ -1120,21 +937,20 @@ static void test_op_stats_active(void)
 {
 	struct fx f;
 
-	fx_init(&f, collab_map);
-	if (!f.ok)
+	if (!fx_init(&f, collab_map, FX_SPANS_DROP))
 		return;
 	int bi = binding_of(&f, "collab_run");
-	struct rb lost = call_rec(&f, "collab_run", 0x501, 0, 0, SEC, 0);
-	struct rb open1 = call_rec(&f, "collab_run", 0x502, 0, 0, 5 * SEC, 0);
+	struct rb lost = fx_rec(&f, "collab_run", 0x501, 0, 0, SEC, 0);
+	struct rb open1 = fx_rec(&f, "collab_run", 0x502, 0, 0, 5 * SEC, 0);
 
 	set_str(&lost, CT, "peer");
 	set_str(&open1, CT, "peer");
 	push_start(&f, &open1);
 	CHECK_EQ_INT(f.p.stats.v[bi].active, 1);
-	push(&f, &lost.r); /* its start never came */
+	push(&f, &lost); /* its start never came */
 	COUNTER(&f, 1, "mcp_active_agent_collaborations", 1, CT, "peer");
 	CHECK_EQ_INT(f.p.stats.v[bi].active, 1); /* open1 is still running */
-	push(&f, &open1.r);
+	push(&f, &open1);
 	COUNTER(&f, 0, "mcp_active_agent_collaborations", 1, CT, "peer");
 	CHECK_EQ_INT(f.p.stats.v[bi].active, 0);
 	CHECK_EQ_INT(f.p.stats.v[bi].calls, 2);
@@ -1148,22 +964,21 @@ static void test_bad_records(void)
 {
 	struct fx f;
 
-	fx_init(&f, collab_map);
-	if (!f.ok)
+	if (!fx_init(&f, collab_map, FX_SPANS_DROP))
 		return;
-	struct rb a = call_rec(&f, "collab_run", 1, 0, 0, SEC, 0);
+	struct rb a = fx_rec(&f, "collab_run", 1, 0, 0, SEC, 0);
 	struct mcp_record bad = a.r;
 
 	set_str(&a, CT, "peer");
 	bad.binding = (unsigned short)f.pm.n; /* out of range */
-	push(&f, &bad);
+	push_record(&f, &bad);
 	bad = a.r;
 	bad.type = 9; /* unknown type */
-	push(&f, &bad);
+	push_record(&f, &bad);
 	pipeline_on_record(&f.p, &a.r, sizeof(a.r) - 1); /* short */
 	CHECK_EQ_INT(f.p.bad_records, 3);
 	CHECK_EQ_INT(f.p.ms.n, 0);
-	push(&f, &a.r);
+	push(&f, &a);
 	CHECK_EQ_INT(f.p.bad_records, 3);
 	CHECK_EQ_INT(f.p.rt->n, 1);
 	CHECK_EQ_INT(f.p.rt->v[0].pid, getpid());

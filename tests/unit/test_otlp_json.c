@@ -4,7 +4,6 @@
  * 64-bit integers as decimal strings, enums as numbers). */
 #include <cjson/cJSON.h>
 #include <ctype.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -21,172 +20,22 @@
 #include "probe_map.h"
 #include "resources.h"
 #include "spans.h"
-#include "unit_test.h"
-
-#define SEC 1000000000ULL
 
 static uint64_t T0; /* a recent CLOCK_MONOTONIC time, set in main */
+#define FX_TRACE_ID {0x00a1b2c3d4e5f607ULL, 0x0000000000000abcULL} /* leading zeros must stay */
+#include "pipeline_fixture.h"
 
 /* ---- fixture ----------------------------------------------------------- */
 
-#define MAX_KEPT 64
-
-struct keeper {
-	struct span *v[MAX_KEPT];
-	int n;
-};
-
-static void keep_span(void *ctx, struct span *s)
-{
-	struct keeper *k = ctx;
-
-	if (k->n < MAX_KEPT) {
-		span_ref(s);
-		k->v[k->n++] = s;
-	}
-}
-
-struct fx {
-	struct probe_map pm;
-	struct resource_table rt;
-	struct pipeline p;
-	struct keeper k;
-	bool ok;
-};
-
-static int parse_quiet(const char *text, struct probe_map *pm, char *err, size_t len)
-{
-	int saved = dup(2), sink = open("/dev/null", O_WRONLY), rc;
-
-	fflush(stderr);
-	dup2(sink, 2);
-	rc = probe_map_parse(text, "t.probes", false, pm, err, len);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	close(sink);
-	return rc;
-}
-
-static void fx_init(struct fx *f, const char *map)
-{
-	char err[512] = "";
-
-	memset(f, 0, sizeof(*f));
-	unsetenv("OTEL_SERVICE_NAME");
-	unsetenv("OTEL_RESOURCE_ATTRIBUTES");
-	resources_init(&f->rt);
-	if (parse_quiet(map, &f->pm, err, sizeof(err))) {
-		UNIT_FAIL("probe map: %s", err);
-		return;
-	}
-	if (pipeline_init(&f->p, &f->pm, &f->rt)) {
-		UNIT_FAIL("pipeline_init");
-		probe_map_free(&f->pm);
-		return;
-	}
-	span_builder_add_sink(f->p.sb, keep_span, &f->k);
-	f->ok = true;
-}
-
-static void fx_free(struct fx *f)
-{
-	if (f->ok) {
-		pipeline_destroy(&f->p);
-		for (int i = 0; i < f->k.n; i++)
-			span_unref(f->k.v[i]);
-		probe_map_free(&f->pm);
-	}
-	resources_free(&f->rt);
-}
-
-static int binding_of(const struct fx *f, const char *symbol)
-{
-	for (size_t i = 0; i < f->pm.n; i++)
-		if (f->pm.bindings[i].symbol && !strcmp(f->pm.bindings[i].symbol, symbol))
-			return (int)i;
-	UNIT_FAIL("no binding for %s", symbol);
-	return 0;
-}
-
-static const struct pm_capture *cap_of(const struct pm_binding *b, const char *key)
-{
-	for (int i = 0; i < b->ncaps; i++)
-		if (!strcmp(b->caps[i].key, key))
-			return &b->caps[i];
-	return NULL;
-}
-
-struct rb {
-	struct mcp_record r;
-	const struct pm_binding *b;
-};
-
+/* A call as fx_rec() builds it, made by process `pid` (tid = pid). */
 static struct rb rec(const struct fx *f, const char *sym, pid_t pid, uint64_t span, uint64_t parent,
 		     uint64_t start, uint64_t end, uint64_t ret)
 {
-	struct rb x;
-	int bi = binding_of(f, sym);
+	struct rb x = fx_rec(f, sym, span, parent, start, end, ret);
 
-	memset(&x, 0, sizeof(x));
-	x.b = &f->pm.bindings[bi];
-	x.r.type = x.b->kind == PM_POINT ? MCP_REC_POINT : MCP_REC_SPAN_END;
-	x.r.binding = (unsigned short)bi;
 	x.r.pid = (unsigned)pid;
 	x.r.tid = (unsigned)pid;
-	x.r.start_ns = T0 + start;
-	x.r.end_ns = T0 + (x.b->kind == PM_POINT ? start : end);
-	x.r.trace_id[0] = 0x00a1b2c3d4e5f607ULL; /* leading zeros must stay */
-	x.r.trace_id[1] = 0x0000000000000abcULL;
-	x.r.span_id = span;
-	x.r.parent_id = parent;
-	x.r.ret = (long long)ret;
-	if (x.b->fail.present && x.b->caps[x.b->fail.cap].spec.src == MCP_SRC_RET)
-		x.r.vals[x.b->caps[x.b->fail.cap].spec.slot] = ret;
 	return x;
-}
-
-static void set_raw(struct rb *x, const char *key, uint64_t raw)
-{
-	const struct pm_capture *c = cap_of(x->b, key);
-
-	if (!c || c->type == PT_STR || c->type == PT_STRPTR || c->type == PT_CONST)
-		UNIT_FAIL("no numeric capture %s", key);
-	else
-		x->r.vals[c->spec.slot] = raw;
-}
-
-static void set_double(struct rb *x, const char *key, double d)
-{
-	uint64_t raw;
-
-	memcpy(&raw, &d, sizeof(raw));
-	set_raw(x, key, raw);
-}
-
-static void set_str(struct rb *x, const char *key, const char *s)
-{
-	const struct pm_capture *c = cap_of(x->b, key);
-
-	if (!c || !(c->type == PT_STR || c->type == PT_STRPTR))
-		UNIT_FAIL("no string capture %s", key);
-	else
-		snprintf(x->r.strs[c->spec.slot], MCP_STR_LEN, "%s", s);
-}
-
-static void push(struct fx *f, const struct rb *x)
-{
-	pipeline_on_record(&f->p, (void *)&x->r, sizeof(x->r));
-}
-
-static void push_start(struct fx *f, const struct rb *x)
-{
-	struct mcp_record s = x->r;
-
-	s.type = MCP_REC_SPAN_START;
-	s.end_ns = s.start_ns;
-	s.ret = 0;
-	pipeline_on_record(&f->p, &s, sizeof(s));
 }
 
 /* ---- JSON helpers --------------------------------------------------------- */
@@ -351,8 +200,7 @@ static void test_traces(void)
 	struct fx f;
 	char buf[32];
 
-	fx_init(&f, map);
-	if (!f.ok)
+	if (!fx_init(&f, map, FX_SPANS_KEEP))
 		return;
 	pid_t me = getpid(), parent = getppid();
 	struct rb root = rec(&f, "plan_create", me, 0x0102030405060708ULL, 0, 0, 3 * SEC + 5, 0);
@@ -676,8 +524,7 @@ static void test_metrics_exponential(void)
 	struct fx f;
 	struct export_opts eo = {0};
 
-	fx_init(&f, map);
-	if (!f.ok)
+	if (!fx_init(&f, map, FX_SPANS_KEEP))
 		return;
 	eo.start_mono_ns = T0 - SEC;
 	feed_metrics(&f);
@@ -801,8 +648,7 @@ static void test_metrics_explicit(void)
 	struct fx f;
 	struct export_opts eo = {.explicit_histograms = true, .bounds = {0.5, 1, 2, 4}, .nbounds = 4};
 
-	fx_init(&f, map);
-	if (!f.ok)
+	if (!fx_init(&f, map, FX_SPANS_KEEP))
 		return;
 	eo.start_mono_ns = T0;
 	/* 0.25 | 0.75 | 1.5 | 3 | 10, and exactly 1 (upper bounds are inclusive) */

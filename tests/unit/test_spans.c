@@ -2,7 +2,6 @@
  * records built by hand become spans with the catalog's names, kinds,
  * attributes, events and status (README.md, "How each operation is counted"),
  * point events land on the span they fired in, and sinks may keep spans. */
-#include <fcntl.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -15,32 +14,12 @@
 #include "probe_map.h"
 #include "resources.h"
 #include "spans.h"
-#include "unit_test.h"
 
-#define SEC 1000000000ULL
 #define T0 (5000 * SEC)
+#define FX_TRACE_ID {0x1111222233334444ULL, 0x5555666677778888ULL}
+#include "pipeline_fixture.h"
 
 /* ---- fixture ----------------------------------------------------------- */
-
-#define MAX_KEPT 64
-
-/* A sink that keeps every span (a reference each), as the OTLP queue does. */
-struct keeper {
-	struct span *v[MAX_KEPT];
-	int n;
-	int calls;
-};
-
-static void keep_span(void *ctx, struct span *s)
-{
-	struct keeper *k = ctx;
-
-	k->calls++;
-	if (k->n < MAX_KEPT) {
-		span_ref(s);
-		k->v[k->n++] = s;
-	}
-}
 
 /* A second sink that only looks: it must see the same span, in order. */
 struct peeker {
@@ -56,134 +35,15 @@ static void peek_span(void *ctx, struct span *s)
 	p->refs_seen_ok += p->after->n > 0 && p->after->v[p->after->n - 1] == s && s->refs == 2;
 }
 
-struct fx {
-	struct probe_map pm;
-	struct resource_table rt;
-	struct pipeline p;
-	struct keeper k;
-	bool ok;
-};
-
-static int parse_quiet(const char *text, struct probe_map *pm, char *err, size_t len)
-{
-	int saved = dup(2), sink = open("/dev/null", O_WRONLY), rc;
-
-	fflush(stderr);
-	dup2(sink, 2);
-	rc = probe_map_parse(text, "t.probes", false, pm, err, len);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	close(sink);
-	return rc;
-}
-
-static void fx_init(struct fx *f, const char *map)
-{
-	char err[512] = "";
-
-	memset(f, 0, sizeof(*f));
-	unsetenv("OTEL_SERVICE_NAME");
-	unsetenv("OTEL_RESOURCE_ATTRIBUTES");
-	resources_init(&f->rt);
-	if (parse_quiet(map, &f->pm, err, sizeof(err))) {
-		UNIT_FAIL("probe map: %s", err);
-		return;
-	}
-	if (pipeline_init(&f->p, &f->pm, &f->rt)) {
-		UNIT_FAIL("pipeline_init");
-		probe_map_free(&f->pm);
-		return;
-	}
-	CHECK_EQ_INT(span_builder_add_sink(f->p.sb, keep_span, &f->k), 0);
-	f->ok = true;
-}
-
-/* The pipeline goes first: kept spans must outlive it. */
-static void fx_free(struct fx *f)
-{
-	if (f->ok) {
-		pipeline_destroy(&f->p);
-		for (int i = 0; i < f->k.n; i++) {
-			CHECK_EQ_INT(f->k.v[i]->refs, 1);
-			span_unref(f->k.v[i]);
-		}
-		probe_map_free(&f->pm);
-	}
-	resources_free(&f->rt);
-}
-
-/* ---- records ------------------------------------------------------------ */
-
-static int binding_of(const struct fx *f, const char *symbol)
-{
-	for (size_t i = 0; i < f->pm.n; i++)
-		if (f->pm.bindings[i].symbol && !strcmp(f->pm.bindings[i].symbol, symbol))
-			return (int)i;
-	UNIT_FAIL("no binding for %s", symbol);
-	return 0;
-}
-
-static const struct pm_capture *cap_of(const struct pm_binding *b, const char *key)
-{
-	for (int i = 0; i < b->ncaps; i++)
-		if (!strcmp(b->caps[i].key, key))
-			return &b->caps[i];
-	return NULL;
-}
-
-struct rb {
-	struct mcp_record r;
-	const struct pm_binding *b;
-};
-
+/* A call as fx_rec() builds it, made on a thread other than the main one
+ * (tid != pid). */
 static struct rb rec(const struct fx *f, const char *sym, uint64_t span, uint64_t parent,
 		     uint64_t start, uint64_t end, uint64_t ret)
 {
-	struct rb x;
-	int bi = binding_of(f, sym);
+	struct rb x = fx_rec(f, sym, span, parent, start, end, ret);
 
-	memset(&x, 0, sizeof(x));
-	x.b = &f->pm.bindings[bi];
-	x.r.type = x.b->kind == PM_POINT ? MCP_REC_POINT : MCP_REC_SPAN_END;
-	x.r.binding = (unsigned short)bi;
-	x.r.pid = (unsigned)getpid();
 	x.r.tid = (unsigned)getpid() + 1;
-	x.r.start_ns = T0 + start;
-	x.r.end_ns = T0 + (x.b->kind == PM_POINT ? start : end);
-	x.r.trace_id[0] = 0x1111222233334444ULL;
-	x.r.trace_id[1] = 0x5555666677778888ULL;
-	x.r.span_id = span;
-	x.r.parent_id = parent;
-	x.r.ret = (long long)ret;
-	if (x.b->fail.present && x.b->caps[x.b->fail.cap].spec.src == MCP_SRC_RET)
-		x.r.vals[x.b->caps[x.b->fail.cap].spec.slot] = ret;
 	return x;
-}
-
-static void set_raw(struct rb *x, const char *key, uint64_t raw)
-{
-	const struct pm_capture *c = cap_of(x->b, key);
-
-	if (!c || c->type == PT_STR || c->type == PT_STRPTR || c->type == PT_CONST)
-		UNIT_FAIL("no numeric capture %s", key);
-	else
-		x->r.vals[c->spec.slot] = raw;
-}
-
-static void set_str(struct rb *x, const char *key, const char *s)
-{
-	const struct pm_capture *c = cap_of(x->b, key);
-
-	if (!c || !(c->type == PT_STR || c->type == PT_STRPTR))
-		UNIT_FAIL("no string capture %s", key);
-	else
-		snprintf(x->r.strs[c->spec.slot], MCP_STR_LEN, "%s", s);
-}
-
-static void push(struct fx *f, const struct rb *x)
-{
-	pipeline_on_record(&f->p, (void *)&x->r, sizeof(x->r));
 }
 
 /* ---- span lookups -------------------------------------------------------- */
@@ -256,8 +116,7 @@ static void test_workflow_spans(void)
 	struct fx f;
 	struct peeker pk;
 
-	fx_init(&f, wf_map);
-	if (!f.ok)
+	if (!fx_init(&f, wf_map, FX_SPANS_CHECK))
 		return;
 	pk = (struct peeker){.after = &f.k};
 	CHECK_EQ_INT(span_builder_add_sink(f.p.sb, peek_span, &pk), 0);
@@ -436,8 +295,7 @@ static void test_failed_and_names(void)
 {
 	struct fx f;
 
-	fx_init(&f, collab_map);
-	if (!f.ok)
+	if (!fx_init(&f, collab_map, FX_SPANS_CHECK))
 		return;
 	/* failed: -ETIMEDOUT as an int with garbage above */
 	struct rb c = rec(&f, "collab", 0xb0, 0, 0, 2 * SEC, 0x00000000ffffff92ULL);
@@ -580,8 +438,7 @@ static void test_orphans(void)
 {
 	struct fx f;
 
-	fx_init(&f, collab_map);
-	if (!f.ok)
+	if (!fx_init(&f, collab_map, FX_SPANS_CHECK))
 		return;
 	struct rb h1 = rec(&f, "cache_hit", 0, 0xdead, 100, 0, 0);
 	struct rb h2 = rec(&f, "cache_hit", 0, 0xdead, 200, 0, 0);
@@ -617,8 +474,7 @@ static void test_ownership(void)
 {
 	struct fx f;
 
-	fx_init(&f, collab_map);
-	if (!f.ok)
+	if (!fx_init(&f, collab_map, FX_SPANS_CHECK))
 		return;
 	struct rb a = rec(&f, "iter", 1, 0, 0, SEC, 0);
 	struct rb h = rec(&f, "cache_hit", 0, 2, 10, 0, 0);

@@ -387,18 +387,23 @@ static void test_table_text(void)
 	CHECK_STR_EQ(cells[VC_ERR_PCT], "10.0%");
 	CHECK_STR_EQ(cells[VC_TOKENS], "-");
 	/* narrow: the name, rate, error % and p50 stay; the line fits */
-	vt_layout(&l, 80);
+	vt_layout(&l, 80, 13);
 	CHECK(l.visible[VC_NAME] && l.visible[VC_RATE] && l.visible[VC_ERR_PCT] && l.visible[VC_P50]);
 	CHECK(!l.visible[VC_COST]);
 	vt_line(line, sizeof(line), &l, cells);
 	CHECK(vt_width(line) <= 80);
 	CHECK_STR_PREFIX(line, "model_routing ");
-	vt_layout(&l, 0);
+	vt_layout(&l, 0, 0);
 	for (int c = 0; c < VC_NCOLS; c++)
 		CHECK(l.visible[c]);
 	vt_title(line, sizeof(line), &l, VC_P99, false, false);
 	CHECK_STR_HAS(line, "P99 ^");
 	CHECK_EQ_INT(vt_col_x(&l, VC_RATE), l.name_w + 1);
+	/* long names widen the name column unless a core column would go */
+	vt_layout(&l, 132, 41);
+	CHECK(l.name_w >= 41 && l.visible[VC_CALLS] && l.visible[VC_ERRORS] && l.width <= 132);
+	vt_layout(&l, 90, 41);
+	CHECK(l.name_w < 41 && l.visible[VC_CALLS] && l.visible[VC_ERRORS] && l.width <= 90);
 }
 
 static void test_text_mode(void)
