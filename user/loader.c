@@ -276,10 +276,19 @@ int loader_ringbuf_fd(struct loader *L)
 	return bpf_map__fd(L->skel->maps.events);
 }
 
-void loader_close(struct loader *L)
+/* Removing a perf-event uprobe waits for an RCU grace period in the
+ * kernel, under a global mutex: ~0.1 s a link on this kernel, one after
+ * another (destroying from several threads was measured: no faster). */
+void loader_detach(struct loader *L)
 {
 	for (size_t i = 0; i < L->nlinks; i++)
 		bpf_link__destroy(L->links[i]);
+	L->nlinks = 0;
+}
+
+void loader_close(struct loader *L)
+{
+	loader_detach(L);
 	free(L->links);
 	free(L->points);
 	if (L->skel)

@@ -58,6 +58,8 @@ int loader_attach(struct loader *L, const struct probe_map *pm);
 /* Sum of the per-CPU health counters. */
 int loader_read_stats(struct loader *L, uint64_t out[MCP_STAT_MAX]);
 int loader_ringbuf_fd(struct loader *L);
+/* Removes every probe from the targets (~0.1 s a probe: see loader.c). */
+void loader_detach(struct loader *L);
 void loader_close(struct loader *L);
 
 #endif

@@ -33,7 +33,7 @@ note "target killed mid-trace: clean exit"
 
 # --duration: the tracer leaves; the target goes on unharmed and finishes
 # its work with a correct ledger of its own.
-"$DEMO" --seed 4 --threads 2 --duration 4 --rate 300 --ledger "$WORK/dur.ledger" 2>/dev/null &
+"$DEMO" --seed 4 --threads 2 --duration 12 --rate 300 --ledger "$WORK/dur.ledger" 2>/dev/null &
 dpid=$!; bg $dpid
 sleep 0.3
 "$TRACER" -P "$PROBES" --pid $dpid --duration 1 --no-summary >"$WORK/d.log" 2>&1 || fail "tracer --duration failed"
