@@ -20,29 +20,20 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-# tools/bench/node: the in-process OpenTelemetry baseline (locked versions).
-bench_node=$(dirname "$0")/bench/node
-if [ -f "$bench_node/package-lock.json" ]; then
+# npm_ci DIR: the locked npm packages of DIR, when the lock file changed.
+npm_ci() {
+  local dir=$1
+  [ -f "$dir/package-lock.json" ] || return 0
   if ! command -v npm >/dev/null; then
     echo "install-deps: installing npm"
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
   fi
-  if [ ! -f "$bench_node/node_modules/.package-lock.json" ] ||
-     [ "$bench_node/package-lock.json" -nt "$bench_node/node_modules/.package-lock.json" ]; then
-    echo "install-deps: npm ci in tools/bench/node"
-    (cd "$bench_node" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+  if [ ! -f "$dir/node_modules/.package-lock.json" ] ||
+     [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    echo "install-deps: npm ci in $dir"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
   fi
-fi
-# tests/otlp-receiver: the OTLP/HTTP test receiver's decoders (locked versions).
-receiver=$(dirname "$0")/../tests/otlp-receiver
-if [ -f "$receiver/package-lock.json" ]; then
-  if ! command -v npm >/dev/null; then
-    echo "install-deps: installing npm"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
-  fi
-  if [ ! -f "$receiver/node_modules/.package-lock.json" ] ||
-     [ "$receiver/package-lock.json" -nt "$receiver/node_modules/.package-lock.json" ]; then
-    echo "install-deps: npm ci in tests/otlp-receiver"
-    (cd "$receiver" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
-  fi
-fi
+}
+here=$(dirname "$0")
+npm_ci "$here/bench/node"            # the in-process OpenTelemetry baseline
+npm_ci "$here/../tests/otlp-receiver" # the OTLP/HTTP test receiver's decoders

@@ -43,18 +43,6 @@ int exporters_setup(struct exporters *E, const struct config *cfg, struct span_b
 	return 0;
 }
 
-static void set_counter(struct metric_store *ms, int hm, const char *key, const char *val, uint64_t v)
-{
-	const char *keys[1] = {key}, *vals[1] = {val};
-	struct series *s;
-
-	pthread_mutex_lock(&ms->lock);
-	s = ms_series(ms, -1, HEALTH_METRIC(hm), keys, vals, key ? 1 : 0, clock_mono_ns());
-	if (s)
-		s->v.i = (int64_t)v;
-	pthread_mutex_unlock(&ms->lock);
-}
-
 static void fold_health(struct exporters *E, struct metric_store *ms, struct health_counts *h)
 {
 	struct otlp_http_stats st;
@@ -63,11 +51,11 @@ static void fold_health(struct exporters *E, struct metric_store *ms, struct hea
 		return;
 	otlp_http_get_stats(E->otlp, &st);
 	if (otlp_http_has(E->otlp, OTLP_TRACES)) {
-		set_counter(ms, HM_EXPORT_ERRORS, "signal", "traces", st.errors[OTLP_TRACES]);
-		set_counter(ms, HM_DROPPED_SPANS, NULL, NULL, st.spans_dropped);
+		health_set(ms, HM_EXPORT_ERRORS, "signal", "traces", st.errors[OTLP_TRACES]);
+		health_set(ms, HM_DROPPED_SPANS, NULL, NULL, st.spans_dropped);
 	}
 	if (otlp_http_has(E->otlp, OTLP_METRICS))
-		set_counter(ms, HM_EXPORT_ERRORS, "signal", "metrics", st.errors[OTLP_METRICS]);
+		health_set(ms, HM_EXPORT_ERRORS, "signal", "metrics", st.errors[OTLP_METRICS]);
 	h->export_errors = st.errors[OTLP_TRACES] + st.errors[OTLP_METRICS];
 	h->dropped_spans = st.spans_dropped;
 }

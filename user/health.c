@@ -1,4 +1,7 @@
+#include <pthread.h>
+#include "clock.h"
 #include "health.h"
+#include "metrics.h"
 
 const struct metric_def health_metrics[HM_COUNT] = {
 	[HM_EVENTS] = {"mcp_bpftrace_events_total", MK_COUNTER, "1", "Records received from the kernel", false},
@@ -8,3 +11,15 @@ const struct metric_def health_metrics[HM_COUNT] = {
 	[HM_EXPORT_ERRORS] = {"mcp_bpftrace_export_errors_total", MK_COUNTER, "1", "Failed exports, by signal", false},
 	[HM_DROPPED_SPANS] = {"mcp_bpftrace_dropped_spans_total", MK_COUNTER, "1", "Spans dropped by an exporter whose queue was full", false},
 };
+
+void health_set(struct metric_store *ms, int hm, const char *key, const char *val, uint64_t v)
+{
+	const char *keys[1] = {key}, *vals[1] = {val};
+	struct series *s;
+
+	pthread_mutex_lock(&ms->lock);
+	s = ms_series(ms, -1, HEALTH_METRIC(hm), keys, vals, key ? 1 : 0, clock_mono_ns());
+	if (s)
+		s->v.i = (int64_t)v;
+	pthread_mutex_unlock(&ms->lock);
+}

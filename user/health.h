@@ -3,6 +3,7 @@
 #ifndef HEALTH_H
 #define HEALTH_H
 
+#include <stdint.h>
 #include "catalog.h"
 
 enum health_metric {
@@ -18,5 +19,10 @@ enum health_metric {
 extern const struct metric_def health_metrics[HM_COUNT];
 
 #define HEALTH_METRIC(hm) (catalog_nmetrics + (hm))
+
+struct metric_store;
+/* Sets health counter `hm` (with one attribute key=val, or none when key
+ * is NULL) to its running total v, under the store's lock. */
+void health_set(struct metric_store *ms, int hm, const char *key, const char *val, uint64_t v);
 
 #endif

@@ -31,18 +31,6 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
-static void set_health(struct metric_store *ms, int hm, const char *key, const char *val, uint64_t v)
-{
-	const char *keys[1] = {key}, *vals[1] = {val};
-	struct series *s;
-
-	pthread_mutex_lock(&ms->lock);
-	s = ms_series(ms, -1, HEALTH_METRIC(hm), keys, vals, key ? 1 : 0, clock_mono_ns());
-	if (s)
-		s->v.i = (int64_t)v;
-	pthread_mutex_unlock(&ms->lock);
-}
-
 /* Health counters into the metric store (resource -1: the tracer). */
 static void update_health(struct pipeline *p, struct loader *L, struct health_counts *h)
 {
@@ -50,13 +38,13 @@ static void update_health(struct pipeline *p, struct loader *L, struct health_co
 	h->records = p->records;
 	h->bad_records = p->bad_records;
 	h->orphan_points = span_builder_orphan_points(p->sb);
-	set_health(&p->ms, HM_EVENTS, NULL, NULL, h->records);
-	set_health(&p->ms, HM_DROPPED, NULL, NULL, h->bpf[MCP_STAT_DROPPED]);
-	set_health(&p->ms, HM_LOST, "reason", "too_deep", h->bpf[MCP_STAT_DEPTH_OVERFLOW]);
-	set_health(&p->ms, HM_LOST, "reason", "return_without_entry", h->bpf[MCP_STAT_UNMATCHED_RET]);
-	set_health(&p->ms, HM_LOST, "reason", "abandoned", h->bpf[MCP_STAT_ABANDONED]);
-	set_health(&p->ms, HM_LOST, "reason", "no_stack", h->bpf[MCP_STAT_STACK_ALLOC]);
-	set_health(&p->ms, HM_ATTACH_ERRORS, "reason", "attach_failed", (uint64_t)h->attach_errors);
+	health_set(&p->ms, HM_EVENTS, NULL, NULL, h->records);
+	health_set(&p->ms, HM_DROPPED, NULL, NULL, h->bpf[MCP_STAT_DROPPED]);
+	health_set(&p->ms, HM_LOST, "reason", "too_deep", h->bpf[MCP_STAT_DEPTH_OVERFLOW]);
+	health_set(&p->ms, HM_LOST, "reason", "return_without_entry", h->bpf[MCP_STAT_UNMATCHED_RET]);
+	health_set(&p->ms, HM_LOST, "reason", "abandoned", h->bpf[MCP_STAT_ABANDONED]);
+	health_set(&p->ms, HM_LOST, "reason", "no_stack", h->bpf[MCP_STAT_STACK_ALLOC]);
+	health_set(&p->ms, HM_ATTACH_ERRORS, "reason", "attach_failed", (uint64_t)h->attach_errors);
 }
 
 static int parse_histogram_opts(const char *spec, struct export_opts *o)

@@ -14,19 +14,13 @@ import re
 import sys
 from collections import defaultdict
 
+from span_tree import PARENT_RULES, ROOT_SPANS
+
 HEALTH_PREFIX = "mcp_bpftrace_"   # the tracer's own health metrics: not in the ledger
 STATUS_ERROR = 2
 CUMULATIVE = 2
 TRACE_ID_RE = re.compile(r"[0-9a-f]{32}")
 SPAN_ID_RE = re.compile(r"[0-9a-f]{16}")
-# child span name pattern -> allowed parent span names
-PARENT_RULES = {"agent_iteration_*": {"agent_collaboration_session"},
-                "consensus_building": {"agent_collaboration_session"},
-                "model_selection": {"model_routing"}, "model_inference": {"model_routing"},
-                "workflow_step_*": {"workflow_execution"}, "plan_validation": {"plan_execution"},
-                "verification": {"feedback_loop"}}
-ROOT_SPANS = {"agent_collaboration_session", "model_routing", "workflow_execution",
-              "plan_creation", "plan_execution", "feedback_loop"}
 METRIC_KINDS = ("sum", "histogram", "exponentialHistogram")
 SCALARS = {"stringValue": str, "intValue": int, "doubleValue": float, "boolValue": bool, "bytesValue": str}
 

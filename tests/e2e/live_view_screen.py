@@ -19,6 +19,8 @@ import re
 import sys
 from collections import defaultdict
 
+from span_tree import PARENT_RULES, ROOT_SPANS
+
 SPAN_OP = [("agent_collaboration_session", "agent_collaboration"),
            ("agent_iteration_*", "agent_iteration"), ("workflow_step_*", "workflow_step")]
 POINT_COUNTERS = {"model_cache_hit": "mcp_model_cache_hits_total",
@@ -33,13 +35,6 @@ BREAKDOWN = {"model_routing": ("mcp_model_routing_total", "mcp.model_type",
                                     "mcp_workflow_errors_total"),
              "agent_collaboration": ("mcp_agent_collaboration_total", "mcp.collaboration_type",
                                      "mcp_agent_collaboration_errors_total")}
-PARENT_RULES = {"agent_iteration_*": {"agent_collaboration_session"},
-                "consensus_building": {"agent_collaboration_session"},
-                "model_selection": {"model_routing"}, "model_inference": {"model_routing"},
-                "workflow_step_*": {"workflow_execution"}, "plan_validation": {"plan_execution"},
-                "verification": {"feedback_loop"}}
-ROOT_SPANS = {"agent_collaboration_session", "model_routing", "workflow_execution",
-              "plan_creation", "plan_execution", "feedback_loop"}
 MARKERS = {"▼": "desc", "▲": "asc", "v": "desc", "^": "asc"}
 DURATION = re.compile(r"^(\d+(\.\d+)?)(ns|µs|us|ms|s)$")
 failures = []
