@@ -172,6 +172,9 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 	skel->rodata->filter_pidns_ino = o->filter_pidns_ino;
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(skel->maps.events, (__u32)o->ringbuf_bytes);
+	/* A wakeup per 1/16 of the ring: rare enough to cost nothing per call,
+	 * early enough that the consumer has 15/16 of the ring to catch up. */
+	skel->rodata->wakeup_bytes = bpf_map__max_entries(skel->maps.events) / 16;
 	e = mcp_trace_bpf__load(skel);
 	if (e) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-e),

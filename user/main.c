@@ -232,6 +232,10 @@ static void run_loop(struct run *R)
 	while (!exiting) {
 		int e = ring_buffer__poll(R->rb, 100);
 
+		/* Records come without a wakeup until a backlog builds up
+		 * (wakeup_flag() in the BPF program): read them on the timeout. */
+		if (e == 0)
+			e = ring_buffer__consume(R->rb);
 		if (e < 0 && e != -EINTR) {
 			fprintf(stderr, "mcp-bpftrace: ring buffer: %s\n", strerror(-e));
 			break;
