@@ -57,6 +57,9 @@ static const char usage[] =
 "                           keep the live view open on the final figures,\n"
 "                           probes detached, until q is pressed\n"
 "      --histogram KIND     exponential (default) or explicit[:b1,b2,...]\n"
+"      --max-series N       attribute sets per metric, at most (default 2000;\n"
+"                           0: no limit); the rest are counted in one series\n"
+"                           {otel.metric.overflow=true}\n"
 "  -i, --interval S         export metrics every S seconds (default 10)\n"
 "  -d, --duration S         stop after S seconds\n"
 "      --service-name NAME  service.name (default: the target's command name)\n"
@@ -64,7 +67,7 @@ static const char usage[] =
 "\n"
 "Tuning:\n"
 "      --ringbuf-size SIZE  ring buffer bytes, power of two (K/M suffix;\n"
-"                           default 16M). Records that do not fit are counted\n"
+"                           default 8M). Records that do not fit are counted\n"
 "                           and reported as dropped.\n"
 "  -v, --verbose            libbpf and attach details\n"
 "  -h, --help               this text\n"
@@ -119,7 +122,7 @@ static int parse_size(const char *s, size_t *out)
 
 int cli_parse(int argc, char **argv, struct config *cfg)
 {
-	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
+	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_MAX_SERIES, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
 	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER };
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
@@ -134,6 +137,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		{"otlp-compression", required_argument, 0, O_OTLP_COMP},
 		{"otlp-header", required_argument, 0, O_OTLP_HDR},
 		{"otlp-queue", required_argument, 0, O_OTLP_QUEUE},
+		{"max-series", required_argument, 0, O_MAX_SERIES},
 		{"otlp-shutdown-timeout", required_argument, 0, O_OTLP_SHUT},
 		{"prometheus-linger", required_argument, 0, O_PROM_LINGER},
 		{"prometheus", required_argument, 0, O_PROM},
@@ -157,7 +161,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->interval_s = 10;
 	cfg->refresh_s = 1;
-	cfg->ringbuf_bytes = 16 << 20;
+	cfg->ringbuf_bytes = 8 << 20; /* user space maps it twice: 16 MiB of RSS */
 	cfg->summary = true;
 	opterr = 0;
 	/* "+": stop at the first non-option, so "-- cmd -x" keeps its flags. */
@@ -205,6 +209,17 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 			if (errno || end == optarg || *end || v < 1 || v > (1UL << 24))
 				return bad("--otlp-queue: expected a number of spans from 1 to 16777216, got '%s'%s", optarg, "");
 			cfg->otlp_queue = v;
+			break;
+		}
+		case O_MAX_SERIES: {
+			unsigned long v;
+
+			errno = 0;
+			v = strtoul(optarg, &end, 10);
+			if (errno || end == optarg || *end || v == 1 || v > (1UL << 24))
+				return bad("--max-series: expected 0 (no limit) or a number from 2 to 16777216, got '%s'%s", optarg, "");
+			cfg->max_series = v;
+			cfg->max_series_set = true;
 			break;
 		}
 		case O_OTLP_SHUT:

@@ -24,6 +24,8 @@ struct config {
 	const char *otlp_headers[CLI_MAX_OTLP_HEADERS]; /* --otlp-header K=V */
 	int notlp_headers;
 	size_t otlp_queue;             /* --otlp-queue N spans (0: default) */
+	size_t max_series;             /* --max-series N (0: no limit) */
+	bool max_series_set;           /* else MS_DEFAULT_SERIES_LIMIT */
 	double otlp_shutdown_s;        /* --otlp-shutdown-timeout S (0: default) */
 	double prom_linger_s;          /* --prometheus-linger S after the targets exit */
 	const char *prometheus;

@@ -192,6 +192,8 @@ static int setup(struct run *R, char *err, size_t len)
 		snprintf(err, len, "out of memory");
 		return 1;
 	}
+	if (R->cfg.max_series_set)
+		R->p.ms.series_limit = R->cfg.max_series;
 	R->p.service_hint = R->targets[0].service;
 	if (R->cfg.otlp_file) {
 		if (otlp_file_open(&R->of, R->cfg.otlp_file, &R->rt, err, len))

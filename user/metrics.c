@@ -1,4 +1,5 @@
 /* Metric store: a chained hash table over attribute tuples. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "health.h"
@@ -19,7 +20,9 @@ int ms_init(struct metric_store *ms)
 	ms->buckets = calloc(ms->nbuckets, sizeof(*ms->buckets));
 	ms->hist_max_buckets = 160; /* the OpenTelemetry SDK default */
 	ms->hist_max_scale = 20;
-	return ms->buckets ? 0 : -1;
+	ms->series_limit = MS_DEFAULT_SERIES_LIMIT;
+	ms->nseries = calloc(catalog_nmetrics + HM_COUNT, sizeof(*ms->nseries));
+	return ms->buckets && ms->nseries ? 0 : -1;
 }
 
 void ms_destroy(struct metric_store *ms)
@@ -37,6 +40,7 @@ void ms_destroy(struct metric_store *ms)
 	}
 	free(ms->all);
 	free(ms->buckets);
+	free(ms->nseries);
 	pthread_mutex_destroy(&ms->lock);
 	memset(ms, 0, sizeof(*ms));
 }
@@ -82,6 +86,19 @@ struct series *ms_series(struct metric_store *ms, int resource, int metric,
 		if (k == n)
 			return s;
 	}
+	size_t *count = metric >= 0 && metric < catalog_nmetrics + HM_COUNT ? &ms->nseries[metric] : NULL;
+
+	/* The last slot under the limit is kept for the overflow series. */
+	if (count && ms->series_limit && *count + 1 >= ms->series_limit &&
+	    !(n == 1 && !strcmp(keys[0], MS_OVERFLOW_KEY))) {
+		static const char *const okeys[1] = {MS_OVERFLOW_KEY}, *const ovals[1] = {"true"};
+
+		if (ms->overflows++ == 0)
+			fprintf(stderr, "mcp-bpftrace: %s reached %zu attribute sets; further ones are "
+				"counted under %s=true (--max-series)\n",
+				ms_metric_def(metric)->name, ms->series_limit, MS_OVERFLOW_KEY);
+		return ms_series(ms, resource, metric, okeys, ovals, 1, now_ns);
+	}
 	struct series *s = calloc(1, sizeof(*s));
 
 	if (!s)
@@ -111,6 +128,8 @@ struct series *ms_series(struct metric_store *ms, int resource, int metric,
 	s->next = ms->buckets[h & (ms->nbuckets - 1)];
 	ms->buckets[h & (ms->nbuckets - 1)] = s;
 	ms->all[ms->n++] = s;
+	if (count)
+		(*count)++;
 	if (ms->n > ms->nbuckets)
 		grow(ms);
 	return s;

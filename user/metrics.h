@@ -33,7 +33,16 @@ struct metric_store {
 	struct series **all; /* in creation order, for stable output */
 	size_t n, cap;
 	int hist_max_buckets, hist_max_scale;
+	/* Attribute sets per metric at most (0: no limit); past it, updates go
+	 * to the one series {otel.metric.overflow=true}, as the OpenTelemetry
+	 * SDKs do, so that a high-cardinality attribute cannot eat the host. */
+	size_t series_limit;
+	size_t *nseries;   /* per metric */
+	uint64_t overflows; /* updates sent to an overflow series */
 };
+
+#define MS_DEFAULT_SERIES_LIMIT 2000 /* the OpenTelemetry SDK default */
+#define MS_OVERFLOW_KEY "otel.metric.overflow"
 
 int ms_init(struct metric_store *ms);
 void ms_destroy(struct metric_store *ms);

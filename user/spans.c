@@ -60,6 +60,11 @@ uint64_t span_builder_orphan_points(const struct span_builder *sb)
 	return sb->npending;
 }
 
+bool span_builder_has_sinks(const struct span_builder *sb)
+{
+	return sb->nsinks > 0;
+}
+
 bool span_builder_point(struct span_builder *sb, const struct call *c)
 {
 	if (!c->rec.parent_id)

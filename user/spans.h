@@ -44,6 +44,8 @@ void span_builder_free(struct span_builder *sb);
 /* Sinks are called in order for every finished span; a sink that keeps the
  * span takes a reference with span_ref(). */
 int span_builder_add_sink(struct span_builder *sb, span_sink_fn fn, void *ctx);
+/* Whether anyone takes spans: without a sink, building them is waste. */
+bool span_builder_has_sinks(const struct span_builder *sb);
 /* A point event: kept until its span finishes. Returns false when it had no
  * open span (outside any traced call) and so goes on no span. */
 bool span_builder_point(struct span_builder *sb, const struct call *c);
