@@ -175,6 +175,21 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 	/* A wakeup per 1/16 of the ring: rare enough to cost nothing per call,
 	 * early enough that the consumer has 15/16 of the ring to catch up. */
 	skel->rodata->wakeup_bytes = bpf_map__max_entries(skel->maps.events) / 16;
+	/* Only the programs some binding uses: the verifier takes ~4 ms for
+	 * each, a good part of the time before the target may start. */
+	bool spans = false, points = false, usdt = false;
+
+	for (size_t i = 0; i < pm->n; i++) {
+		const struct pm_binding *b = &pm->bindings[i];
+
+		usdt |= b->usdt_provider != NULL;
+		spans |= !b->usdt_provider && b->kind == PM_SPAN;
+		points |= !b->usdt_provider && b->kind == PM_POINT;
+	}
+	bpf_program__set_autoload(skel->progs.span_enter, spans);
+	bpf_program__set_autoload(skel->progs.span_exit, spans);
+	bpf_program__set_autoload(skel->progs.point_fire, points);
+	bpf_program__set_autoload(skel->progs.usdt_point_fire, usdt);
 	e = mcp_trace_bpf__load(skel);
 	if (e) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-e),
