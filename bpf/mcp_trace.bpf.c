@@ -32,6 +32,7 @@ struct frame {
 struct span_stack {
 	__u32 depth;
 	__u32 pad;
+	__u64 rng; /* this thread's id generator state (next_id) */
 	struct frame frames[MCP_MAX_DEPTH];
 };
 
@@ -114,9 +115,19 @@ static __always_inline bool task_wanted(void)
 	return true;
 }
 
-static __always_inline __u64 rand64(void)
+/*
+ * Span and trace ids: splitmix64 over a per-thread state seeded once from
+ * the kernel's PRNG. Three bpf_get_prandom_u32() pairs per root call cost
+ * ~90 ns; this costs a few. Ids stay unpredictable enough for W3C trace
+ * context (a random 64-bit seed per thread) and are never 0 ("no parent").
+ */
+static __always_inline __u64 next_id(struct span_stack *st)
 {
-	return ((__u64)bpf_get_prandom_u32() << 32) | bpf_get_prandom_u32();
+	__u64 z = (st->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31)) | 1;
 }
 
 /* Runs every capture of binding `b` that is due at `when` into record `r`. */
@@ -186,8 +197,11 @@ static __always_inline struct span_stack *get_stack(__u32 tid, bool create)
 	/* Fails only when the map is full; the lookup below then says so. */
 	bpf_map_update_elem(&stacks, &tid, st, BPF_NOEXIST);
 	st = bpf_map_lookup_elem(&stacks, &tid);
-	if (!st)
+	if (!st) {
 		stat_inc(MCP_STAT_STACK_ALLOC);
+		return NULL;
+	}
+	st->rng = ((__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32()) ^ tid;
 	return st;
 }
 
@@ -199,7 +213,6 @@ static __always_inline void fill_ids(struct mcp_record *r, __u32 b, __u8 type)
 	r->binding = b;
 	r->pid = id >> 32;
 	r->tid = (__u32)id;
-	r->cgroup_id = bpf_get_current_cgroup_id();
 	r->start_ns = bpf_ktime_get_ns();
 	r->end_ns = r->start_ns;
 }
@@ -235,10 +248,10 @@ static __always_inline int on_entry(__u32 b, const __u64 *args)
 	clear_record(r);
 	fill_ids(r, b, MCP_REC_SPAN_END);
 	r->depth = d;
-	r->span_id = rand64();
+	r->span_id = next_id(st);
 	if (d == 0) {
-		r->trace_id[0] = rand64();
-		r->trace_id[1] = rand64();
+		r->trace_id[0] = next_id(st);
+		r->trace_id[1] = next_id(st);
 	} else {
 		struct frame *p = &st->frames[(d - 1) & (MCP_MAX_DEPTH - 1)];
 
@@ -306,7 +319,15 @@ static __always_inline int on_return(__u32 b, __u64 ret)
 		stat_inc(MCP_STAT_DROPPED);
 		return 0;
 	}
-	__builtin_memcpy(r, &f->rec, sizeof(*r));
+	/* The header, then only the string slots this binding uses. */
+	__builtin_memcpy(r, &f->rec, __builtin_offsetof(struct mcp_record, strs));
+	__u8 nstrs = mcp_bindings[b].nstrs;
+
+	for (int i = 0; i < MCP_MAX_STRS; i++) {
+		if (i >= nstrs)
+			break;
+		__builtin_memcpy(r->strs[i], f->rec.strs[i], MCP_STR_LEN);
+	}
 	r->end_ns = now;
 	r->ret = ret;
 	run_captures(b, r, f->args, ret, MCP_AT_RETURN);

@@ -59,13 +59,17 @@ struct mcp_cap_spec {
 struct mcp_binding_spec {
 	unsigned char flags;
 	unsigned char ncaps;
+	unsigned char nstrs; /* strs[] slots in use: only those are copied out */
+	unsigned char pad;
 	unsigned short op; /* catalog operation id, echoed for sanity only */
 	struct mcp_cap_spec caps[MCP_MAX_CAPS];
 };
 
 /*
  * One record. Fixed size so that the BPF side can reserve it with a constant
- * and user space can read it without parsing; 400 bytes.
+ * and user space can read it without parsing; 552 bytes. Only the strs[]
+ * slots a binding uses (spec.nstrs) hold data: user space must not read
+ * the others.
  */
 struct mcp_record {
 	unsigned char type;     /* enum mcp_rec_type */
@@ -80,7 +84,6 @@ struct mcp_record {
 	unsigned long long span_id;
 	unsigned long long parent_id; /* 0 = root span / point outside any span */
 	long long ret;
-	unsigned long long cgroup_id;
 	unsigned long long vals[MCP_MAX_CAPS];
 	char strs[MCP_MAX_STRS][MCP_STR_LEN];
 };

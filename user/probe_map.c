@@ -648,7 +648,13 @@ void probe_map_to_spec(const struct pm_binding *b, bool emit_start, struct mcp_b
 	memset(spec, 0, sizeof(*spec));
 	spec->flags = (b->kind == PM_POINT ? MCP_BIND_POINT : 0) | (emit_start ? MCP_BIND_EMIT_START : 0);
 	spec->op = (unsigned short)b->op;
-	for (int i = 0; i < b->ncaps && spec->ncaps < MCP_MAX_CAPS; i++)
-		if (b->caps[i].type != PT_CONST)
-			spec->caps[spec->ncaps++] = b->caps[i].spec;
+	for (int i = 0; i < b->ncaps && spec->ncaps < MCP_MAX_CAPS; i++) {
+		const struct pm_capture *c = &b->caps[i];
+
+		if (c->type == PT_CONST)
+			continue;
+		spec->caps[spec->ncaps++] = c->spec;
+		if ((c->type == PT_STR || c->type == PT_STRPTR) && c->spec.slot + 1 > spec->nstrs)
+			spec->nstrs = c->spec.slot + 1;
+	}
 }

@@ -192,6 +192,7 @@ static void test_content_dropped(void)
 	CHECK_STR_EQ(b->caps[b->error_type_cap].key, "error.type");
 	probe_map_to_spec(b, false, &spec);
 	CHECK_EQ_INT(spec.ncaps, 9);
+	CHECK_EQ_INT(spec.nstrs, 4); /* model_type, selected_model, provider, error.type */
 	probe_map_free(&pm);
 
 	CHECK_EQ_INT(parse("span model_inference f\n error.type = arg1 as str content\n"
