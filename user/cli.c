@@ -69,6 +69,10 @@ static const char usage[] =
 "      --ringbuf-size SIZE  ring buffer bytes, power of two (K/M suffix;\n"
 "                           default 8M). Records that do not fit are counted\n"
 "                           and reported as dropped.\n"
+"      --no-uprobe-multi    one perf-event uprobe per probe, as on kernels\n"
+"                           before 6.6 (default: uprobe_multi links when the\n"
+"                           kernel has them: detaching takes ~0.1 s, not\n"
+"                           ~0.1 s a probe)\n"
 "  -v, --verbose            libbpf and attach details\n"
 "  -h, --help               this text\n"
 "  -V, --version\n"
@@ -122,7 +126,7 @@ static int parse_size(const char *s, size_t *out)
 
 int cli_parse(int argc, char **argv, struct config *cfg)
 {
-	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_MAX_SERIES, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
+	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_MAX_SERIES, O_NO_UMULTI, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
 	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER };
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
@@ -138,6 +142,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		{"otlp-header", required_argument, 0, O_OTLP_HDR},
 		{"otlp-queue", required_argument, 0, O_OTLP_QUEUE},
 		{"max-series", required_argument, 0, O_MAX_SERIES},
+		{"no-uprobe-multi", no_argument, 0, O_NO_UMULTI},
 		{"otlp-shutdown-timeout", required_argument, 0, O_OTLP_SHUT},
 		{"prometheus-linger", required_argument, 0, O_PROM_LINGER},
 		{"prometheus", required_argument, 0, O_PROM},
@@ -211,6 +216,9 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 			cfg->otlp_queue = v;
 			break;
 		}
+		case O_NO_UMULTI:
+			cfg->no_uprobe_multi = true;
+			break;
 		case O_MAX_SERIES: {
 			unsigned long v;
 

@@ -26,6 +26,7 @@ struct config {
 	size_t otlp_queue;             /* --otlp-queue N spans (0: default) */
 	size_t max_series;             /* --max-series N (0: no limit) */
 	bool max_series_set;           /* else MS_DEFAULT_SERIES_LIMIT */
+	bool no_uprobe_multi;          /* --no-uprobe-multi */
 	double otlp_shutdown_s;        /* --otlp-shutdown-timeout S (0: default) */
 	double prom_linger_s;          /* --prometheus-linger S after the targets exit */
 	const char *prometheus;

@@ -12,6 +12,7 @@
 #include "loader.h"
 #include "mcp_trace.skel.h"
 #include "proc_maps.h"
+#include "uprobe_multi.h"
 
 static const char *const lib_dirs[] = {
 	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
@@ -190,6 +191,17 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 	bpf_program__set_autoload(skel->progs.span_exit, spans);
 	bpf_program__set_autoload(skel->progs.point_fire, points);
 	bpf_program__set_autoload(skel->progs.usdt_point_fire, usdt);
+	/* uprobe_multi links need their programs loaded for them. */
+	L->verbose = o->verbose;
+	L->use_multi = !o->no_uprobe_multi && umulti_supported();
+	if (L->use_multi) {
+		bpf_program__set_expected_attach_type(skel->progs.span_enter, UMULTI_ATTACH_TYPE);
+		bpf_program__set_expected_attach_type(skel->progs.span_exit, UMULTI_ATTACH_TYPE);
+		bpf_program__set_expected_attach_type(skel->progs.point_fire, UMULTI_ATTACH_TYPE);
+	}
+	if (o->verbose)
+		fprintf(stderr, "mcp-bpftrace: uprobes as %s\n",
+			L->use_multi ? "uprobe_multi links" : "one perf-event link each");
 	e = mcp_trace_bpf__load(skel);
 	if (e) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-e),
@@ -236,34 +248,154 @@ static struct bpf_link *attach_one(struct loader *L, const struct pm_binding *b,
 	return bpf_program__attach_uprobe_opts(prog, ap->pid, ap->path, ap->offset, &o);
 }
 
+static void attach_failed(struct loader *L, const struct probe_map *pm, const struct attach_point *ap,
+			  int err)
+{
+	const struct pm_binding *b = &pm->bindings[ap->binding];
+
+	fprintf(stderr, "mcp-bpftrace: %s:%d: cannot attach to %s%s%s in %s (pid %d): %s\n", pm->path, b->line,
+		b->symbol ? b->symbol : b->usdt_provider, b->symbol ? "" : ":", b->symbol ? "" : b->usdt_name,
+		ap->path, (int)ap->pid, strerror(err));
+	L->attach_errors++;
+}
+
+/* One perf-event link per probe: USDT always, uprobes on kernels before 6.6. */
+static bool attach_point_alone(struct loader *L, const struct probe_map *pm, const struct attach_point *ap)
+{
+	const struct pm_binding *b = &pm->bindings[ap->binding];
+	int nprobes = b->kind == PM_SPAN && !b->usdt_provider ? 2 : 1;
+
+	for (int k = 0; k < nprobes; k++) {
+		/* Return probe first: an entry without its return would leave
+		 * a frame that only the thread's exit frees. */
+		struct bpf_link *link = attach_one(L, b, ap, nprobes == 2 && k == 0);
+
+		if (!link) {
+			attach_failed(L, pm, ap, errno);
+			return false;
+		}
+		if (!add_link(L, link))
+			L->nprobes++;
+	}
+	return true;
+}
+
+static int add_mlink(struct loader *L, int fd)
+{
+	void *p = realloc(L->mlinks, (L->nmlinks + 1) * sizeof(*L->mlinks));
+
+	if (!p) {
+		close(fd);
+		return -1;
+	}
+	L->mlinks = p;
+	L->mlinks[L->nmlinks++] = fd;
+	return 0;
+}
+
+enum multi_pass { PASS_RETURNS, PASS_ENTRIES };
+
+/* Whether point i takes part in a pass: span returns first, then span
+ * entries (not where the return failed) and points. */
+static bool in_pass(const struct loader *L, const struct probe_map *pm, size_t i, enum multi_pass pass,
+		    const bool *failed)
+{
+	const struct pm_binding *b = &pm->bindings[L->points[i].binding];
+
+	if (b->usdt_provider || failed[i])
+		return false;
+	return pass == PASS_ENTRIES || b->kind == PM_SPAN;
+}
+
+/*
+ * One uprobe_multi link per (program, file, pid) in a pass. When the kernel
+ * refuses a link, its probes are tried one by one, so that a bad one is
+ * named and the others still go in.
+ */
+static void attach_pass(struct loader *L, const struct probe_map *pm, enum multi_pass pass, bool *failed)
+{
+	struct mcp_trace_bpf *s = L->skel;
+	uint64_t *offs = calloc(L->npoints, sizeof(*offs)), *cookies = calloc(L->npoints, sizeof(*cookies));
+	size_t *idx = calloc(L->npoints, sizeof(*idx));
+	bool *done = calloc(L->npoints, sizeof(*done));
+
+	if (!offs || !cookies || !idx || !done) {
+		for (size_t i = 0; i < L->npoints; i++)
+			if (in_pass(L, pm, i, pass, failed)) {
+				attach_failed(L, pm, &L->points[i], ENOMEM);
+				failed[i] = true;
+			}
+		goto out;
+	}
+	for (size_t i = 0; i < L->npoints; i++) {
+		if (done[i] || !in_pass(L, pm, i, pass, failed))
+			continue;
+		const struct attach_point *first = &L->points[i];
+		bool is_point = pm->bindings[first->binding].kind == PM_POINT;
+		struct bpf_program *prog = pass == PASS_RETURNS ? s->progs.span_exit
+					   : is_point ? s->progs.point_fire : s->progs.span_enter;
+		uint32_t n = 0;
+
+		for (size_t j = i; j < L->npoints; j++) {
+			const struct attach_point *ap = &L->points[j];
+
+			if (done[j] || !in_pass(L, pm, j, pass, failed) || ap->pid != first->pid ||
+			    (pm->bindings[ap->binding].kind == PM_POINT) != is_point || strcmp(ap->path, first->path))
+				continue;
+			done[j] = true;
+			idx[n] = j;
+			offs[n] = ap->offset;
+			cookies[n++] = (uint64_t)ap->binding;
+		}
+		int fd = umulti_attach(bpf_program__fd(prog), first->path, first->pid, pass == PASS_RETURNS, offs,
+				       cookies, n);
+
+		if (fd >= 0 && !add_mlink(L, fd)) {
+			L->nprobes += n;
+			if (L->verbose)
+				fprintf(stderr, "mcp-bpftrace: uprobe_multi: %u %s probes in %s (pid %d)\n", n,
+					pass == PASS_RETURNS ? "return" : "entry", first->path, (int)first->pid);
+			continue;
+		}
+		for (uint32_t k = 0; k < n; k++) { /* one by one: which is it? */
+			fd = umulti_attach(bpf_program__fd(prog), first->path, first->pid, pass == PASS_RETURNS,
+					   &offs[k], &cookies[k], 1);
+			if (fd >= 0 && !add_mlink(L, fd)) {
+				L->nprobes++;
+				continue;
+			}
+			attach_failed(L, pm, &L->points[idx[k]], fd < 0 ? -fd : ENOMEM);
+			failed[idx[k]] = true;
+		}
+	}
+out:
+	free(offs);
+	free(cookies);
+	free(idx);
+	free(done);
+}
+
 int loader_attach(struct loader *L, const struct probe_map *pm)
 {
 	int ok = 0;
 
-	for (size_t i = 0; i < L->npoints; i++) {
-		const struct attach_point *ap = &L->points[i];
-		const struct pm_binding *b = &pm->bindings[ap->binding];
-		int nprobes = b->kind == PM_SPAN ? 2 : 1;
-		bool all = true;
-
-		for (int k = 0; k < nprobes; k++) {
-			/* Return probe first: an entry without its return would leave
-			 * a frame that only the thread's exit frees. */
-			struct bpf_link *link = attach_one(L, b, ap, nprobes == 2 && k == 0);
-
-			if (!link) {
-				fprintf(stderr, "mcp-bpftrace: %s:%d: cannot attach to %s%s%s in %s (pid %d): %s\n",
-					pm->path, b->line, b->symbol ? b->symbol : b->usdt_provider,
-					b->symbol ? "" : ":", b->symbol ? "" : b->usdt_name, ap->path,
-					(int)ap->pid, strerror(errno));
-				L->attach_errors++;
-				all = false;
-				break;
-			}
-			add_link(L, link);
-		}
-		ok += all;
+	if (!L->use_multi) {
+		for (size_t i = 0; i < L->npoints; i++)
+			ok += attach_point_alone(L, pm, &L->points[i]);
+		return ok;
 	}
+	bool *failed = calloc(L->npoints ? L->npoints : 1, sizeof(*failed));
+
+	if (!failed)
+		return 0;
+	attach_pass(L, pm, PASS_RETURNS, failed);
+	attach_pass(L, pm, PASS_ENTRIES, failed);
+	for (size_t i = 0; i < L->npoints; i++) {
+		if (pm->bindings[L->points[i].binding].usdt_provider)
+			failed[i] = !attach_point_alone(L, pm, &L->points[i]);
+		ok += !failed[i];
+	}
+	free(failed);
 	return ok;
 }
 
@@ -296,18 +428,23 @@ int loader_ringbuf_fd(struct loader *L)
 
 /* Removing a perf-event uprobe waits for an RCU grace period in the
  * kernel, under a global mutex: ~0.1 s a link on this kernel, one after
- * another (destroying from several threads was measured: no faster). */
+ * another (destroying from several threads was measured: no faster). A
+ * uprobe_multi link waits once for all of its probes. */
 void loader_detach(struct loader *L)
 {
 	for (size_t i = 0; i < L->nlinks; i++)
 		bpf_link__destroy(L->links[i]);
 	L->nlinks = 0;
+	for (size_t i = 0; i < L->nmlinks; i++)
+		close(L->mlinks[i]);
+	L->nmlinks = 0;
 }
 
 void loader_close(struct loader *L)
 {
 	loader_detach(L);
 	free(L->links);
+	free(L->mlinks);
 	free(L->points);
 	if (L->skel)
 		mcp_trace_bpf__destroy(L->skel);

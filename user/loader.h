@@ -27,15 +27,21 @@ struct loader_opts {
 	uint32_t filter_cgroup_level; /* depth of that cgroup: its descendants match too */
 	uint32_t filter_pidns_ino;
 	bool verbose;
+	bool no_uprobe_multi; /* one perf-event link per probe, as before 6.6 */
 };
 
 struct loader {
 	struct mcp_trace_bpf *skel;
 	struct attach_point *points;
 	size_t npoints;
-	struct bpf_link **links;
+	struct bpf_link **links; /* perf-event uprobes, USDT */
 	size_t nlinks;
+	int *mlinks;             /* uprobe_multi link fds (uprobe_multi.h) */
+	size_t nmlinks;
+	bool use_multi;          /* uprobes go in uprobe_multi links */
+	size_t nprobes;          /* uprobes and USDT probes attached */
 	int attach_errors;
+	bool verbose;
 };
 
 /* A target as the resolver sees it. */
@@ -58,7 +64,7 @@ int loader_attach(struct loader *L, const struct probe_map *pm);
 /* Sum of the per-CPU health counters. */
 int loader_read_stats(struct loader *L, uint64_t out[MCP_STAT_MAX]);
 int loader_ringbuf_fd(struct loader *L);
-/* Removes every probe from the targets (~0.1 s a probe: see loader.c). */
+/* Removes every probe from the targets (see uprobe_multi.c for the cost). */
 void loader_detach(struct loader *L);
 void loader_close(struct loader *L);
 

@@ -166,7 +166,8 @@ static void export_metrics(struct run *R)
 static int setup(struct run *R, char *err, size_t len)
 {
 	struct resolve_target rts[CLI_MAX_PIDS];
-	struct loader_opts lo = {.ringbuf_bytes = R->cfg.ringbuf_bytes, .verbose = R->cfg.verbose};
+	struct loader_opts lo = {.ringbuf_bytes = R->cfg.ringbuf_bytes, .verbose = R->cfg.verbose,
+				 .no_uprobe_multi = R->cfg.no_uprobe_multi};
 
 	if (probe_map_load(R->cfg.probes, R->cfg.capture_content, &R->pm, err, len))
 		return 2;
@@ -339,7 +340,7 @@ int main(int argc, char **argv)
 	}
 	/* Scripts wait for this line before they start the target's work. */
 	fprintf(stderr, "mcp-bpftrace: %zu probes attached (%zu bindings, %d targets)\n",
-		R.L.nlinks, R.pm.n, R.ntargets);
+		R.L.nprobes, R.pm.n, R.ntargets);
 	live_view_start(R.view, &R.p, &R.L, R.targets, R.ntargets, &exiting);
 	run_loop(&R);
 	report_exits(&R);

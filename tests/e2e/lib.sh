@@ -29,11 +29,12 @@ wait_for() { # file pattern seconds
 }
 
 # Runs the demo under the tracer and checks the export against the ledger.
-# Usage: trace_and_check NAME PROBEMAP DEMO-ARGS...
+# Usage: [TRACER_ARGS="..."] trace_and_check NAME PROBEMAP DEMO-ARGS...
 trace_and_check() {
   local name=$1 map=$2; shift 2
   local out=$WORK/$name.jsonl led=$WORK/$name.ledger.json log=$WORK/$name.log
-  "$TRACER" -P "$map" --otlp-file "$out" -- "$DEMO" "$@" --ledger "$led" >"$log" 2>&1 ||
+  # shellcheck disable=SC2086 # TRACER_ARGS: several words
+  "$TRACER" ${TRACER_ARGS:-} -P "$map" --otlp-file "$out" -- "$DEMO" "$@" --ledger "$led" >"$log" 2>&1 ||
     { cat "$log"; fail "$name: tracer exited with $?"; }
   grep -q "dropped 0 (ring buffer full)" "$log" || { cat "$log"; fail "$name: records were dropped"; }
   $CHECK --ledger "$led" --otlp "$out" >"$WORK/$name.check" 2>&1 ||
