@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "json_writer.h"
 #include "otlp_json.h"
 #include "version.h"
 
@@ -77,42 +78,85 @@ static void id_hex(char *out, const unsigned long long *w, int nwords)
 		sprintf(out + 16 * i, "%016llx", w[i]);
 }
 
-static cJSON *span_json(const struct span *s)
+/* Spans are written as text directly (json_writer.h): building a cJSON
+ * tree per span cost ~70k instructions a span, most of --otlp-file's
+ * time. Metrics, sent every few seconds, keep the tree. */
+static void w_attrs(struct jw *w, const struct attr *v, int n)
+{
+	jw_raw(w, "[");
+	for (int i = 0; i < n; i++) {
+		const struct attr *a = &v[i];
+
+		jw_raw(w, i ? ",{\"key\":" : "{\"key\":");
+		jw_str(w, a->key);
+		switch (a->type) {
+		case AT_STR:
+			jw_raw(w, ",\"value\":{\"stringValue\":");
+			jw_str(w, a->s ? a->s : "");
+			break;
+		case AT_INT:
+			jw_raw(w, ",\"value\":{\"intValue\":");
+			jw_i64_str(w, a->i);
+			break;
+		case AT_DOUBLE:
+			jw_raw(w, ",\"value\":{\"doubleValue\":");
+			jw_double(w, a->d);
+			break;
+		case AT_BOOL:
+			jw_raw(w, a->b ? ",\"value\":{\"boolValue\":true" : ",\"value\":{\"boolValue\":false");
+			break;
+		default:
+			jw_raw(w, ",\"value\":{");
+		}
+		jw_raw(w, "}}");
+	}
+	jw_raw(w, "]");
+}
+
+static void w_span(struct jw *w, const struct span *s)
 {
 	const struct mcp_record *r = &s->call.rec;
-	cJSON *o = cJSON_CreateObject();
-	char tid[33], sid[17], pid[17];
+	char id[33];
 
-	id_hex(tid, r->trace_id, 2);
-	id_hex(sid, &r->span_id, 1);
-	cJSON_AddStringToObject(o, "traceId", tid);
-	cJSON_AddStringToObject(o, "spanId", sid);
+	id_hex(id, r->trace_id, 2);
+	jw_raw(w, "{\"traceId\":\"");
+	jw_raw(w, id);
+	id_hex(id, &r->span_id, 1);
+	jw_raw(w, "\",\"spanId\":\"");
+	jw_raw(w, id);
+	jw_raw(w, "\"");
 	if (r->parent_id) {
-		id_hex(pid, &r->parent_id, 1);
-		cJSON_AddStringToObject(o, "parentSpanId", pid);
+		id_hex(id, &r->parent_id, 1);
+		jw_raw(w, ",\"parentSpanId\":\"");
+		jw_raw(w, id);
+		jw_raw(w, "\"");
 	}
-	cJSON_AddStringToObject(o, "name", s->name);
-	cJSON_AddNumberToObject(o, "kind", s->kind);
-	add_u64_str(o, "startTimeUnixNano", clock_to_unix_ns(r->start_ns));
-	add_u64_str(o, "endTimeUnixNano", clock_to_unix_ns(r->end_ns));
-	cJSON_AddItemToObject(o, "attributes", attrs_json(s->attrs, s->nattrs));
-	cJSON *evs = cJSON_AddArrayToObject(o, "events");
-
+	jw_raw(w, ",\"name\":");
+	jw_str(w, s->name);
+	jw_raw(w, ",\"kind\":");
+	jw_int(w, s->kind);
+	jw_raw(w, ",\"startTimeUnixNano\":");
+	jw_u64_str(w, clock_to_unix_ns(r->start_ns));
+	jw_raw(w, ",\"endTimeUnixNano\":");
+	jw_u64_str(w, clock_to_unix_ns(r->end_ns));
+	jw_raw(w, ",\"attributes\":");
+	w_attrs(w, s->attrs, s->nattrs);
+	jw_raw(w, ",\"events\":[");
 	for (int i = 0; i < s->nevents; i++) {
-		cJSON *e = cJSON_CreateObject();
-
-		add_u64_str(e, "timeUnixNano", clock_to_unix_ns(s->events[i].time_ns));
-		cJSON_AddStringToObject(e, "name", s->events[i].name);
-		cJSON_AddItemToObject(e, "attributes", attrs_json(s->events[i].attrs, s->events[i].nattrs));
-		cJSON_AddItemToArray(evs, e);
+		jw_raw(w, i ? ",{\"timeUnixNano\":" : "{\"timeUnixNano\":");
+		jw_u64_str(w, clock_to_unix_ns(s->events[i].time_ns));
+		jw_raw(w, ",\"name\":");
+		jw_str(w, s->events[i].name);
+		jw_raw(w, ",\"attributes\":");
+		w_attrs(w, s->events[i].attrs, s->events[i].nattrs);
+		jw_raw(w, "}");
 	}
-	cJSON *st = cJSON_AddObjectToObject(o, "status");
-
+	jw_raw(w, "],\"status\":{");
 	if (s->error) {
-		cJSON_AddNumberToObject(st, "code", 2);
-		cJSON_AddStringToObject(st, "message", s->call.error_type ? s->call.error_type : "");
+		jw_raw(w, "\"code\":2,\"message\":");
+		jw_str(w, s->call.error_type ? s->call.error_type : "");
 	}
-	return o;
+	jw_raw(w, "}}");
 }
 
 static char *print_and_free(cJSON *root)
@@ -125,28 +169,39 @@ static char *print_and_free(cJSON *root)
 
 char *otlp_json_traces(struct span *const *spans, size_t n, const struct resource_table *rt)
 {
-	cJSON *root = cJSON_CreateObject(), *rss = cJSON_AddArrayToObject(root, "resourceSpans");
+	struct jw w;
+	bool first_rs = true;
 
+	jw_init(&w, 2048 + n * 1536);
+	jw_raw(&w, "{\"resourceSpans\":[");
 	/* Group by resource; batches are small, so a pass per resource is fine. */
 	for (int res = -1; res < rt->n; res++) {
-		cJSON *arr = NULL;
+		bool open = false;
 
 		for (size_t i = 0; i < n; i++) {
 			if (spans[i]->resource != res)
 				continue;
-			if (!arr) {
-				cJSON *rs = cJSON_CreateObject(), *ss = cJSON_CreateObject();
+			if (!open) {
+				struct attr a[RESOURCE_MAX_ATTRS];
+				int na = resources_attrs(rt, res, a, RESOURCE_MAX_ATTRS);
 
-				cJSON_AddItemToObject(rs, "resource", resource_json(rt, res));
-				cJSON_AddItemToObject(ss, "scope", scope_json());
-				arr = cJSON_AddArrayToObject(ss, "spans");
-				cJSON_AddItemToArray(cJSON_AddArrayToObject(rs, "scopeSpans"), ss);
-				cJSON_AddItemToArray(rss, rs);
+				jw_raw(&w, first_rs ? "{\"resource\":{\"attributes\":" : ",{\"resource\":{\"attributes\":");
+				w_attrs(&w, a, na);
+				jw_raw(&w, "},\"scopeSpans\":[{\"scope\":{\"name\":\"mcp-bpftrace\",\"version\":");
+				jw_str(&w, MCP_BPFTRACE_VERSION);
+				jw_raw(&w, "},\"spans\":[");
+				first_rs = false;
+				open = true;
+			} else {
+				jw_raw(&w, ",");
 			}
-			cJSON_AddItemToArray(arr, span_json(spans[i]));
+			w_span(&w, spans[i]);
 		}
+		if (open)
+			jw_raw(&w, "]}]}");
 	}
-	return print_and_free(root);
+	jw_raw(&w, "]}");
+	return jw_finish(&w);
 }
 
 static cJSON *point_base(const struct series *s, uint64_t start, uint64_t now)
