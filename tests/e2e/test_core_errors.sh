@@ -25,4 +25,4 @@ expect 2 "power of two" "$TRACER" -P "$PROBES" --ringbuf-size 3000 -- "$DEMO"
 expect 0 "Usage: mcp-bpftrace" "$TRACER" --help
 # A failed start leaves no process behind (the launched child waits at the
 # door and must be reaped, not leaked).
-pgrep -f "$DEMO --ops 10" && fail "a launched target was left behind" || true
+if pgrep -f "$DEMO --ops 10" >/dev/null; then fail "a launched target was left behind"; fi
