@@ -98,6 +98,17 @@ static void read_active(struct live_view *v, uint64_t active[VM_MAX_OPS])
 	pthread_mutex_unlock(&v->p->stats_lock);
 }
 
+/* The BPF side's counters as the header shows them: records dropped
+ * (ring buffer full), and every other loss together. */
+static void split_stats(const uint64_t bpf[MCP_STAT_MAX], uint64_t *dropped, uint64_t *lost)
+{
+	*dropped = bpf[MCP_STAT_DROPPED];
+	*lost = 0;
+	for (int i = 0; i < MCP_STAT_MAX; i++)
+		if (i != MCP_STAT_DROPPED)
+			*lost += bpf[i];
+}
+
 /* View thread: a new snapshot and the status that goes with it. */
 static void take_snapshot(struct live_view *v)
 {
@@ -112,13 +123,8 @@ static void take_snapshot(struct live_view *v)
 	if (v->L && !v->shown.finished) {
 		uint64_t bpf[MCP_STAT_MAX];
 
-		if (!loader_read_stats(v->L, bpf)) {
-			v->shown.dropped = bpf[MCP_STAT_DROPPED];
-			v->shown.lost = 0;
-			for (int i = 0; i < MCP_STAT_MAX; i++)
-				if (i != MCP_STAT_DROPPED)
-					v->shown.lost += bpf[i];
-		}
+		if (!loader_read_stats(v->L, bpf))
+			split_stats(bpf, &v->shown.dropped, &v->shown.lost);
 	}
 	read_active(v, active);
 	vm_snapshot_take(v->vm, v->snap, now, active);
@@ -457,16 +463,14 @@ void live_view_start(struct live_view *v, struct pipeline *p, struct loader *L,
 
 void live_view_publish(struct live_view *v, const struct health_counts *h)
 {
-	uint64_t lost = 0;
+	uint64_t dropped, lost;
 
 	if (!v || v->mode == TOP_OFF)
 		return;
-	for (int i = 0; i < MCP_STAT_MAX; i++)
-		if (i != MCP_STAT_DROPPED)
-			lost += h->bpf[i];
+	split_stats(h->bpf, &dropped, &lost);
 	pthread_mutex_lock(&v->lock);
 	v->status.records = h->records;
-	v->status.dropped = h->bpf[MCP_STAT_DROPPED];
+	v->status.dropped = dropped;
 	v->status.lost = lost;
 	v->status.attach_errors = h->attach_errors;
 	pthread_mutex_unlock(&v->lock);
