@@ -1,7 +1,7 @@
-/* OTLP/JSON encoder (cJSON). Field names and value forms follow the
- * protobuf JSON mapping: 64-bit integers as strings, ids as hex, enums as
- * numbers. */
-#include <cjson/cJSON.h>
+/* OTLP/JSON encoder, written as text (json_writer.h), one attribute
+ * encoder for spans, resources and metrics. Field names and value forms
+ * follow the protobuf JSON mapping: 64-bit integers as strings, ids as hex,
+ * enums as numbers. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,66 +11,6 @@
 #include "otlp_json.h"
 #include "version.h"
 
-static void add_u64_str(cJSON *o, const char *k, uint64_t v)
-{
-	char buf[24];
-
-	snprintf(buf, sizeof(buf), "%" PRIu64, v);
-	cJSON_AddStringToObject(o, k, buf);
-}
-
-static cJSON *attr_json(const struct attr *a)
-{
-	cJSON *o = cJSON_CreateObject(), *v = cJSON_AddObjectToObject(o, "value");
-	char buf[24];
-
-	cJSON_AddStringToObject(o, "key", a->key);
-	switch (a->type) {
-	case AT_STR:
-		cJSON_AddStringToObject(v, "stringValue", a->s ? a->s : "");
-		break;
-	case AT_INT:
-		snprintf(buf, sizeof(buf), "%" PRId64, a->i);
-		cJSON_AddStringToObject(v, "intValue", buf);
-		break;
-	case AT_DOUBLE:
-		cJSON_AddNumberToObject(v, "doubleValue", a->d);
-		break;
-	case AT_BOOL:
-		cJSON_AddBoolToObject(v, "boolValue", a->b);
-		break;
-	}
-	return o;
-}
-
-static cJSON *attrs_json(const struct attr *v, int n)
-{
-	cJSON *arr = cJSON_CreateArray();
-
-	for (int i = 0; i < n; i++)
-		cJSON_AddItemToArray(arr, attr_json(&v[i]));
-	return arr;
-}
-
-static cJSON *resource_json(const struct resource_table *rt, int idx)
-{
-	struct attr a[RESOURCE_MAX_ATTRS];
-	int n = resources_attrs(rt, idx, a, RESOURCE_MAX_ATTRS);
-	cJSON *r = cJSON_CreateObject();
-
-	cJSON_AddItemToObject(r, "attributes", attrs_json(a, n));
-	return r;
-}
-
-static cJSON *scope_json(void)
-{
-	cJSON *s = cJSON_CreateObject();
-
-	cJSON_AddStringToObject(s, "name", "mcp-bpftrace");
-	cJSON_AddStringToObject(s, "version", MCP_BPFTRACE_VERSION);
-	return s;
-}
-
 /* Ids travel big-endian as OTLP bytes; the u64 words are printed as such. */
 static void id_hex(char *out, const unsigned long long *w, int nwords)
 {
@@ -78,9 +18,8 @@ static void id_hex(char *out, const unsigned long long *w, int nwords)
 		sprintf(out + 16 * i, "%016llx", w[i]);
 }
 
-/* Spans are written as text directly (json_writer.h): building a cJSON
- * tree per span cost ~70k instructions a span, most of --otlp-file's
- * time. Metrics, sent every few seconds, keep the tree. */
+/* Written as text directly: building a cJSON tree per span cost ~70k
+ * instructions a span, most of --otlp-file's time. */
 static void w_attrs(struct jw *w, const struct attr *v, int n)
 {
 	jw_raw(w, "[");
@@ -159,12 +98,24 @@ static void w_span(struct jw *w, const struct span *s)
 	jw_raw(w, "}}");
 }
 
-static char *print_and_free(cJSON *root)
+/* What opens a resourceSpans / resourceMetrics entry: the resource, its one
+ * scope, and the list (spans or metrics) the caller fills and closes with
+ * "]}]}". */
+static void w_resource_open(struct jw *w, const struct resource_table *rt, int res, const char *scope_key,
+			    const char *list_key)
 {
-	char *out = cJSON_PrintUnformatted(root);
+	struct attr a[RESOURCE_MAX_ATTRS];
+	int na = resources_attrs(rt, res, a, RESOURCE_MAX_ATTRS);
 
-	cJSON_Delete(root);
-	return out;
+	jw_raw(w, "{\"resource\":{\"attributes\":");
+	w_attrs(w, a, na);
+	jw_raw(w, "},\"");
+	jw_raw(w, scope_key);
+	jw_raw(w, "\":[{\"scope\":{\"name\":\"mcp-bpftrace\",\"version\":");
+	jw_str(w, MCP_BPFTRACE_VERSION);
+	jw_raw(w, "},\"");
+	jw_raw(w, list_key);
+	jw_raw(w, "\":[");
 }
 
 char *otlp_json_traces(struct span *const *spans, size_t n, const struct resource_table *rt)
@@ -182,14 +133,9 @@ char *otlp_json_traces(struct span *const *spans, size_t n, const struct resourc
 			if (spans[i]->resource != res)
 				continue;
 			if (!open) {
-				struct attr a[RESOURCE_MAX_ATTRS];
-				int na = resources_attrs(rt, res, a, RESOURCE_MAX_ATTRS);
-
-				jw_raw(&w, first_rs ? "{\"resource\":{\"attributes\":" : ",{\"resource\":{\"attributes\":");
-				w_attrs(&w, a, na);
-				jw_raw(&w, "},\"scopeSpans\":[{\"scope\":{\"name\":\"mcp-bpftrace\",\"version\":");
-				jw_str(&w, MCP_BPFTRACE_VERSION);
-				jw_raw(&w, "},\"spans\":[");
+				if (!first_rs)
+					jw_raw(&w, ",");
+				w_resource_open(&w, rt, res, "scopeSpans", "spans");
 				first_rs = false;
 				open = true;
 			} else {
@@ -204,136 +150,159 @@ char *otlp_json_traces(struct span *const *spans, size_t n, const struct resourc
 	return jw_finish(&w);
 }
 
-static cJSON *point_base(const struct series *s, uint64_t start, uint64_t now)
+/* Metrics are written the same way: one pass over the series sorted by
+ * (resource, metric), each list closed when the next one starts. */
+static void w_u64_array(struct jw *w, const uint64_t *v, size_t n)
 {
-	cJSON *dp = cJSON_CreateObject();
-	struct attr a[ACT_MAX_ATTRS];
-
-	for (int i = 0; i < s->nattrs; i++)
-		a[i] = (struct attr){.key = s->keys[i], .type = AT_STR, .s = s->vals[i]};
-	cJSON_AddItemToObject(dp, "attributes", attrs_json(a, s->nattrs));
-	add_u64_str(dp, "startTimeUnixNano", clock_to_unix_ns(start));
-	add_u64_str(dp, "timeUnixNano", clock_to_unix_ns(now));
-	return dp;
-}
-
-static cJSON *u64_array(const uint64_t *v, size_t n)
-{
-	cJSON *arr = cJSON_CreateArray();
-	char buf[24];
-
+	jw_raw(w, "[");
 	for (size_t i = 0; i < n; i++) {
-		snprintf(buf, sizeof(buf), "%" PRIu64, v[i]);
-		cJSON_AddItemToArray(arr, cJSON_CreateString(buf));
+		if (i)
+			jw_raw(w, ",");
+		jw_u64_str(w, v[i]);
 	}
-	return arr;
+	jw_raw(w, "]");
 }
 
-static void hist_point(cJSON *dp, const struct series *s, const struct export_opts *o)
+static void w_hist_fields(struct jw *w, const struct series *s, const struct export_opts *o)
 {
 	const struct exp_histogram *h = s->h;
 	uint64_t cnt = exph_count(h);
 
-	add_u64_str(dp, "count", cnt);
-	cJSON_AddNumberToObject(dp, "sum", exph_sum(h));
+	jw_raw(w, ",\"count\":");
+	jw_u64_str(w, cnt);
+	jw_raw(w, ",\"sum\":");
+	jw_double(w, exph_sum(h));
 	if (cnt) {
-		cJSON_AddNumberToObject(dp, "min", exph_min(h));
-		cJSON_AddNumberToObject(dp, "max", exph_max(h));
+		jw_raw(w, ",\"min\":");
+		jw_double(w, exph_min(h));
+		jw_raw(w, ",\"max\":");
+		jw_double(w, exph_max(h));
 	}
 	if (o->explicit_histograms) {
 		uint64_t counts[EXPORT_MAX_BOUNDS + 1];
-		cJSON *b = cJSON_CreateArray();
 
 		exph_explicit_counts(h, o->bounds, o->nbounds, counts);
-		cJSON_AddItemToObject(dp, "bucketCounts", u64_array(counts, o->nbounds + 1));
-		for (size_t i = 0; i < o->nbounds; i++)
-			cJSON_AddItemToArray(b, cJSON_CreateNumber(o->bounds[i]));
-		cJSON_AddItemToObject(dp, "explicitBounds", b);
+		jw_raw(w, ",\"bucketCounts\":");
+		w_u64_array(w, counts, o->nbounds + 1);
+		jw_raw(w, ",\"explicitBounds\":[");
+		for (size_t i = 0; i < o->nbounds; i++) {
+			if (i)
+				jw_raw(w, ",");
+			jw_double(w, o->bounds[i]);
+		}
+		jw_raw(w, "]");
 		return;
 	}
 	const uint64_t *c;
 	size_t nc;
 
-	cJSON_AddNumberToObject(dp, "scale", exph_scale(h));
-	add_u64_str(dp, "zeroCount", exph_zero_count(h));
+	jw_raw(w, ",\"scale\":");
+	jw_int(w, exph_scale(h));
+	jw_raw(w, ",\"zeroCount\":");
+	jw_u64_str(w, exph_zero_count(h));
 	nc = exph_positive_counts(h, &c);
-	cJSON *pos = cJSON_AddObjectToObject(dp, "positive");
-
-	cJSON_AddNumberToObject(pos, "offset", exph_positive_offset(h));
-	cJSON_AddItemToObject(pos, "bucketCounts", u64_array(c, nc));
+	jw_raw(w, ",\"positive\":{\"offset\":");
+	jw_int(w, exph_positive_offset(h));
+	jw_raw(w, ",\"bucketCounts\":");
+	w_u64_array(w, c, nc);
+	jw_raw(w, "}");
 	nc = exph_negative_counts(h, &c);
 	if (nc) {
-		cJSON *neg = cJSON_AddObjectToObject(dp, "negative");
-
-		cJSON_AddNumberToObject(neg, "offset", exph_negative_offset(h));
-		cJSON_AddItemToObject(neg, "bucketCounts", u64_array(c, nc));
+		jw_raw(w, ",\"negative\":{\"offset\":");
+		jw_int(w, exph_negative_offset(h));
+		jw_raw(w, ",\"bucketCounts\":");
+		w_u64_array(w, c, nc);
+		jw_raw(w, "}");
 	}
 }
 
-static cJSON *metric_json(const struct metric_def *d, const struct export_opts *o, cJSON **points)
+static void w_point(struct jw *w, const struct series *s, const struct metric_def *d, const struct export_opts *o,
+		    uint64_t now)
 {
-	cJSON *m = cJSON_CreateObject(), *body;
+	struct attr a[ACT_MAX_ATTRS];
 
-	cJSON_AddStringToObject(m, "name", d->name);
-	cJSON_AddStringToObject(m, "description", d->description);
-	cJSON_AddStringToObject(m, "unit", d->unit);
+	for (int i = 0; i < s->nattrs; i++)
+		a[i] = (struct attr){.key = s->keys[i], .type = AT_STR, .s = s->vals[i]};
+	jw_raw(w, "{\"attributes\":");
+	w_attrs(w, a, s->nattrs);
+	jw_raw(w, ",\"startTimeUnixNano\":");
+	jw_u64_str(w, clock_to_unix_ns(o->start_mono_ns));
+	jw_raw(w, ",\"timeUnixNano\":");
+	jw_u64_str(w, clock_to_unix_ns(now));
+	if (d->kind == MK_HISTOGRAM) {
+		w_hist_fields(w, s, o);
+	} else if (d->is_double) {
+		jw_raw(w, ",\"asDouble\":");
+		jw_double(w, s->v.d);
+	} else {
+		jw_raw(w, ",\"asInt\":");
+		jw_i64_str(w, s->v.i);
+	}
+	jw_raw(w, "}");
+}
+
+/* A metric up to its data points, which the caller writes and closes with "]}}". */
+static void w_metric_open(struct jw *w, const struct metric_def *d, const struct export_opts *o)
+{
+	jw_raw(w, "{\"name\":");
+	jw_str(w, d->name);
+	jw_raw(w, ",\"description\":");
+	jw_str(w, d->description);
+	jw_raw(w, ",\"unit\":");
+	jw_str(w, d->unit);
 	if (d->kind == MK_HISTOGRAM)
-		body = cJSON_AddObjectToObject(m, o->explicit_histograms ? "histogram" : "exponentialHistogram");
+		jw_raw(w, o->explicit_histograms ? ",\"histogram\":{" : ",\"exponentialHistogram\":{");
 	else
-		body = cJSON_AddObjectToObject(m, "sum");
-	*points = cJSON_AddArrayToObject(body, "dataPoints");
-	cJSON_AddNumberToObject(body, "aggregationTemporality", 2); /* CUMULATIVE */
-	if (d->kind != MK_HISTOGRAM)
-		cJSON_AddBoolToObject(body, "isMonotonic", d->kind == MK_COUNTER);
-	return m;
+		jw_raw(w, d->kind == MK_COUNTER ? ",\"sum\":{\"isMonotonic\":true,"
+						: ",\"sum\":{\"isMonotonic\":false,");
+	jw_raw(w, "\"aggregationTemporality\":2,\"dataPoints\":["); /* 2: CUMULATIVE */
 }
 
 char *otlp_json_metrics(struct metric_store *ms, const struct resource_table *rt,
 			const struct export_opts *o)
 {
-	cJSON *root = cJSON_CreateObject(), *rms = cJSON_AddArrayToObject(root, "resourceMetrics");
-	cJSON *metrics = NULL, *points = NULL;
 	uint64_t now = clock_mono_ns();
 	int cur_res = -2, cur_metric = -1;
+	bool first_point = true;
+	struct jw w;
 	size_t n;
 
 	pthread_mutex_lock(&ms->lock);
 	struct series **v = ms_sorted(ms, &n);
 
+	jw_init(&w, 4096 + (v ? n : 0) * 512);
+	jw_raw(&w, "{\"resourceMetrics\":[");
 	for (size_t i = 0; v && i < n; i++) {
 		const struct series *s = v[i];
 		const struct metric_def *d = ms_metric_def(s->metric);
 
 		if (s->resource != cur_res) {
-			cJSON *r = cJSON_CreateObject(), *sm = cJSON_CreateObject();
-
-			cJSON_AddItemToObject(r, "resource", resource_json(rt, s->resource));
-			cJSON_AddItemToObject(sm, "scope", scope_json());
-			metrics = cJSON_AddArrayToObject(sm, "metrics");
-			cJSON_AddItemToArray(cJSON_AddArrayToObject(r, "scopeMetrics"), sm);
-			cJSON_AddItemToArray(rms, r);
+			if (cur_metric >= 0)
+				jw_raw(&w, "]}}");
+			if (cur_res != -2)
+				jw_raw(&w, "]}]},");
+			w_resource_open(&w, rt, s->resource, "scopeMetrics", "metrics");
 			cur_res = s->resource;
 			cur_metric = -1;
 		}
 		if (s->metric != cur_metric) {
-			cJSON_AddItemToArray(metrics, metric_json(d, o, &points));
+			if (cur_metric >= 0)
+				jw_raw(&w, "]}},");
+			w_metric_open(&w, d, o);
 			cur_metric = s->metric;
+			first_point = true;
 		}
-		cJSON *dp = point_base(s, o->start_mono_ns, now);
-
-		if (d->kind == MK_HISTOGRAM)
-			hist_point(dp, s, o);
-		else if (d->is_double)
-			cJSON_AddNumberToObject(dp, "asDouble", s->v.d);
-		else {
-			char buf[24];
-
-			snprintf(buf, sizeof(buf), "%" PRId64, s->v.i);
-			cJSON_AddStringToObject(dp, "asInt", buf);
-		}
-		cJSON_AddItemToArray(points, dp);
+		if (!first_point)
+			jw_raw(&w, ",");
+		w_point(&w, s, d, o, now);
+		first_point = false;
 	}
+	if (cur_metric >= 0)
+		jw_raw(&w, "]}}");
+	if (cur_res != -2)
+		jw_raw(&w, "]}]}");
+	jw_raw(&w, "]}");
 	pthread_mutex_unlock(&ms->lock);
 	free(v);
-	return print_and_free(root);
+	return jw_finish(&w);
 }
