@@ -12,15 +12,18 @@ ARCH_INC := -I/usr/include/$(shell uname -m)-linux-gnu
 
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Werror
+# Includes name their folder from user/ ("aggregate/spans.h"): which stage
+# a file reads from is visible in its includes (tests/check_layers.sh).
 USER_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fno-omit-frame-pointer -Ibpf -Iuser -I$(BUILD) -D_GNU_SOURCE
 USER_LIBS := -lbpf -lelf -lz -lcjson -lprotobuf-c -lcurl -lncursesw -lpthread -lm
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))
 SKELS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.skel.h,$(BPF_SRCS))
-PROTOS := $(wildcard user/proto/*.proto)
-PROTO_C := $(patsubst user/proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(PROTOS))
-USER_SRCS := $(filter-out user/main.c,$(wildcard user/*.c))
+PROTOS := $(wildcard user/export/proto/*.proto)
+PROTO_C := $(patsubst user/export/proto/%.proto,$(BUILD)/proto/%.pb-c.c,$(PROTOS))
+USER_SRCS := $(filter-out user/main.c,$(shell find user -name '*.c'))
+USER_HDRS := $(shell find user -name '*.h')
 USER_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(USER_SRCS)) $(PROTO_C:.c=.o)
 DEMO_SRCS := $(wildcard tools/mcp-demo/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
@@ -39,15 +42,15 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/mcp_trace.h vmlinux/vmlinux.h | $(BUILD)
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: user/proto/%.proto | $(BUILD)
+$(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: user/export/proto/%.proto | $(BUILD)
 	mkdir -p $(BUILD)/proto
-	protoc-c --proto_path=user/proto --c_out=$(BUILD)/proto $(notdir $<)
+	protoc-c --proto_path=user/export/proto --c_out=$(BUILD)/proto $(notdir $<)
 
 $(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c
 	$(CC) -std=gnu11 $(CFLAGS) -I$(BUILD)/proto -c $< -o $@
 
-$(BUILD)/user/%.o: user/%.c $(wildcard user/*.h) bpf/mcp_trace.h $(SKELS) $(PROTO_C) | $(BUILD)
-	@mkdir -p $(BUILD)/user
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(PROTO_C) | $(BUILD)
+	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/proto -c $< -o $@
 
 $(BUILD)/mcp-bpftrace: $(BUILD)/user/main.o $(USER_OBJS)
@@ -69,8 +72,8 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 # User code compiled once with the sanitizers, linked into every unit test.
 SAN_CFLAGS := -std=gnu11 $(WARN) -O1 -g $(SAN) -fno-omit-frame-pointer -Ibpf -Iuser -I$(BUILD) -I$(BUILD)/proto -D_GNU_SOURCE
 SAN_OBJS := $(patsubst user/%.c,$(BUILD)/san/%.o,$(USER_SRCS)) $(patsubst $(BUILD)/proto/%.c,$(BUILD)/san/proto/%.o,$(PROTO_C))
-$(BUILD)/san/%.o: user/%.c $(wildcard user/*.h) bpf/mcp_trace.h $(SKELS) $(PROTO_C)
-	@mkdir -p $(BUILD)/san
+$(BUILD)/san/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(PROTO_C)
+	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
 $(BUILD)/san/proto/%.o: $(BUILD)/proto/%.c
 	@mkdir -p $(BUILD)/san/proto
@@ -80,10 +83,11 @@ $(BUILD)/tests/test_%: tests/unit/test_%.c $(wildcard tests/unit/*.h) $(SAN_OBJS
 	$(CC) $(SAN_CFLAGS) -o $@ $< $(SAN_OBJS) $(USER_LIBS)
 
 unit: $(UNIT_BINS)
+	@tests/check_layers.sh
 	@tests/run_unit.sh $(UNIT_BINS)
 
 e2e: all
-	@tests/run_e2e.sh
+	@BUILD=$(BUILD) tests/run_e2e.sh
 
 test: deps
 	$(MAKE) unit

@@ -5,11 +5,11 @@
 #include <string.h>
 #include <unistd.h>
 #include "catalog.h"
-#include "container.h"
-#include "elf_symbols.h"
+#include "target/container.h"
+#include "source/uprobe/elf_symbols.h"
 #include "list.h"
-#include "proc_maps.h"
-#include "target.h"
+#include "target/proc_maps.h"
+#include "target/target.h"
 
 /* The catalog operation a name most likely is: the longest operation name
  * it contains (model_cache_hit beats a shorter overlap). */

@@ -11,17 +11,17 @@
 #include <unistd.h>
 #include "cli.h"
 #include "clock.h"
-#include "container.h"
-#include "exporters.h"
-#include "health.h"
+#include "target/container.h"
+#include "export/exporters.h"
+#include "aggregate/health.h"
 #include "list.h"
-#include "live_view.h"
-#include "view_export.h"
-#include "loader.h"
-#include "otlp_file.h"
-#include "pipeline.h"
-#include "summary.h"
-#include "target.h"
+#include "view/live_view.h"
+#include "export/export_status.h"
+#include "source/uprobe/loader.h"
+#include "export/otlp_file.h"
+#include "aggregate/pipeline.h"
+#include "view/summary.h"
+#include "target/target.h"
 
 static volatile sig_atomic_t exiting;
 
@@ -252,7 +252,7 @@ static void run_loop(struct run *R)
 		if (R->view && now >= next_view) { /* records, drops: for the view's header */
 			update_health(&R->p, &R->L, &R->h);
 			if (R->of.f)
-				view_export_totals(VX_OTLP_FILE, R->of.lines, R->of.errors);
+				export_status_totals(EXP_OTLP_FILE, R->of.lines, R->of.errors);
 			live_view_publish(R->view, &R->h);
 			next_view = now + 250 * 1000000ULL;
 		}

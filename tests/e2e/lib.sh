@@ -2,8 +2,9 @@
 # directory that is removed at exit, and the paths of what `make` built.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-TRACER=$ROOT/build/mcp-bpftrace
-DEMO=$ROOT/build/mcp-demo
+BUILD_DIR=$ROOT/${BUILD:-build} # `make e2e BUILD=dir` tests another build
+TRACER=$BUILD_DIR/mcp-bpftrace
+DEMO=$BUILD_DIR/mcp-demo
 PROBES=$ROOT/tools/mcp-demo/mcp-demo.probes
 USDT_PROBES=$ROOT/tools/mcp-demo/mcp-demo-usdt.probes
 CHECK="python3 $ROOT/tests/e2e/check_ledger.py"

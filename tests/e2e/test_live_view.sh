@@ -54,14 +54,14 @@ wait_gone() { # text [seconds]
 }
 
 command -v tmux >/dev/null || die "tmux is not installed (make deps)"
-[ -x build/mcp-bpftrace ] && [ -x build/mcp-demo ] || die "build first: make all"
+[ -x "$TRACER" ] && [ -x "$DEMO" ] || die "build first: make all"
 for _ in $(seq 1 60); do [ -f "$PROBES" ] && break; sleep 1; done # may still be being written
 [ -f "$PROBES" ] || die "no probe map $PROBES"
 
 # ---- the curses view in a terminal ----------------------------------------
 tm -f /dev/null new-session -d -s "$S" -x 160 -y 50 \
-  "env LANG=C.UTF-8 TERM=screen-256color $ROOT/build/mcp-bpftrace -P $PROBES --linger --refresh 0.5 \
-     --otlp-file $T/otlp.jsonl -- $ROOT/build/mcp-demo --seed 11 --threads 4 --duration 8 --rate 250 \
+  "env LANG=C.UTF-8 TERM=screen-256color $TRACER -P $PROBES --linger --refresh 0.5 \
+     --otlp-file $T/otlp.jsonl -- $DEMO --seed 11 --threads 4 --duration 8 --rate 250 \
      --error-rate 0.1 --ledger $T/ledger.json; echo \"EXIT STATUS \$?\"; sleep 600"
 wait_for "CALLS/s ▼" 15 || die "the live view did not come up"
 
@@ -164,15 +164,15 @@ check "span trees are the exported traces" $SCREEN trees "$T/trees.txt" "$T/otlp
 tm kill-server 2>/dev/null
 
 # ---- --top=text without a terminal --------------------------------------------
-timeout 60 build/mcp-bpftrace -P "$PROBES" --top=text --refresh 0.5 -- build/mcp-demo --seed 12 \
+timeout 60 "$TRACER" -P "$PROBES" --top=text --refresh 0.5 -- "$DEMO" --seed 12 \
   --threads 2 --duration 2 --rate 200 --ledger "$T/ledger2.json" >"$T/text.txt" 2>"$T/text.err"
 check "--top=text exit status" test $? -eq 0
 check "--top=text tables == ledger" $SCREEN text "$T/text.txt" "$T/ledger2.json"
 
 # ---- no view without a terminal; --top insists on one -----------------------------
-timeout 60 build/mcp-bpftrace -P "$PROBES" -- build/mcp-demo --ops 50 >"$T/auto.txt" 2>&1
+timeout 60 "$TRACER" -P "$PROBES" -- "$DEMO" --ops 50 >"$T/auto.txt" 2>&1
 check "no terminal: no view, summary only" bash -c "! grep -q \$'\\x1b' '$T/auto.txt' && grep -qE '^OPERATION +FUNCTION' '$T/auto.txt'"
-timeout 60 build/mcp-bpftrace -P "$PROBES" --top -- build/mcp-demo --ops 5 >"$T/forced.txt" 2>&1
+timeout 60 "$TRACER" -P "$PROBES" --top -- "$DEMO" --ops 5 >"$T/forced.txt" 2>&1
 rc=$?
 check "--top without a terminal: usage error" test "$rc" -eq 2
 check "--top without a terminal: says why" grep -qF "not a terminal" "$T/forced.txt"

@@ -18,11 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "call.h"
-#include "pipeline.h"
+#include "aggregate/call.h"
+#include "aggregate/pipeline.h"
 #include "probe_map.h"
-#include "resources.h"
-#include "spans.h"
+#include "target/resources.h"
+#include "aggregate/spans.h"
 #include "unit_test.h"
 
 #ifndef FX_TRACE_ID

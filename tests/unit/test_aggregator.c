@@ -9,13 +9,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "call.h"
+#include "aggregate/call.h"
 #include "catalog.h"
-#include "exp_histogram.h"
-#include "metrics.h"
-#include "pipeline.h"
+#include "aggregate/exp_histogram.h"
+#include "aggregate/metrics.h"
+#include "aggregate/pipeline.h"
 #include "probe_map.h"
-#include "resources.h"
+#include "target/resources.h"
 
 #define T0 (1000 * SEC) /* an arbitrary CLOCK_MONOTONIC origin */
 #define FX_TRACE_ID {0x0123456789abcdefULL, 0xfedcba9876543210ULL}
@@ -933,7 +933,7 @@ static void test_metric_attr_types(void)
 
 /* The per-binding "active" count (summary, live view) follows the same rule
  * as the up-down metric: a call whose start was lost does not end another's. */
-static void test_op_stats_active(void)
+static void test_binding_stats_active(void)
 {
 	struct fx f;
 
@@ -1000,7 +1000,7 @@ int main(void)
 	test_updown_return_attr();
 	test_decoding();
 	test_metric_attr_types();
-	test_op_stats_active();
+	test_binding_stats_active();
 	test_bad_records();
 	UNIT_DONE();
 }

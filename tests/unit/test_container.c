@@ -4,7 +4,7 @@
  * cgroup v2 mount point and --cgroup path normalization. */
 #include <stdio.h>
 #include <string.h>
-#include "container.h"
+#include "target/container.h"
 #include "unit_test.h"
 
 #define ID_A "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"

@@ -1,6 +1,6 @@
 /* Unit tests for user/exp_histogram.c. Standalone: prints failures to stderr and
  * "test_exp_histogram: N passed, N failed" last; exit status 1 on any failure. */
-#include "exp_histogram.h"
+#include "aggregate/exp_histogram.h"
 
 #include <float.h>
 #include <math.h>

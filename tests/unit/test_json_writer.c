@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "json_writer.h"
+#include "export/json_writer.h"
 #include "unit_test.h"
 
 /* Writes {"v":<value>} with `put` and parses it back. */

@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 #include "catalog.h"
-#include "health.h"
-#include "metrics.h"
+#include "aggregate/health.h"
+#include "aggregate/metrics.h"
 #include "unit_test.h"
 
 static int metric_index(const char *name)

@@ -13,13 +13,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "clock.h"
-#include "exp_histogram.h"
-#include "export_opts.h"
-#include "otlp_json.h"
-#include "pipeline.h"
+#include "aggregate/exp_histogram.h"
+#include "export/export_opts.h"
+#include "export/otlp_json.h"
+#include "aggregate/pipeline.h"
 #include "probe_map.h"
-#include "resources.h"
-#include "spans.h"
+#include "target/resources.h"
+#include "aggregate/spans.h"
 
 static uint64_t T0; /* a recent CLOCK_MONOTONIC time, set in main */
 #define FX_TRACE_ID {0x00a1b2c3d4e5f607ULL, 0x0000000000000abcULL} /* leading zeros must stay */

@@ -8,12 +8,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "call.h"
+#include "aggregate/call.h"
 #include "catalog.h"
-#include "pipeline.h"
+#include "aggregate/pipeline.h"
 #include "probe_map.h"
-#include "resources.h"
-#include "spans.h"
+#include "target/resources.h"
+#include "aggregate/spans.h"
 
 #define T0 (5000 * SEC)
 #define FX_TRACE_ID {0x1111222233334444ULL, 0x5555666677778888ULL}

@@ -4,11 +4,11 @@
 #include <math.h>
 #include <stdlib.h>
 #include "catalog.h"
-#include "top_text.h"
+#include "view/top_text.h"
 #include "unit_test.h"
-#include "view_export.h"
-#include "view_model.h"
-#include "view_table.h"
+#include "export/export_status.h"
+#include "view/view_model.h"
+#include "view/view_table.h"
 
 #define S 1000000000ULL
 #define MS 1000000ULL
@@ -439,24 +439,24 @@ static void test_text_mode(void)
 
 static void test_export_board(void)
 {
-	struct view_export_status x[VX_COUNT];
+	struct export_status x[EXP_COUNT];
 	char b[256];
 
-	view_export_get(x);
-	CHECK(!x[VX_OTLP_HTTP].configured);
-	CHECK_STR_EQ(vt_export(&x[VX_OTLP_HTTP], VX_OTLP_HTTP, b, sizeof(b)), "OTLP/HTTP off");
-	view_export_configure(VX_OTLP_HTTP, "http://collector:4318");
-	view_export_get(x);
-	CHECK_STR_EQ(vt_export(&x[VX_OTLP_HTTP], VX_OTLP_HTTP, b, sizeof(b)), "OTLP/HTTP waiting");
-	view_export_ok(VX_OTLP_HTTP);
-	view_export_get(x);
-	CHECK_STR_EQ(vt_export(&x[VX_OTLP_HTTP], VX_OTLP_HTTP, b, sizeof(b)), "OTLP/HTTP ok (1)");
-	view_export_error(VX_OTLP_HTTP, "HTTP %d", 503);
-	view_export_get(x);
-	CHECK_STR_EQ(vt_export(&x[VX_OTLP_HTTP], VX_OTLP_HTTP, b, sizeof(b)), "OTLP/HTTP 1 error: HTTP 503");
-	view_export_totals(VX_PROMETHEUS, 4, 0);
-	view_export_get(x);
-	CHECK_STR_EQ(vt_export(&x[VX_PROMETHEUS], VX_PROMETHEUS, b, sizeof(b)), "Prometheus ok (4)");
+	export_status_get(x);
+	CHECK(!x[EXP_OTLP_HTTP].configured);
+	CHECK_STR_EQ(vt_export(&x[EXP_OTLP_HTTP], EXP_OTLP_HTTP, b, sizeof(b)), "OTLP/HTTP off");
+	export_status_configure(EXP_OTLP_HTTP, "http://collector:4318");
+	export_status_get(x);
+	CHECK_STR_EQ(vt_export(&x[EXP_OTLP_HTTP], EXP_OTLP_HTTP, b, sizeof(b)), "OTLP/HTTP waiting");
+	export_status_ok(EXP_OTLP_HTTP);
+	export_status_get(x);
+	CHECK_STR_EQ(vt_export(&x[EXP_OTLP_HTTP], EXP_OTLP_HTTP, b, sizeof(b)), "OTLP/HTTP ok (1)");
+	export_status_error(EXP_OTLP_HTTP, "HTTP %d", 503);
+	export_status_get(x);
+	CHECK_STR_EQ(vt_export(&x[EXP_OTLP_HTTP], EXP_OTLP_HTTP, b, sizeof(b)), "OTLP/HTTP 1 error: HTTP 503");
+	export_status_totals(EXP_PROMETHEUS, 4, 0);
+	export_status_get(x);
+	CHECK_STR_EQ(vt_export(&x[EXP_PROMETHEUS], EXP_PROMETHEUS, b, sizeof(b)), "Prometheus ok (4)");
 }
 
 int main(void)

@@ -32,9 +32,9 @@ $(BENCH)/floor.bpf.o: tools/bench/floor.bpf.c vmlinux/vmlinux.h | $(BENCH)
 $(BENCH)/floor.skel.h: $(BENCH)/floor.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
-$(BENCH)/bench-floor: tools/bench/floor.c $(BENCH)/floor.skel.h user/uprobe_multi.c user/elf_symbols.c
-	$(CC) $(BENCH_CFLAGS) -I$(BENCH) -Iuser -o $@ $< user/uprobe_multi.c user/elf_symbols.c -lbpf -lelf -lz
+$(BENCH)/bench-floor: tools/bench/floor.c $(BENCH)/floor.skel.h user/source/uprobe/uprobe_multi.c user/source/uprobe/elf_symbols.c
+	$(CC) $(BENCH_CFLAGS) -I$(BENCH) -Iuser -o $@ $< user/source/uprobe/uprobe_multi.c user/source/uprobe/elf_symbols.c -lbpf -lelf -lz
 
 # The pipeline without BPF: the project's objects minus main.o.
-$(BENCH)/bench-replay: tools/bench/replay.c $(USER_OBJS) $(wildcard user/*.h) | $(BENCH)
+$(BENCH)/bench-replay: tools/bench/replay.c $(USER_OBJS) $(USER_HDRS) | $(BENCH)
 	$(CC) $(BENCH_CFLAGS) -Ibpf -Iuser -I$(BUILD) -I$(BUILD)/proto -o $@ $< $(USER_OBJS) $(USER_LIBS)

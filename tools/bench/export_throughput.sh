@@ -13,7 +13,7 @@ pids=()
 trap 'for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null; done; rm -rf "$WORK"' EXIT
 cd "$ROOT"
 make -s all >/dev/null
-objs=$(ls build/user/*.o build/proto/*.o | grep -v '/main.o$')
+objs=$(find build/user build/proto -name "*.o" | grep -v '/main.o$')
 gcc -std=gnu11 -O2 -g -Wall -Wextra -Werror -Ibpf -Iuser -Ibuild -Ibuild/proto -D_GNU_SOURCE \
   -o "$WORK/otlp_bench" tools/bench/otlp_bench.c $objs \
   -lbpf -lelf -lz -lcjson -lprotobuf-c -lcurl -lncursesw -lpthread -lm

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
-#include "elf_symbols.h"
+#include "source/uprobe/elf_symbols.h"
 #include "floor.skel.h"
-#include "uprobe_multi.h"
+#include "source/uprobe/uprobe_multi.h"
 
 static int quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {

@@ -14,11 +14,11 @@
 #include <unistd.h>
 #include <zlib.h>
 #include "clock.h"
-#include "otlp_http.h"
-#include "otlp_json.h"
-#include "otlp_proto.h"
-#include "resources.h"
-#include "spans.h"
+#include "export/otlp_http.h"
+#include "export/otlp_json.h"
+#include "export/otlp_proto.h"
+#include "target/resources.h"
+#include "aggregate/spans.h"
 
 static struct span *make_span(uint64_t i)
 {

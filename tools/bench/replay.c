@@ -18,10 +18,10 @@
 #include <time.h>
 #include <unistd.h>
 #include "clock.h"
-#include "otlp_file.h"
-#include "pipeline.h"
+#include "export/otlp_file.h"
+#include "aggregate/pipeline.h"
 #include "probe_map.h"
-#include "resources.h"
+#include "target/resources.h"
 
 static uint64_t mono_ns(void)
 {

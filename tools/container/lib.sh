@@ -112,7 +112,7 @@ ct_rootfs() {
 # The image: the rootfs plus build/mcp-demo as /usr/local/bin/mcp-demo,
 # tagged by the demo's hash so a rebuilt demo makes a new image.
 ct_image() {
-  local demo=$CT_ROOT/build/mcp-demo rootfs tag img old
+  local demo=$CT_ROOT/${BUILD:-build}/mcp-demo rootfs tag img old
   [ -x "$demo" ] || { ct_die "$demo is not built (make)"; return 1; }
   tag=$(sha256sum "$demo" | cut -c1-16)
   img=$CT_REPO:$tag

@@ -5,7 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
-#include "view_export.h"
+#include "export/export_status.h"
 #include "view_model.h"
 
 #define VT_CELL 96
@@ -25,7 +25,7 @@ struct view_status {
 	bool finished;        /* tracing has stopped; figures are final */
 	uint64_t finished_ns; /* when: the final snapshot is taken as of then */
 	char finish_msg[96];
-	struct view_export_status exp[VX_COUNT];
+	struct export_status exp[EXP_COUNT];
 };
 
 struct vt_col {
@@ -70,6 +70,6 @@ int vt_col_x(const struct vt_layout *l, enum vm_col c);
 /* "0:01:23" */
 const char *vt_uptime(double s, char *buf, size_t len);
 /* One exporter as "OTLP file ok (12)" / "OTLP/HTTP off" / "... 3 errors: why". */
-const char *vt_export(const struct view_export_status *x, int which, char *buf, size_t len);
+const char *vt_export(const struct export_status *x, int which, char *buf, size_t len);
 
 #endif

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "catalog.h"
-#include "exp_histogram.h"
+#include "aggregate/exp_histogram.h"
 #include "view_model.h"
 
 #define PENDING_BUCKETS 16384

@@ -239,9 +239,9 @@ const char *vt_uptime(double s, char *buf, size_t len)
 	return buf;
 }
 
-const char *vt_export(const struct view_export_status *x, int which, char *buf, size_t len)
+const char *vt_export(const struct export_status *x, int which, char *buf, size_t len)
 {
-	const char *name = view_export_name((enum view_exporter)which);
+	const char *name = export_status_name((enum exporter_id)which);
 
 	if (!x->configured)
 		snprintf(buf, len, "%s off", name);

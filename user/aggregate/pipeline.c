@@ -7,7 +7,7 @@ int pipeline_init(struct pipeline *p, const struct probe_map *pm, struct resourc
 	p->pm = pm;
 	p->rt = rt;
 	pthread_mutex_init(&p->stats_lock, NULL);
-	if (ms_init(&p->ms) || agg_init(&p->agg, &p->ms) || op_stats_init(&p->stats, pm))
+	if (ms_init(&p->ms) || agg_init(&p->agg, &p->ms) || binding_stats_init(&p->stats, pm))
 		return -1;
 	p->sb = span_builder_new();
 	return p->sb ? 0 : -1;
@@ -16,7 +16,7 @@ int pipeline_init(struct pipeline *p, const struct probe_map *pm, struct resourc
 void pipeline_destroy(struct pipeline *p)
 {
 	span_builder_free(p->sb);
-	op_stats_free(&p->stats);
+	binding_stats_free(&p->stats);
 	agg_destroy(&p->agg);
 	ms_destroy(&p->ms);
 	pthread_mutex_destroy(&p->stats_lock);
@@ -49,7 +49,7 @@ int pipeline_on_record(void *ctx, void *data, size_t len)
 		bool was_active = agg_end(&p->agg, c, res);
 
 		pthread_mutex_lock(&p->stats_lock);
-		op_stats_record(&p->stats, c);
+		binding_stats_record(&p->stats, c);
 		if (was_active && p->stats.v[r->binding].active)
 			p->stats.v[r->binding].active--;
 		pthread_mutex_unlock(&p->stats_lock);
@@ -64,7 +64,7 @@ int pipeline_on_record(void *ctx, void *data, size_t len)
 		call_decode(c, r, b, false);
 		agg_point(&p->agg, c, res);
 		pthread_mutex_lock(&p->stats_lock);
-		op_stats_record(&p->stats, c);
+		binding_stats_record(&p->stats, c);
 		pthread_mutex_unlock(&p->stats_lock);
 		if (p->on_call)
 			p->on_call(p->on_call_ctx, c, res);

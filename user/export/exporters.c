@@ -4,7 +4,7 @@
 #include <time.h>
 #include "clock.h"
 #include "exporters.h"
-#include "health.h"
+#include "aggregate/health.h"
 
 int exporters_setup(struct exporters *E, const struct config *cfg, struct span_builder *sb,
 		    struct metric_store *ms, const struct resource_table *rt,

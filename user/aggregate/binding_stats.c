@@ -1,7 +1,7 @@
 #include <stdlib.h>
-#include "op_stats.h"
+#include "binding_stats.h"
 
-int op_stats_init(struct op_stats *os, const struct probe_map *pm)
+int binding_stats_init(struct binding_stats *os, const struct probe_map *pm)
 {
 	os->n = (int)pm->n;
 	os->v = calloc(pm->n ? pm->n : 1, sizeof(*os->v));
@@ -14,7 +14,7 @@ int op_stats_init(struct op_stats *os, const struct probe_map *pm)
 	return 0;
 }
 
-void op_stats_free(struct op_stats *os)
+void binding_stats_free(struct binding_stats *os)
 {
 	for (int i = 0; i < os->n; i++)
 		exph_free(os->v[i].lat);
@@ -23,7 +23,7 @@ void op_stats_free(struct op_stats *os)
 	os->n = 0;
 }
 
-void op_stats_record(struct op_stats *os, const struct call *c)
+void binding_stats_record(struct binding_stats *os, const struct call *c)
 {
 	int i = c->rec.binding;
 

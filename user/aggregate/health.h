@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 #include "catalog.h"
+#include "mcp_trace.h"
 
 enum health_metric {
 	HM_EVENTS,          /* records received */
@@ -17,6 +18,15 @@ enum health_metric {
 };
 
 extern const struct metric_def health_metrics[HM_COUNT];
+
+/* Everything the tracer knows about its own losses, gathered for the
+ * summary, the views and the health metrics. */
+struct health_counts {
+	uint64_t records, bad_records, orphan_points;
+	uint64_t bpf[MCP_STAT_MAX];
+	uint64_t export_errors, dropped_spans;
+	int attach_errors;
+};
 
 #define HEALTH_METRIC(hm) (catalog_nmetrics + (hm))
 

@@ -138,8 +138,8 @@ static void draw_header(struct live_view *v)
 
 	/* 2: exporters */
 	x = out(2, 0, A_BOLD, "Export  ");
-	for (int i = 0; i < VX_COUNT; i++) {
-		const struct view_export_status *e = &st->exp[i];
+	for (int i = 0; i < EXP_COUNT; i++) {
+		const struct export_status *e = &st->exp[i];
 		attr_t a = !e->configured ? A_DIM
 			 : e->errors && e->last_error_ns >= e->last_ok_ns ? color(v, C_RED) | A_BOLD
 			 : e->ok ? color(v, C_GREEN) : A_NORMAL;

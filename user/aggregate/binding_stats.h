@@ -14,13 +14,13 @@ struct op_stat {
 	struct exp_histogram *lat; /* seconds */
 };
 
-struct op_stats {
+struct binding_stats {
 	struct op_stat *v;
 	int n;
 };
 
-int op_stats_init(struct op_stats *os, const struct probe_map *pm);
-void op_stats_free(struct op_stats *os);
-void op_stats_record(struct op_stats *os, const struct call *c);
+int binding_stats_init(struct binding_stats *os, const struct probe_map *pm);
+void binding_stats_free(struct binding_stats *os);
+void binding_stats_record(struct binding_stats *os, const struct call *c);
 
 #endif

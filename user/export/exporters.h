@@ -9,12 +9,12 @@
 #include <signal.h>
 #include "cli.h"
 #include "export_opts.h"
-#include "metrics.h"
+#include "aggregate/metrics.h"
 #include "otlp_http.h"
 #include "prom.h"
-#include "resources.h"
-#include "spans.h"
-#include "summary.h"
+#include "target/resources.h"
+#include "aggregate/spans.h"
+#include "aggregate/health.h"
 
 struct exporters {
 	struct otlp_http *otlp;

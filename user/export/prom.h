@@ -15,8 +15,8 @@
 
 #include <stddef.h>
 #include "export_opts.h"
-#include "metrics.h"
-#include "resources.h"
+#include "aggregate/metrics.h"
+#include "target/resources.h"
 
 struct prom_server;
 

@@ -18,9 +18,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "export_opts.h"
-#include "metrics.h"
-#include "resources.h"
-#include "spans.h"
+#include "aggregate/metrics.h"
+#include "target/resources.h"
+#include "aggregate/spans.h"
 
 #define OTLP_MAX_HEADERS 32
 #define OTLP_BATCH_SPANS 512

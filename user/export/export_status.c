@@ -1,20 +1,20 @@
-/* Export status board (view_export.h). */
+/* Export status board (export_status.h). */
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include "clock.h"
-#include "view_export.h"
+#include "export_status.h"
 
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct view_export_status board[VX_COUNT];
+static struct export_status board[EXP_COUNT];
 
-static bool valid(enum view_exporter x)
+static bool valid(enum exporter_id x)
 {
-	return (unsigned)x < VX_COUNT;
+	return (unsigned)x < EXP_COUNT;
 }
 
-void view_export_configure(enum view_exporter x, const char *target)
+void export_status_configure(enum exporter_id x, const char *target)
 {
 	if (!valid(x))
 		return;
@@ -24,7 +24,7 @@ void view_export_configure(enum view_exporter x, const char *target)
 	pthread_mutex_unlock(&lock);
 }
 
-void view_export_ok(enum view_exporter x)
+void export_status_ok(enum exporter_id x)
 {
 	if (!valid(x))
 		return;
@@ -35,7 +35,7 @@ void view_export_ok(enum view_exporter x)
 	pthread_mutex_unlock(&lock);
 }
 
-void view_export_error(enum view_exporter x, const char *fmt, ...)
+void export_status_error(enum exporter_id x, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -51,7 +51,7 @@ void view_export_error(enum view_exporter x, const char *fmt, ...)
 	pthread_mutex_unlock(&lock);
 }
 
-void view_export_totals(enum view_exporter x, uint64_t ok, uint64_t errors)
+void export_status_totals(enum exporter_id x, uint64_t ok, uint64_t errors)
 {
 	if (!valid(x))
 		return;
@@ -71,16 +71,16 @@ void view_export_totals(enum view_exporter x, uint64_t ok, uint64_t errors)
 	pthread_mutex_unlock(&lock);
 }
 
-void view_export_get(struct view_export_status out[VX_COUNT])
+void export_status_get(struct export_status out[EXP_COUNT])
 {
 	pthread_mutex_lock(&lock);
 	memcpy(out, board, sizeof(board));
 	pthread_mutex_unlock(&lock);
 }
 
-const char *view_export_name(enum view_exporter x)
+const char *export_status_name(enum exporter_id x)
 {
-	static const char *const names[VX_COUNT] = {"OTLP file", "OTLP/HTTP", "Prometheus"};
+	static const char *const names[EXP_COUNT] = {"OTLP file", "OTLP/HTTP", "Prometheus"};
 
 	return valid(x) ? names[x] : "?";
 }

@@ -5,9 +5,9 @@
 
 #include "aggregator.h"
 #include "metrics.h"
-#include "op_stats.h"
+#include "binding_stats.h"
 #include "probe_map.h"
-#include "resources.h"
+#include "target/resources.h"
 #include "spans.h"
 
 struct pipeline {
@@ -16,8 +16,8 @@ struct pipeline {
 	struct metric_store ms;
 	struct aggregator agg;
 	struct span_builder *sb;
-	struct op_stats stats;
-	pthread_mutex_t stats_lock; /* op_stats are read by the live view */
+	struct binding_stats stats;
+	pthread_mutex_t stats_lock; /* binding_stats are read by the live view */
 	struct call scratch;
 	uint64_t records, bad_records;
 	const char *service_hint;

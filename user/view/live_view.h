@@ -25,10 +25,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "cli.h"
-#include "loader.h"
-#include "pipeline.h"
+#include "source/uprobe/loader.h"
+#include "aggregate/pipeline.h"
 #include "summary.h"
-#include "target.h"
+#include "target/target.h"
 
 struct live_view;
 

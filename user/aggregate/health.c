@@ -1,7 +1,7 @@
 #include <pthread.h>
 #include "clock.h"
 #include "health.h"
-#include "metrics.h"
+#include "aggregate/metrics.h"
 
 const struct metric_def health_metrics[HM_COUNT] = {
 	[HM_EVENTS] = {"mcp_bpftrace_events_total", MK_COUNTER, "1", "Records received from the kernel", false},

@@ -6,9 +6,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "export_opts.h"
-#include "metrics.h"
-#include "resources.h"
-#include "spans.h"
+#include "aggregate/metrics.h"
+#include "target/resources.h"
+#include "aggregate/spans.h"
 
 /* An ExportTraceServiceRequest for `n` spans; malloc'd, no newline. */
 char *otlp_json_traces(struct span *const *spans, size_t n, const struct resource_table *rt);

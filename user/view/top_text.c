@@ -7,14 +7,14 @@ void top_text_print(FILE *f, const struct vm_snapshot *snap, const struct view_s
 		    enum vm_col sort, bool desc)
 {
 	struct vm_row rows[VM_MAX_OPS];
-	char cells[VC_NCOLS][VT_CELL], line[512], up[32], ts[64], ex[VX_COUNT][200];
+	char cells[VC_NCOLS][VT_CELL], line[512], up[32], ts[64], ex[EXP_COUNT][200];
 	struct vt_layout l;
 	time_t now = time(NULL);
 	struct tm tm;
 
 	localtime_r(&now, &tm);
 	strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S%z", &tm);
-	for (int i = 0; i < VX_COUNT; i++)
+	for (int i = 0; i < EXP_COUNT; i++)
 		vt_export(&st->exp[i], i, ex[i], sizeof(ex[i]));
 	fprintf(f, "=== %s mcp-bpftrace %s up %s%s%s\n", ts, st->targets,
 		vt_uptime((double)(snap->now_ns - st->start_ns) / 1e9, up, sizeof(up)),

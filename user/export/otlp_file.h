@@ -5,9 +5,9 @@
 
 #include <stdio.h>
 #include "export_opts.h"
-#include "metrics.h"
-#include "resources.h"
-#include "spans.h"
+#include "aggregate/metrics.h"
+#include "target/resources.h"
+#include "aggregate/spans.h"
 
 struct otlp_file {
 	FILE *f;

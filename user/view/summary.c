@@ -18,7 +18,7 @@ const char *fmt_duration(double s, char *buf, size_t len)
 	return buf;
 }
 
-void summary_print(FILE *f, const struct op_stats *os, const struct health_counts *h,
+void summary_print(FILE *f, const struct binding_stats *os, const struct health_counts *h,
 		   double elapsed_s)
 {
 	char b1[16], b2[16], b3[16], b4[16];

@@ -18,8 +18,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "call.h"
-#include "spans.h"
+#include "aggregate/call.h"
+#include "aggregate/spans.h"
 
 #define VM_SLOT_NS 1000000000ULL
 #define VM_RING 32           /* slots kept: the window can be up to VM_RING - 1 s */

@@ -8,9 +8,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-enum view_exporter { VX_OTLP_FILE, VX_OTLP_HTTP, VX_PROMETHEUS, VX_COUNT };
+enum exporter_id { EXP_OTLP_FILE, EXP_OTLP_HTTP, EXP_PROMETHEUS, EXP_COUNT };
 
-struct view_export_status {
+struct export_status {
 	bool configured;
 	char target[128];     /* path, URL or listen address */
 	uint64_t ok, errors;  /* exports (or scrapes) that worked / failed */
@@ -19,16 +19,16 @@ struct view_export_status {
 };
 
 /* The exporter is on, writing to `target`. */
-void view_export_configure(enum view_exporter x, const char *target);
+void export_status_configure(enum exporter_id x, const char *target);
 /* One export done. */
-void view_export_ok(enum view_exporter x);
+void export_status_ok(enum exporter_id x);
 /* One export failed; the message is shown in the header until the next. */
-void view_export_error(enum view_exporter x, const char *fmt, ...)
+void export_status_error(enum exporter_id x, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 /* For exporters that keep their own counters: the totals so far. */
-void view_export_totals(enum view_exporter x, uint64_t ok, uint64_t errors);
-void view_export_get(struct view_export_status out[VX_COUNT]);
+void export_status_totals(enum exporter_id x, uint64_t ok, uint64_t errors);
+void export_status_get(struct export_status out[EXP_COUNT]);
 /* "OTLP file", "OTLP/HTTP", "Prometheus" */
-const char *view_export_name(enum view_exporter x);
+const char *export_status_name(enum exporter_id x);
 
 #endif

@@ -11,7 +11,7 @@
 #include "elf_symbols.h"
 #include "loader.h"
 #include "mcp_trace.skel.h"
-#include "proc_maps.h"
+#include "target/proc_maps.h"
 #include "uprobe_multi.h"
 
 static const char *const lib_dirs[] = {

@@ -65,11 +65,11 @@ struct live_view *live_view_new(const struct config *cfg, char *err, size_t errl
 	pthread_cond_init(&v->cond, NULL);
 	/* What is configured shows as "waiting" until its exporter reports. */
 	if (cfg->otlp_file)
-		view_export_configure(VX_OTLP_FILE, cfg->otlp_file);
+		export_status_configure(EXP_OTLP_FILE, cfg->otlp_file);
 	if (cfg->otlp_endpoint)
-		view_export_configure(VX_OTLP_HTTP, cfg->otlp_endpoint);
+		export_status_configure(EXP_OTLP_HTTP, cfg->otlp_endpoint);
 	if (cfg->prometheus)
-		view_export_configure(VX_PROMETHEUS, cfg->prometheus);
+		export_status_configure(EXP_PROMETHEUS, cfg->prometheus);
 	if (m == TOP_TUI) {
 		/* Only the character type: numbers in exported JSON and
 		 * Prometheus text must keep their '.' decimal point. */
@@ -128,7 +128,7 @@ static void take_snapshot(struct live_view *v)
 	}
 	read_active(v, active);
 	vm_snapshot_take(v->vm, v->snap, now, active);
-	view_export_get(v->shown.exp);
+	export_status_get(v->shown.exp);
 	if (v->mode == TOP_TUI)
 		output_capture_last(&v->oc, v->shown.capture_last, sizeof(v->shown.capture_last),
 				    &v->shown.capture_lines);

@@ -7,9 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "export_opts.h"
-#include "metrics.h"
-#include "resources.h"
-#include "spans.h"
+#include "aggregate/metrics.h"
+#include "target/resources.h"
+#include "aggregate/spans.h"
 
 struct otlp_buf {
 	uint8_t *data; /* malloc'd */
