@@ -61,6 +61,11 @@ $(BUILD)/mcp-bpftrace: $(BUILD)/user/main.o $(USER_OBJS)
 $(BUILD)/mcp-demo: $(DEMO_SRCS) $(wildcard tools/mcp-demo/*.h) | $(BUILD)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -fno-omit-frame-pointer -pthread -rdynamic -o $@ $(DEMO_SRCS) -lm
 
+# A target for the never-harm tests (tests/e2e/test_never_harm_*.sh): built
+# like the demo, functions exported for the probe map.
+$(BUILD)/harm-target: tests/progs/harm_target.c | $(BUILD)
+	$(CC) -std=gnu11 -O2 -g $(WARN) -fno-omit-frame-pointer -pthread -rdynamic -o $@ $<
+
 $(BUILD):
 	mkdir -p $(BUILD)
 
@@ -86,7 +91,7 @@ unit: $(UNIT_BINS)
 	@tests/check_layers.sh
 	@tests/run_unit.sh $(UNIT_BINS)
 
-e2e: all
+e2e: all $(BUILD)/harm-target
 	@BUILD=$(BUILD) tests/run_e2e.sh
 
 test: deps

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,6 +47,27 @@ int target_resolve_cmd(const char *cmd, char *out, size_t outlen)
 	return -1;
 }
 
+/*
+ * The command must start as it would from a shell, not with what the
+ * tracer set for itself: exec keeps ignored signals (the tracer ignores
+ * SIGPIPE, so `yes | head -1` would end with status 1 instead of 141) and
+ * the signal mask. Every disposition back to default, nothing blocked.
+ * Runs in the forked child: async-signal-safe calls only.
+ */
+static void reset_signals(void)
+{
+	struct sigaction dfl;
+	sigset_t none;
+
+	memset(&dfl, 0, sizeof(dfl));
+	dfl.sa_handler = SIG_DFL;
+	sigemptyset(&dfl.sa_mask);
+	for (int sig = 1; sig < NSIG; sig++)
+		sigaction(sig, &dfl, NULL); /* fails for SIGKILL, SIGSTOP: they are never changed */
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+}
+
 int target_launch(char *const argv[], struct target *t, char *err, size_t errlen)
 {
 	int go[2], ex[2];
@@ -74,6 +96,7 @@ int target_launch(char *const argv[], struct target *t, char *err, size_t errlen
 		/* Wait at the door: nothing of the command runs before attach. */
 		if (read(go[0], &c, 1) != 1)
 			_exit(127);
+		reset_signals();
 		execv(t->exe, argv);
 		int e = errno;
 
@@ -116,6 +139,78 @@ int target_release(struct target *t, char *err, size_t errlen)
 	return 0;
 }
 
+/* A "Cap…:" line of /proc/PID/status (pid 0: ourselves) as a bit set. */
+static uint64_t proc_caps(pid_t pid, const char *field)
+{
+	char fn[64], line[256];
+	uint64_t v = 0;
+	size_t fl = strlen(field);
+	FILE *f;
+
+	if (pid)
+		snprintf(fn, sizeof(fn), "/proc/%d/status", (int)pid);
+	else
+		snprintf(fn, sizeof(fn), "/proc/self/status");
+	f = fopen(fn, "re");
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, field, fl) && line[fl] == ':') {
+			v = strtoull(line + fl + 1, NULL, 16);
+			break;
+		}
+	fclose(f);
+	return v;
+}
+
+static const char *const cap_names[] = {
+	"chown", "dac_override", "dac_read_search", "fowner", "fsetid", "kill", "setgid",
+	"setuid", "setpcap", "linux_immutable", "net_bind_service", "net_broadcast",
+	"net_admin", "net_raw", "ipc_lock", "ipc_owner", "sys_module", "sys_rawio",
+	"sys_chroot", "sys_ptrace", "sys_pacct", "sys_admin", "sys_boot", "sys_nice",
+	"sys_resource", "sys_time", "sys_tty_config", "mknod", "lease", "audit_write",
+	"audit_control", "setfcap", "mac_override", "mac_admin", "syslog", "wake_alarm",
+	"block_suspend", "audit_read", "perfmon", "bpf", "checkpoint_restore",
+};
+#define CAP_SYS_PTRACE_BIT 19
+
+/*
+ * Why the kernel would not show us /proc/PID: "run as root" only helps
+ * when we are not root. As root, the usual cause is the kernel's ptrace
+ * rule: a process may inspect another only if it holds every capability
+ * the other holds, or CAP_SYS_PTRACE (and a security module may refuse
+ * even then). Say which capabilities the target has and we have not.
+ */
+static void explain_denied(pid_t pid, char *out, size_t len)
+{
+	uint64_t ours = proc_caps(0, "CapEff"), theirs = proc_caps(pid, "CapPrm");
+	uint64_t missing = theirs & ~ours;
+	size_t n;
+
+	if (geteuid() != 0) {
+		snprintf(out, len, " (the tracer runs as uid %u: run it as root, or with CAP_SYS_PTRACE, "
+			 "CAP_BPF and CAP_PERFMON)", (unsigned)geteuid());
+		return;
+	}
+	if (!missing) {
+		snprintf(out, len, " (the tracer runs as root with every capability pid %d has: a security "
+			 "module or the process's own settings forbid inspecting it)", (int)pid);
+		return;
+	}
+	n = (size_t)snprintf(out, len, " (the tracer runs as root, but pid %d holds capabilities the tracer lacks:",
+			     (int)pid);
+	for (unsigned i = 0; i < 64 && n < len; i++)
+		if (missing >> i & 1) {
+			if (i < sizeof(cap_names) / sizeof(cap_names[0]))
+				n += (size_t)snprintf(out + n, len - n, " cap_%s", cap_names[i]);
+			else
+				n += (size_t)snprintf(out + n, len - n, " cap_%u", i);
+		}
+	if (n < len)
+		snprintf(out + n, len - n, "; %sthe kernel does not let it read a more privileged process)",
+			 ours >> CAP_SYS_PTRACE_BIT & 1 ? "" : "without cap_sys_ptrace ");
+}
+
 int target_open_pid(pid_t pid, struct target *t, char *err, size_t errlen)
 {
 	char link[64];
@@ -131,8 +226,16 @@ int target_open_pid(pid_t pid, struct target *t, char *err, size_t errlen)
 	snprintf(link, sizeof(link), "/proc/%d/exe", (int)pid);
 	n = readlink(link, t->exe, sizeof(t->exe) - 1);
 	if (n < 0) {
-		snprintf(err, errlen, "pid %d: cannot read %s: %s%s", (int)pid, link, strerror(errno),
-			 errno == EACCES ? " (run as root)" : "");
+		int e = errno;
+		char why[400] = "";
+
+		if (e == ENOENT || e == ESRCH) {
+			snprintf(err, errlen, "pid %d: exited before it could be traced", (int)pid);
+			return -1;
+		}
+		if (e == EACCES || e == EPERM)
+			explain_denied(pid, why, sizeof(why));
+		snprintf(err, errlen, "pid %d: cannot read %s: %s%s", (int)pid, link, strerror(e), why);
 		return -1;
 	}
 	t->exe[n] = 0;
