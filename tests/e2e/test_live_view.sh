@@ -9,6 +9,8 @@
 set -u
 cd "$(dirname "$0")/../.."
 ROOT=$PWD
+TRACER=$ROOT/${BUILD:-build}/mcp-bpftrace
+DEMO=$ROOT/${BUILD:-build}/mcp-demo
 PROBES=${PROBES:-tools/mcp-demo/mcp-demo.probes}
 SCREEN="python3 tests/e2e/live_view_screen.py"
 T=$(mktemp -d /tmp/mcp-live-view.XXXXXX)
