@@ -62,8 +62,16 @@ static void reset_signals(void)
 	memset(&dfl, 0, sizeof(dfl));
 	dfl.sa_handler = SIG_DFL;
 	sigemptyset(&dfl.sa_mask);
-	for (int sig = 1; sig < NSIG; sig++)
-		sigaction(sig, &dfl, NULL); /* fails for SIGKILL, SIGSTOP: they are never changed */
+	for (int sig = 1; sig < NSIG; sig++) {
+		/* fails for SIGKILL, SIGSTOP (never changed) and for the two
+		 * signals glibc keeps for itself (32, 33), which a parent may
+		 * still have left ignored: those through the raw system call. */
+		if (sigaction(sig, &dfl, NULL) && errno == EINVAL && sig != SIGKILL && sig != SIGSTOP) {
+			struct { void *handler; unsigned long flags; void *restorer; uint64_t mask; } k = {0};
+
+			syscall(SYS_rt_sigaction, sig, &k, NULL, sizeof(k.mask));
+		}
+	}
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
 }
