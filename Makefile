@@ -36,7 +36,7 @@ vmlinux/vmlinux.h:
 	@mkdir -p vmlinux
 	$(BPFTOOL) btf dump file /sys/kernel/btf/vmlinux format c > $@.tmp && mv $@.tmp $@
 
-$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/mcp_trace.h vmlinux/vmlinux.h | $(BUILD)
+$(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/mcp_trace.h $(wildcard bpf/lib/*.h) vmlinux/vmlinux.h | $(BUILD)
 	$(CLANG) -target bpf -g -O2 -D__TARGET_ARCH_x86 -Ivmlinux -Ibpf $(ARCH_INC) -Wall -Werror -c $< -o $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o

@@ -14,12 +14,31 @@
 #define MCP_MAX_DEPTH 16     /* nested open spans per thread */
 #define MCP_NARGS 8          /* saved argument registers (6 used, 8 for masking) */
 
-/* Record types on the ring buffer. */
+/*
+ * Record types on the ring buffers, one range per source so that a record
+ * names its source: uprobe/USDT calls 1-15, TLS plaintext 16-31, MCP wire
+ * capture 32-47, processes 48-63.
+ */
 enum mcp_rec_type {
 	MCP_REC_SPAN_END = 1,   /* a complete call: entry + return */
 	MCP_REC_SPAN_START = 2, /* entry of a call whose operation keeps an "active" count */
 	MCP_REC_POINT = 3,      /* a point event (no duration) */
 };
+
+/*
+ * Every record starts with this header: a consumer can skip or check a
+ * record of any source by its type and size alone.
+ */
+struct mcp_rec_hdr {
+	unsigned short type; /* enum mcp_rec_type */
+	unsigned short size; /* bytes, this header included */
+	unsigned int pid;    /* tgid */
+	unsigned int tid;
+	unsigned int flags;  /* per record type */
+	unsigned long long start_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
+	unsigned long long end_ns;   /* == start_ns for points and starts */
+};
+_Static_assert(sizeof(struct mcp_rec_hdr) == 32, "record header layout");
 
 /* Where a capture reads from. */
 enum mcp_cap_src {
@@ -66,20 +85,16 @@ struct mcp_binding_spec {
 };
 
 /*
- * One record. Fixed size so that the BPF side can reserve it with a constant
- * and user space can read it without parsing; 552 bytes. Only the strs[]
- * slots a binding uses (spec.nstrs) hold data: user space must not read
- * the others.
+ * A uprobe/USDT call record. Its length is what the binding needs: the
+ * fixed part, then spec.nstrs string slots (MCP_CALL_REC_SIZE(nstrs)); the
+ * 552 bytes of six slots only for bindings that capture six strings.
  */
-struct mcp_record {
-	unsigned char type;     /* enum mcp_rec_type */
-	unsigned char depth;    /* nesting depth on its thread, 0 = root */
+struct mcp_call_rec {
+	struct mcp_rec_hdr h;
 	unsigned short binding; /* index into the binding table */
-	unsigned int pid;       /* tgid */
-	unsigned int tid;
+	unsigned char depth;    /* nesting depth on its thread, 0 = root */
+	unsigned char nstrs;    /* strs[] slots present */
 	unsigned int pad;
-	unsigned long long start_ns; /* CLOCK_MONOTONIC (bpf_ktime_get_ns) */
-	unsigned long long end_ns;   /* == start_ns for points and starts */
 	unsigned long long trace_id[2];
 	unsigned long long span_id;
 	unsigned long long parent_id; /* 0 = root span / point outside any span */
@@ -87,6 +102,11 @@ struct mcp_record {
 	unsigned long long vals[MCP_MAX_CAPS];
 	char strs[MCP_MAX_STRS][MCP_STR_LEN];
 };
+#define MCP_CALL_REC_SIZE(nstrs) \
+	(__builtin_offsetof(struct mcp_call_rec, strs) + (nstrs) * MCP_STR_LEN)
+_Static_assert(__builtin_offsetof(struct mcp_call_rec, trace_id) == 40, "call record layout");
+_Static_assert(__builtin_offsetof(struct mcp_call_rec, strs) == 176, "call record layout");
+_Static_assert(sizeof(struct mcp_call_rec) == 176 + MCP_MAX_STRS * MCP_STR_LEN, "call record layout");
 
 /* Per-CPU health counters (array map `stats`). */
 enum mcp_stat {

@@ -1,6 +1,7 @@
-/* mcp-bpftrace: parse args -> load probe map -> targets -> resolve -> load
- * BPF -> attach -> release the target -> poll the ring buffer into the
- * pipeline, exporting on an interval -> drain, final export, summary. */
+/* mcp-bpftrace: parse args -> load probe map -> targets -> open the sources
+ * that apply (resolve, load BPF) -> attach -> release the target -> poll
+ * their rings into the pipeline, exporting on an interval -> drain, final
+ * export, summary. */
 #include <bpf/libbpf.h>
 #include <errno.h>
 #include <signal.h>
@@ -17,7 +18,7 @@
 #include "list.h"
 #include "view/live_view.h"
 #include "export/export_status.h"
-#include "source/uprobe/loader.h"
+#include "source/source.h"
 #include "export/otlp_file.h"
 #include "aggregate/pipeline.h"
 #include "view/summary.h"
@@ -31,20 +32,15 @@ static void on_signal(int sig)
 	exiting = 1;
 }
 
-/* Health counters into the metric store (resource -1: the tracer). */
-static void update_health(struct pipeline *p, struct loader *L, struct health_counts *h)
+/* Health counters into `h` and the metric store. */
+static void update_health(struct pipeline *p, struct source_set *S, struct health_counts *h)
 {
-	loader_read_stats(L, h->bpf);
+	sources_read_stats(S, h->bpf);
 	h->records = p->records;
-	h->bad_records = p->bad_records;
+	h->bad_records = p->bad_records + sources_bad_records(S);
 	h->orphan_points = span_builder_orphan_points(p->sb);
-	health_set(&p->ms, HM_EVENTS, NULL, NULL, h->records);
-	health_set(&p->ms, HM_DROPPED, NULL, NULL, h->bpf[MCP_STAT_DROPPED]);
-	health_set(&p->ms, HM_LOST, "reason", "too_deep", h->bpf[MCP_STAT_DEPTH_OVERFLOW]);
-	health_set(&p->ms, HM_LOST, "reason", "return_without_entry", h->bpf[MCP_STAT_UNMATCHED_RET]);
-	health_set(&p->ms, HM_LOST, "reason", "abandoned", h->bpf[MCP_STAT_ABANDONED]);
-	health_set(&p->ms, HM_LOST, "reason", "no_stack", h->bpf[MCP_STAT_STACK_ALLOC]);
-	health_set(&p->ms, HM_ATTACH_ERRORS, "reason", "attach_failed", (uint64_t)h->attach_errors);
+	h->attach_errors = sources_attach_errors(S);
+	health_fold(&p->ms, h);
 }
 
 static int parse_histogram_opts(const char *spec, struct export_opts *o)
@@ -81,12 +77,13 @@ struct run {
 	struct target targets[CLI_MAX_PIDS];
 	int ntargets;
 	struct resource_table rt;
-	struct loader L;
+	struct source_target st[CLI_MAX_PIDS];
+	struct source_env env;
+	struct source_set sources;
 	struct pipeline p;
 	struct otlp_file of;
 	struct exporters ex; /* --otlp, --prometheus */
 	struct export_opts eo;
-	struct ring_buffer *rb;
 	struct health_counts h;
 	struct live_view *view; /* --top: curses or text; NULL: none */
 	struct container ct; /* --container, --cgroup */
@@ -157,7 +154,7 @@ static void report_exits(struct run *R)
 
 static void export_metrics(struct run *R)
 {
-	update_health(&R->p, &R->L, &R->h);
+	update_health(&R->p, &R->sources, &R->h);
 	exporters_metrics(&R->ex, &R->p.ms, &R->eo, &R->h);
 	if (R->of.f)
 		otlp_file_metrics(&R->of, &R->p.ms, &R->eo);
@@ -165,30 +162,38 @@ static void export_metrics(struct run *R)
 
 static int setup(struct run *R, char *err, size_t len)
 {
-	struct resolve_target rts[CLI_MAX_PIDS];
-	struct loader_opts lo = {.ringbuf_bytes = R->cfg.ringbuf_bytes, .verbose = R->cfg.verbose,
-				 .no_uprobe_multi = R->cfg.no_uprobe_multi};
+	struct source_env *env = &R->env;
+	int rc;
 
 	if (probe_map_load(R->cfg.probes, R->cfg.capture_content, &R->pm, err, len))
 		return 2;
 	if (open_targets(R, err, len))
 		return 1;
 	for (int i = 0; i < R->ntargets; i++)
-		rts[i] = (struct resolve_target){
+		R->st[i] = (struct source_target){
 			.pid = R->targets[i].pid,
 			.maps_pid = R->targets[i].launched ? 0 : R->targets[i].pid,
 			.exe = R->targets[i].exe,
 		};
+	*env = (struct source_env){
+		.pm = &R->pm,
+		.targets = R->st,
+		.ntargets = R->ntargets,
+		.ringbuf_bytes = R->cfg.ringbuf_bytes,
+		.verbose = R->cfg.verbose,
+		.no_uprobe_multi = R->cfg.no_uprobe_multi,
+		.capture_content = R->cfg.capture_content,
+		.sink = {pipeline_call, &R->p},
+	};
 	if (R->ct.active) { /* every process of it, now and later: filtered in BPF */
-		rts[0].pid = -1;
-		lo.filter_cgroup_id = R->ct.cgroup_id;
-		lo.filter_cgroup_level = R->ct.cgroup_level;
-		lo.filter_pidns_ino = R->ct.cgroup_id ? 0 : R->ct.pidns_ino;
+		R->st[0].pid = -1;
+		env->filter_cgroup_id = R->ct.cgroup_id;
+		env->filter_cgroup_level = R->ct.cgroup_level;
+		env->filter_pidns_ino = R->ct.cgroup_id ? 0 : R->ct.pidns_ino;
 	}
-	if (loader_resolve(&R->L, &R->pm, rts, R->ntargets, err, len))
-		return 2;
-	if (loader_load(&R->L, &R->pm, &lo, err, len))
-		return 1;
+	rc = sources_open(&R->sources, env, err, len);
+	if (rc)
+		return rc;
 	if (pipeline_init(&R->p, &R->pm, &R->rt)) {
 		snprintf(err, len, "out of memory");
 		return 1;
@@ -205,14 +210,11 @@ static int setup(struct run *R, char *err, size_t len)
 
 	if (xrc)
 		return xrc;
-	R->rb = ring_buffer__new(loader_ringbuf_fd(&R->L), pipeline_on_record, &R->p, NULL);
-	if (!R->rb) {
-		snprintf(err, len, "cannot open the ring buffer: %s", strerror(errno));
-		return 1;
-	}
-	int attached = loader_attach(&R->L, &R->pm);
+	int attached = sources_attach(&R->sources, err, len);
 
-	R->h.attach_errors = R->L.attach_errors;
+	if (attached < 0)
+		return 1;
+	R->h.attach_errors = sources_attach_errors(&R->sources);
 	if (attached == 0) {
 		snprintf(err, len, "no probe could be attached");
 		return 1;
@@ -233,12 +235,8 @@ static void run_loop(struct run *R)
 	uint64_t next_view = start, next_check = start;
 
 	while (!exiting) {
-		int e = ring_buffer__poll(R->rb, 100);
+		int e = sources_poll(&R->sources, 100);
 
-		/* Records come without a wakeup until a backlog builds up
-		 * (wakeup_flag() in the BPF program): read them on the timeout. */
-		if (e == 0)
-			e = ring_buffer__consume(R->rb);
 		if (e < 0 && e != -EINTR) {
 			fprintf(stderr, "mcp-bpftrace: ring buffer: %s\n", strerror(-e));
 			break;
@@ -250,7 +248,7 @@ static void run_loop(struct run *R)
 			next_export = now + (uint64_t)(R->cfg.interval_s * 1e9);
 		}
 		if (R->view && now >= next_view) { /* records, drops: for the view's header */
-			update_health(&R->p, &R->L, &R->h);
+			update_health(&R->p, &R->sources, &R->h);
 			if (R->of.f)
 				export_status_totals(EXP_OTLP_FILE, R->of.lines, R->of.errors);
 			live_view_publish(R->view, &R->h);
@@ -269,14 +267,12 @@ static void run_loop(struct run *R)
 	 * The probes stay until teardown: removing perf-event uprobes costs
 	 * ~0.1 s each (loader_detach), which the final export and the summary
 	 * need not wait for. */
-	ring_buffer__consume(R->rb);
+	sources_poll(&R->sources, 0);
 }
 
 static void teardown(struct run *R)
 {
-	if (R->rb)
-		ring_buffer__free(R->rb);
-	loader_close(&R->L);
+	sources_close(&R->sources);
 	for (int i = 0; i < R->ntargets; i++) {
 		target_stop(&R->targets[i]);
 		target_close(&R->targets[i]);
@@ -341,13 +337,13 @@ int main(int argc, char **argv)
 	}
 	/* Scripts wait for this line before they start the target's work. */
 	fprintf(stderr, "mcp-bpftrace: %zu probes attached (%zu bindings, %d targets)\n",
-		R.L.nprobes, R.pm.n, R.ntargets);
-	live_view_start(R.view, &R.p, &R.L, R.targets, R.ntargets, &exiting);
+		sources_nprobes(&R.sources), R.pm.n, R.ntargets);
+	live_view_start(R.view, &R.p, &R.sources, R.targets, R.ntargets, &exiting);
 	run_loop(&R);
 	report_exits(&R);
 	export_metrics(&R);
 	if (live_view_finish(R.view, &R.h, stop_reason(&R))) { /* --linger */
-		loader_detach(&R.L); /* the view keeps the final figures */
+		sources_detach(&R.sources); /* the view keeps the final figures */
 		live_view_wait(R.view);
 	}
 	exporters_finish(&R.ex, &R.p.ms, &R.h, &exiting);

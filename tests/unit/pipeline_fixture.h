@@ -18,11 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "aggregate/call.h"
+#include "call.h"
 #include "aggregate/pipeline.h"
 #include "probe_map.h"
 #include "target/resources.h"
 #include "aggregate/spans.h"
+#include "source/uprobe/uprobe_decode.h"
 #include "unit_test.h"
 
 #ifndef FX_TRACE_ID
@@ -154,7 +155,7 @@ static inline const struct pm_capture *cap_of(const struct pm_binding *b, const 
 
 /* A record and the binding it belongs to (for the capture slots). */
 struct rb {
-	struct mcp_record r;
+	struct mcp_call_rec r;
 	const struct pm_binding *b;
 };
 
@@ -172,12 +173,14 @@ static inline struct rb fx_rec(const struct fx *f, const char *sym, uint64_t spa
 
 	memset(&x, 0, sizeof(x));
 	x.b = &f->pm.bindings[bi];
-	x.r.type = x.b->kind == PM_POINT ? MCP_REC_POINT : MCP_REC_SPAN_END;
+	x.r.h.type = x.b->kind == PM_POINT ? MCP_REC_POINT : MCP_REC_SPAN_END;
+	x.r.h.size = sizeof(x.r);
+	x.r.nstrs = MCP_MAX_STRS;
 	x.r.binding = (unsigned short)bi;
-	x.r.pid = (unsigned)getpid();
-	x.r.tid = (unsigned)getpid();
-	x.r.start_ns = T0 + start;
-	x.r.end_ns = T0 + (x.b->kind == PM_POINT ? start : end);
+	x.r.h.pid = (unsigned)getpid();
+	x.r.h.tid = (unsigned)getpid();
+	x.r.h.start_ns = T0 + start;
+	x.r.h.end_ns = T0 + (x.b->kind == PM_POINT ? start : end);
 	x.r.trace_id[0] = trace_id[0];
 	x.r.trace_id[1] = trace_id[1];
 	x.r.span_id = span;
@@ -231,9 +234,21 @@ static inline void set_str(struct rb *x, const char *key, const char *s)
 	snprintf(x->r.strs[c->spec.slot], MCP_STR_LEN, "%s", s);
 }
 
-static inline void push_record(struct fx *f, const struct mcp_record *r)
+/* As the uprobe source does with a record off the ring: decode, then the
+ * pipeline; a record it cannot decode is counted as bad. */
+static inline void push_record_len(struct fx *f, const struct mcp_call_rec *r, size_t len)
 {
-	pipeline_on_record(&f->p, (void *)r, sizeof(*r));
+	static struct call c;
+
+	if (uprobe_decode_record(&c, r, len, &f->pm))
+		f->p.bad_records++;
+	else
+		pipeline_call(&f->p, &c);
+}
+
+static inline void push_record(struct fx *f, const struct mcp_call_rec *r)
+{
+	push_record_len(f, r, sizeof(*r));
 }
 
 static inline void push(struct fx *f, const struct rb *x)
@@ -245,10 +260,10 @@ static inline void push(struct fx *f, const struct rb *x)
  * before the return-time captures ran (they are zero) and before ret. */
 static inline void push_start(struct fx *f, const struct rb *x)
 {
-	struct mcp_record s = x->r;
+	struct mcp_call_rec s = x->r;
 
-	s.type = MCP_REC_SPAN_START;
-	s.end_ns = s.start_ns;
+	s.h.type = MCP_REC_SPAN_START;
+	s.h.end_ns = s.h.start_ns;
 	s.ret = 0;
 	for (int i = 0; i < x->b->ncaps; i++) {
 		const struct pm_capture *c = &x->b->caps[i];

@@ -1,5 +1,5 @@
 /* Unit tests of the metric side of the forward path: records built by hand
- * (as bpf/mcp_trace.bpf.c would emit them) go through pipeline_on_record()
+ * (as bpf/uprobe.bpf.c would emit them) go through the uprobe decoder and pipeline_call()
  * and the metric store must hold exactly the series of README.md, "How each
  * operation is counted", with exactly the values the calls imply. */
 #include <stdarg.h>
@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "aggregate/call.h"
+#include "call.h"
 #include "catalog.h"
 #include "aggregate/exp_histogram.h"
 #include "aggregate/metrics.h"
@@ -179,6 +179,15 @@ static const char collab_map[] =
 #define CT "mcp.collaboration_type"
 #define OK "mcp.success"
 #define ET "mcp.error_type"
+
+/* The start record the BPF side sends at entry: no return-time captures. */
+static void decode_start(struct call *c, const struct rb *x)
+{
+	struct mcp_call_rec r = x->r;
+
+	r.h.type = MCP_REC_SPAN_START;
+	uprobe_decode(c, &r, sizeof(r), x->b);
+}
 
 static void test_collaboration(void)
 {
@@ -790,7 +799,7 @@ static void test_decoding(void)
 	set_raw(&x, "a.enum", 2);
 	set_raw(&x, "a.ulong", 42);
 	set_str(&x, "a.str", "hello");
-	call_decode(&c, &x.r, x.b, false);
+	uprobe_decode(&c, &x.r, sizeof(x.r), x.b);
 	CHECK(!c.failed);
 	CHECK(c.error_type == NULL);
 	const struct attr *a;
@@ -832,7 +841,7 @@ static void test_decoding(void)
 	memcpy(x.r.strs[cap_of(x.b, "a.str")->spec.slot], longs, MCP_STR_LEN); /* no NUL */
 	x.r.ret = -1; /* `fail if ret as long < 0` */
 	x.r.vals[x.b->caps[x.b->fail.cap].spec.slot] = (uint64_t)-1;
-	call_decode(&c, &x.r, x.b, false);
+	uprobe_decode(&c, &x.r, sizeof(x.r), x.b);
 	CHECK((a = attr_of(&c, "a.bool")) && a->type == AT_BOOL && a->b);
 	CHECK((a = attr_of(&c, "a.enum")) && a->type == AT_STR && !strcmp(a->s, "-1"));
 	CHECK((a = attr_of(&c, "a.str")) && strlen(a->s) == MCP_STR_LEN - 1);
@@ -842,7 +851,7 @@ static void test_decoding(void)
 	CHECK_STR_EQ(call_metric_attr(&c, "mcp.error_type", buf, sizeof(buf)), "_OTHER");
 
 	/* a start record decodes no return-time capture and never fails */
-	call_decode(&c, &x.r, x.b, true);
+	decode_start(&c, &x);
 	CHECK(!c.failed);
 	CHECK(!attr_of(&c, "a.float") && !attr_of(&c, "a.double") && !attr_of(&c, "a.enum"));
 	CHECK(attr_of(&c, "a.int") && attr_of(&c, "a.str") && attr_of(&c, "a.const"));
@@ -852,42 +861,42 @@ static void test_decoding(void)
 
 	set_str(&v, "mcp.plan_type", "p");
 	set_raw(&v, "mcp.validation_result", 0xffffffff00000001ULL);
-	call_decode(&c, &v.r, v.b, false);
+	uprobe_decode(&c, &v.r, sizeof(v.r), v.b);
 	CHECK((a = attr_of(&c, "mcp.validation_result")) && !strcmp(a->s, "valid"));
 	CHECK(!c.failed);
 	v.r.vals[v.b->caps[v.b->fail.cap].spec.slot] = 1; /* `fail if arg2[0] as char == 1` */
-	call_decode(&c, &v.r, v.b, false);
+	uprobe_decode(&c, &v.r, sizeof(v.r), v.b);
 	CHECK(c.failed);
 	v.r.vals[v.b->caps[v.b->fail.cap].spec.slot] = 0x101; /* only one byte is read: still 1 */
-	call_decode(&c, &v.r, v.b, false);
+	uprobe_decode(&c, &v.r, sizeof(v.r), v.b);
 	CHECK(c.failed);
 
 	/* `fail if ret as uint > 100`: 0xffffffff is 4294967295, not -1 */
 	struct rb w = fx_rec(&f, "ws", 3, 0, 0, SEC, 0xffffffffffffffffULL);
 
 	set_str(&w, "mcp.step_type", "s");
-	call_decode(&c, &w.r, w.b, false);
+	uprobe_decode(&c, &w.r, sizeof(w.r), w.b);
 	CHECK(c.failed);
 	w = fx_rec(&f, "ws", 3, 0, 0, SEC, 0xffffffff00000064ULL); /* 100 */
-	call_decode(&c, &w.r, w.b, false);
+	uprobe_decode(&c, &w.r, sizeof(w.r), w.b);
 	CHECK(!c.failed);
 
 	/* `fail if ret as bool == 1` */
 	struct rb e = fx_rec(&f, "we", 4, 0, 0, SEC, 0x7700000000000001ULL);
 
-	call_decode(&c, &e.r, e.b, false);
+	uprobe_decode(&c, &e.r, sizeof(e.r), e.b);
 	CHECK(c.failed);
 	e = fx_rec(&f, "we", 4, 0, 0, SEC, 0x100);
-	call_decode(&c, &e.r, e.b, false);
+	uprobe_decode(&c, &e.r, sizeof(e.r), e.b);
 	CHECK(!c.failed);
 
 	/* `fail if ret as ulong > 100`: 2^63 and up are large, not negative */
 	struct rb u = fx_rec(&f, "pe", 5, 0, 0, SEC, 0x8000000000000000ULL);
 
-	call_decode(&c, &u.r, u.b, false);
+	uprobe_decode(&c, &u.r, sizeof(u.r), u.b);
 	CHECK(c.failed);
 	u = fx_rec(&f, "pe", 5, 0, 0, SEC, 99);
-	call_decode(&c, &u.r, u.b, false);
+	uprobe_decode(&c, &u.r, sizeof(u.r), u.b);
 	CHECK(!c.failed);
 	fx_free(&f);
 }
@@ -967,19 +976,26 @@ static void test_bad_records(void)
 	if (!fx_init(&f, collab_map, FX_SPANS_DROP))
 		return;
 	struct rb a = fx_rec(&f, "collab_run", 1, 0, 0, SEC, 0);
-	struct mcp_record bad = a.r;
+	struct mcp_call_rec bad = a.r;
 
 	set_str(&a, CT, "peer");
 	bad.binding = (unsigned short)f.pm.n; /* out of range */
 	push_record(&f, &bad);
 	bad = a.r;
-	bad.type = 9; /* unknown type */
+	bad.h.type = 9; /* unknown type */
 	push_record(&f, &bad);
-	pipeline_on_record(&f.p, &a.r, sizeof(a.r) - 1); /* short */
-	CHECK_EQ_INT(f.p.bad_records, 3);
+	push_record_len(&f, &a.r, MCP_CALL_REC_SIZE(0) - 1); /* shorter than any record */
+	bad = a.r;
+	bad.h.size = sizeof(bad) + 1; /* longer than it came */
+	push_record(&f, &bad);
+	bad = a.r;
+	bad.nstrs = 2; /* two string slots... */
+	bad.h.size = MCP_CALL_REC_SIZE(1); /* ...in a record sized for one */
+	push_record(&f, &bad);
+	CHECK_EQ_INT(f.p.bad_records, 5);
 	CHECK_EQ_INT(f.p.ms.n, 0);
 	push(&f, &a);
-	CHECK_EQ_INT(f.p.bad_records, 3);
+	CHECK_EQ_INT(f.p.bad_records, 5);
 	CHECK_EQ_INT(f.p.rt->n, 1);
 	CHECK_EQ_INT(f.p.rt->v[0].pid, getpid());
 	{

@@ -33,8 +33,8 @@ static struct rb rec(const struct fx *f, const char *sym, pid_t pid, uint64_t sp
 {
 	struct rb x = fx_rec(f, sym, span, parent, start, end, ret);
 
-	x.r.pid = (unsigned)pid;
-	x.r.tid = (unsigned)pid;
+	x.r.h.pid = (unsigned)pid;
+	x.r.h.tid = (unsigned)pid;
 	return x;
 }
 

@@ -1,4 +1,4 @@
-/* Unit tests of the span builder (user/spans.c) behind pipeline_on_record():
+/* Unit tests of the span builder (user/spans.c) behind the uprobe decoder and pipeline_call():
  * records built by hand become spans with the catalog's names, kinds,
  * attributes, events and status (README.md, "How each operation is counted"),
  * point events land on the span they fired in, and sinks may keep spans. */
@@ -8,7 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "aggregate/call.h"
+#include "call.h"
+#include "source/uprobe/uprobe_decode.h"
 #include "catalog.h"
 #include "aggregate/pipeline.h"
 #include "probe_map.h"
@@ -42,7 +43,7 @@ static struct rb rec(const struct fx *f, const char *sym, uint64_t span, uint64_
 {
 	struct rb x = fx_rec(f, sym, span, parent, start, end, ret);
 
-	x.r.tid = (unsigned)getpid() + 1;
+	x.r.h.tid = (unsigned)getpid() + 1;
 	return x;
 }
 
@@ -532,7 +533,7 @@ static void test_builder_alone(void)
 	char err[256];
 	struct span_builder *sb = span_builder_new();
 	struct call c;
-	struct mcp_record r;
+	struct mcp_call_rec r;
 
 	CHECK(sb != NULL);
 	if (!sb || parse_quiet("span consensus_building cb\n", &pm, err, sizeof(err))) {
@@ -544,14 +545,15 @@ static void test_builder_alone(void)
 		CHECK_EQ_INT(span_builder_add_sink(sb, count_only, NULL), 0);
 	CHECK_EQ_INT(span_builder_add_sink(sb, count_only, NULL), -1);
 	memset(&r, 0, sizeof(r));
-	r.type = MCP_REC_SPAN_END;
+	r.h.type = MCP_REC_SPAN_END;
+	r.h.size = MCP_CALL_REC_SIZE(0);
 	r.span_id = 9;
-	r.start_ns = 1;
-	r.end_ns = 2;
-	call_decode(&c, &r, &pm.bindings[0], false);
+	r.h.start_ns = 1;
+	r.h.end_ns = 2;
+	CHECK_EQ_INT(uprobe_decode(&c, &r, MCP_CALL_REC_SIZE(0), &pm.bindings[0]), 0);
 	span_builder_end(sb, &c, -1);
 	CHECK_EQ_INT(seen, 8);
-	r.type = MCP_REC_POINT; /* a point outside any span: refused */
+	c.rec.kind = CALL_POINT; /* a point outside any span: refused */
 	CHECK(!span_builder_point(sb, &c));
 	CHECK_EQ_INT(span_builder_orphan_points(sb), 0);
 	span_unref(NULL);

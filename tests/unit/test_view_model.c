@@ -30,7 +30,7 @@ static void mkcall(struct call *c, const char *name, uint64_t end, uint64_t lat,
 {
 	memset(c, 0, sizeof(*c));
 	c->op = &catalog_ops[op(name)];
-	c->rec.type = c->op->point ? MCP_REC_POINT : MCP_REC_SPAN_END;
+	c->rec.kind = c->op->point ? CALL_POINT : CALL_END;
 	c->rec.end_ns = end;
 	c->rec.start_ns = c->op->point ? end : end - lat;
 	c->failed = failed;

@@ -1,14 +1,14 @@
 /* bench-replay: the user-space pipeline without BPF. Loads a probe map,
  * makes the records the kernel side would emit for its first binding (a
  * completed span: entry and return captures filled in), and feeds them
- * through pipeline_on_record() exactly as the ring buffer callback does —
+ * through the uprobe decoder and pipeline_call() exactly as the uprobe source does —
  * into the aggregator, the span builder and, with --otlp-file, the OTLP/JSON
  * writer. Linked against the project's objects (all but main.o).
  *
  *   bench-replay PROBES [--records N] [--distinct K] [--otlp-file PATH]
  *
  * Native: prints ns/record, the pipeline's ceiling on one core. Under
- * `valgrind --tool=callgrind --toggle-collect=pipeline_on_record` the Ir
+ * `valgrind --tool=callgrind --toggle-collect=replay_record` the Ir
  * total divided by N is the instruction cost of one record, repeatable on
  * a noisy machine. */
 #include <getopt.h>
@@ -22,6 +22,7 @@
 #include "aggregate/pipeline.h"
 #include "probe_map.h"
 #include "target/resources.h"
+#include "source/uprobe/uprobe_decode.h"
 
 static uint64_t mono_ns(void)
 {
@@ -44,7 +45,7 @@ static uint64_t rnd(void)
 
 /* Fills the captures of binding `b` for call number `i`, the way the BPF
  * side would: strings into strs[slot], numbers into vals[slot]. */
-static void fill_captures(struct mcp_record *r, const struct pm_binding *b, long i, long distinct)
+static void fill_captures(struct mcp_call_rec *r, const struct pm_binding *b, long i, long distinct)
 {
 	for (int k = 0; k < b->ncaps; k++) {
 		const struct pm_capture *c = &b->caps[k];
@@ -62,6 +63,15 @@ static void fill_captures(struct mcp_record *r, const struct pm_binding *b, long
 			r->vals[c->spec.slot % MCP_MAX_CAPS] = (uint64_t)(i & 0xffff);
 		}
 	}
+}
+
+/* What the uprobe source does with each record: decode, then the
+ * pipeline (callgrind collects from here). */
+__attribute__((noinline)) void replay_record(struct pipeline *p, const struct probe_map *pm,
+					     const struct mcp_call_rec *r, struct call *c)
+{
+	if (!uprobe_decode_record(c, r, sizeof(*r), pm))
+		pipeline_call(p, c);
 }
 
 int main(int argc, char **argv)
@@ -116,24 +126,27 @@ int main(int argc, char **argv)
 		span_builder_add_sink(p.sb, otlp_file_span, &of);
 	}
 
-	struct mcp_record r;
+	struct mcp_call_rec r;
+	static struct call call; /* as the source keeps its scratch call */
 	uint64_t t = mono_ns(), t0;
 
 	memset(&r, 0, sizeof(r));
-	r.type = MCP_REC_SPAN_END;
+	r.h.type = MCP_REC_SPAN_END;
+	r.h.size = sizeof(r);
+	r.nstrs = MCP_MAX_STRS;
 	r.binding = 0;
-	r.pid = (unsigned)getpid();
-	r.tid = r.pid;
+	r.h.pid = (unsigned)getpid();
+	r.h.tid = r.h.pid;
 	t0 = mono_ns();
 	for (long i = 0; i < n; i++) {
-		r.start_ns = t + (uint64_t)i * 3000;
-		r.end_ns = r.start_ns + 1500 + (uint64_t)(i & 1023);
+		r.h.start_ns = t + (uint64_t)i * 3000;
+		r.h.end_ns = r.h.start_ns + 1500 + (uint64_t)(i & 1023);
 		r.trace_id[0] = rnd();
 		r.trace_id[1] = rnd();
 		r.span_id = rnd() | 1;
 		r.ret = i & 0xffff;
 		fill_captures(&r, &pm.bindings[0], i, distinct);
-		pipeline_on_record(&p, &r, sizeof(r));
+		replay_record(&p, &pm, &r, &call);
 	}
 	double el = (double)(mono_ns() - t0);
 

@@ -31,6 +31,6 @@ void binding_stats_record(struct binding_stats *os, const struct call *c)
 		return;
 	os->v[i].calls++;
 	os->v[i].errors += c->failed;
-	if (c->rec.type == MCP_REC_SPAN_END)
+	if (c->rec.kind == CALL_END)
 		exph_record(os->v[i].lat, (double)(c->rec.end_ns - c->rec.start_ns) / 1e9);
 }

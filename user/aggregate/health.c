@@ -23,3 +23,49 @@ void health_set(struct metric_store *ms, int hm, const char *key, const char *va
 		s->v.i = (int64_t)v;
 	pthread_mutex_unlock(&ms->lock);
 }
+
+const struct bpf_stat_def health_bpf_stats[MCP_STAT_MAX] = {
+	[MCP_STAT_DROPPED] = {true, NULL, "dropped (ring buffer full)"},
+	[MCP_STAT_DEPTH_OVERFLOW] = {false, "too_deep", "too deep"},
+	[MCP_STAT_UNMATCHED_RET] = {false, "return_without_entry", "returns without entry"},
+	[MCP_STAT_ABANDONED] = {false, "abandoned", "abandoned"},
+	[MCP_STAT_STACK_ALLOC] = {false, "no_stack", "no stack"},
+};
+
+void health_split(const uint64_t bpf[MCP_STAT_MAX], uint64_t *dropped, uint64_t *lost)
+{
+	*dropped = *lost = 0;
+	for (int i = 0; i < MCP_STAT_MAX; i++)
+		*(health_bpf_stats[i].dropped ? dropped : lost) += bpf[i];
+}
+
+void health_fold(struct metric_store *ms, const struct health_counts *h)
+{
+	uint64_t dropped = 0;
+
+	health_set(ms, HM_EVENTS, NULL, NULL, h->records);
+	for (int i = 0; i < MCP_STAT_MAX; i++) {
+		if (health_bpf_stats[i].dropped)
+			dropped += h->bpf[i];
+		else
+			health_set(ms, HM_LOST, "reason", health_bpf_stats[i].reason, h->bpf[i]);
+	}
+	health_set(ms, HM_DROPPED, NULL, NULL, dropped);
+	health_set(ms, HM_ATTACH_ERRORS, "reason", "attach_failed", (uint64_t)h->attach_errors);
+}
+
+void health_print_lost(FILE *f, const struct health_counts *h)
+{
+	uint64_t dropped, lost;
+	const char *sep = "; not traced: ";
+
+	health_split(h->bpf, &dropped, &lost);
+	if (!lost)
+		return;
+	for (int i = 0; i < MCP_STAT_MAX; i++) {
+		if (health_bpf_stats[i].dropped)
+			continue;
+		fprintf(f, "%s%llu %s", sep, (unsigned long long)h->bpf[i], health_bpf_stats[i].text);
+		sep = ", ";
+	}
+}

@@ -3,7 +3,9 @@
 #ifndef HEALTH_H
 #define HEALTH_H
 
+#include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include "catalog.h"
 #include "mcp_trace.h"
 
@@ -28,9 +30,26 @@ struct health_counts {
 	int attach_errors;
 };
 
+struct metric_store;
+
+/* The BPF side's counters (enum mcp_stat): each is either "dropped" (a
+ * record lost, ring buffer full) or a reason a call was not traced. */
+struct bpf_stat_def {
+	bool dropped;
+	const char *reason; /* mcp_bpftrace_lost_calls_total{reason} */
+	const char *text;   /* as the summary says it */
+};
+extern const struct bpf_stat_def health_bpf_stats[MCP_STAT_MAX];
+
+/* Dropped records, and every other loss together (the views' header). */
+void health_split(const uint64_t bpf[MCP_STAT_MAX], uint64_t *dropped, uint64_t *lost);
+/* Every health counter of `h` into the store (resource -1: the tracer). */
+void health_fold(struct metric_store *ms, const struct health_counts *h);
+/* "; not traced: 3 too deep, ..." when any call was not traced. */
+void health_print_lost(FILE *f, const struct health_counts *h);
+
 #define HEALTH_METRIC(hm) (catalog_nmetrics + (hm))
 
-struct metric_store;
 /* Sets health counter `hm` (with one attribute key=val, or none when key
  * is NULL) to its running total v, under the store's lock. */
 void health_set(struct metric_store *ms, int hm, const char *key, const char *val, uint64_t v);

@@ -22,36 +22,32 @@ void pipeline_destroy(struct pipeline *p)
 	pthread_mutex_destroy(&p->stats_lock);
 }
 
-int pipeline_on_record(void *ctx, void *data, size_t len)
+void pipeline_call(void *ctx, const struct call *c)
 {
 	struct pipeline *p = ctx;
-	const struct mcp_record *r = data;
-	struct call *c = &p->scratch;
+	size_t i = c->rec.binding;
 
-	if (len < sizeof(*r) || r->binding >= p->pm->n) {
+	if (i >= p->pm->n) {
 		p->bad_records++;
-		return 0;
+		return;
 	}
 	p->records++;
-	const struct pm_binding *b = &p->pm->bindings[r->binding];
-	int res = resources_for_pid(p->rt, (pid_t)r->pid, p->service_hint);
+	int res = resources_for_pid(p->rt, (pid_t)c->rec.pid, p->service_hint);
 
-	switch (r->type) {
-	case MCP_REC_SPAN_START:
-		call_decode(c, r, b, true);
+	switch (c->rec.kind) {
+	case CALL_START:
 		agg_start(&p->agg, c, res);
 		pthread_mutex_lock(&p->stats_lock);
-		p->stats.v[r->binding].active++;
+		p->stats.v[i].active++;
 		pthread_mutex_unlock(&p->stats_lock);
 		break;
-	case MCP_REC_SPAN_END:
-		call_decode(c, r, b, false);
+	case CALL_END: {
 		bool was_active = agg_end(&p->agg, c, res);
 
 		pthread_mutex_lock(&p->stats_lock);
 		binding_stats_record(&p->stats, c);
-		if (was_active && p->stats.v[r->binding].active)
-			p->stats.v[r->binding].active--;
+		if (was_active && p->stats.v[i].active)
+			p->stats.v[i].active--;
 		pthread_mutex_unlock(&p->stats_lock);
 		if (p->on_call)
 			p->on_call(p->on_call_ctx, c, res);
@@ -60,8 +56,8 @@ int pipeline_on_record(void *ctx, void *data, size_t len)
 		if (span_builder_has_sinks(p->sb))
 			span_builder_end(p->sb, c, res);
 		break;
-	case MCP_REC_POINT:
-		call_decode(c, r, b, false);
+	}
+	case CALL_POINT:
 		agg_point(&p->agg, c, res);
 		pthread_mutex_lock(&p->stats_lock);
 		binding_stats_record(&p->stats, c);
@@ -74,5 +70,4 @@ int pipeline_on_record(void *ctx, void *data, size_t len)
 	default:
 		p->bad_records++;
 	}
-	return 0;
 }

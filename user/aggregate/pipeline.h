@@ -1,5 +1,5 @@
-/* Record -> call -> (aggregator, span builder, per-op stats): the forward
- * path every ring-buffer record takes. */
+/* Call -> (aggregator, span builder, per-binding stats): the forward path
+ * every call takes, whichever source decoded it from its records. */
 #ifndef PIPELINE_H
 #define PIPELINE_H
 
@@ -18,8 +18,7 @@ struct pipeline {
 	struct span_builder *sb;
 	struct binding_stats stats;
 	pthread_mutex_t stats_lock; /* binding_stats are read by the live view */
-	struct call scratch;
-	uint64_t records, bad_records;
+	uint64_t records, bad_records; /* calls taken; calls naming no binding */
 	const char *service_hint;
 	/* Every finished call and point event, after the statistics, on the
 	 * consumer thread (the live view's feed); NULL: none. */
@@ -29,7 +28,7 @@ struct pipeline {
 
 int pipeline_init(struct pipeline *p, const struct probe_map *pm, struct resource_table *rt);
 void pipeline_destroy(struct pipeline *p);
-/* ring_buffer_sample_fn */
-int pipeline_on_record(void *ctx, void *data, size_t len);
+/* A call from any source (a call_sink: source/source.h). */
+void pipeline_call(void *ctx, const struct call *c);
 
 #endif

@@ -54,7 +54,7 @@ static void w_attrs(struct jw *w, const struct attr *v, int n)
 
 static void w_span(struct jw *w, const struct span *s)
 {
-	const struct mcp_record *r = &s->call.rec;
+	const struct call_ids *r = &s->call.rec;
 	char id[33];
 
 	id_hex(id, r->trace_id, 2);

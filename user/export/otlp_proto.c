@@ -200,7 +200,7 @@ static int pack(const ProtobufCMessage *m, struct arena *ar, struct otlp_buf *ou
 
 static Span *span_pb(struct arena *ar, const struct span *s)
 {
-	const struct mcp_record *r = &s->call.rec;
+	const struct call_ids *r = &s->call.rec;
 	Span *o = NEW(ar, Span, OPENTELEMETRY__PROTO__TRACE__V1__SPAN__INIT);
 	Status *st = NEW(ar, Status, OPENTELEMETRY__PROTO__TRACE__V1__STATUS__INIT);
 	Event **evs = NEWV(ar, Event *, (size_t)s->nevents);

@@ -98,17 +98,6 @@ static void read_active(struct live_view *v, uint64_t active[VM_MAX_OPS])
 	pthread_mutex_unlock(&v->p->stats_lock);
 }
 
-/* The BPF side's counters as the header shows them: records dropped
- * (ring buffer full), and every other loss together. */
-static void split_stats(const uint64_t bpf[MCP_STAT_MAX], uint64_t *dropped, uint64_t *lost)
-{
-	*dropped = bpf[MCP_STAT_DROPPED];
-	*lost = 0;
-	for (int i = 0; i < MCP_STAT_MAX; i++)
-		if (i != MCP_STAT_DROPPED)
-			*lost += bpf[i];
-}
-
 /* View thread: a new snapshot and the status that goes with it. */
 static void take_snapshot(struct live_view *v)
 {
@@ -120,11 +109,11 @@ static void take_snapshot(struct live_view *v)
 	pthread_mutex_unlock(&v->lock);
 	/* Once tracing stopped, the window stays where the data ended. */
 	now = v->shown.finished ? v->shown.finished_ns : clock_mono_ns();
-	if (v->L && !v->shown.finished) {
+	if (v->sources && !v->shown.finished) {
 		uint64_t bpf[MCP_STAT_MAX];
 
-		if (!loader_read_stats(v->L, bpf))
-			split_stats(bpf, &v->shown.dropped, &v->shown.lost);
+		sources_read_stats(v->sources, bpf);
+		health_split(bpf, &v->shown.dropped, &v->shown.lost);
 	}
 	read_active(v, active);
 	vm_snapshot_take(v->vm, v->snap, now, active);
@@ -418,13 +407,13 @@ out:
 	return NULL;
 }
 
-void live_view_start(struct live_view *v, struct pipeline *p, struct loader *L,
+void live_view_start(struct live_view *v, struct pipeline *p, struct source_set *sources,
 		     const struct target *t, int nt, volatile sig_atomic_t *exit_flag)
 {
 	if (!v)
 		return;
 	v->p = p;
-	v->L = L;
+	v->sources = sources;
 	v->exit_flag = exit_flag;
 	v->status.start_ns = clock_mono_ns();
 	v->prev_ns = v->status.start_ns;
@@ -467,7 +456,7 @@ void live_view_publish(struct live_view *v, const struct health_counts *h)
 
 	if (!v || v->mode == TOP_OFF)
 		return;
-	split_stats(h->bpf, &dropped, &lost);
+	health_split(h->bpf, &dropped, &lost);
 	pthread_mutex_lock(&v->lock);
 	v->status.records = h->records;
 	v->status.dropped = dropped;

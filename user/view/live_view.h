@@ -25,7 +25,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "cli.h"
-#include "source/uprobe/loader.h"
+#include "source/source.h"
 #include "aggregate/pipeline.h"
 #include "summary.h"
 #include "target/target.h"
@@ -38,7 +38,7 @@ struct live_view *live_view_new(const struct config *cfg, char *err, size_t errl
 /* `exit_flag`: the main loop's; the view's q sets it. The view thread reads
  * the BPF side's drop counters from `L` itself: a consumer that cannot keep
  * up does not get back to publishing, and that is when drops matter. */
-void live_view_start(struct live_view *v, struct pipeline *p, struct loader *L,
+void live_view_start(struct live_view *v, struct pipeline *p, struct source_set *sources,
 		     const struct target *t, int nt, volatile sig_atomic_t *exit_flag);
 void live_view_publish(struct live_view *v, const struct health_counts *h);
 bool live_view_finish(struct live_view *v, const struct health_counts *h, const char *why);

@@ -20,7 +20,7 @@ struct live_view {
 	struct output_capture oc;
 	struct view_model *vm;
 	struct pipeline *p;
-	struct loader *L;
+	struct source_set *sources;
 	volatile sig_atomic_t *exit_flag;
 	pthread_t thread;
 	bool running; /* the thread was started and not yet joined */

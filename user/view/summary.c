@@ -38,16 +38,13 @@ void summary_print(FILE *f, const struct binding_stats *os, const struct health_
 			point ? "-" : fmt_duration(exph_quantile(s->lat, 0.99), b3, sizeof(b3)),
 			point ? "-" : fmt_duration(exph_max(s->lat), b4, sizeof(b4)));
 	}
+	uint64_t dropped, lost;
+
+	health_split(h->bpf, &dropped, &lost);
 	fprintf(f, "\n%llu records in %.1fs (%.0f/s); dropped %llu (ring buffer full)",
 		(unsigned long long)h->records, elapsed_s, elapsed_s > 0 ? h->records / elapsed_s : 0.0,
-		(unsigned long long)h->bpf[MCP_STAT_DROPPED]);
-	if (h->bpf[MCP_STAT_DEPTH_OVERFLOW] || h->bpf[MCP_STAT_UNMATCHED_RET] ||
-	    h->bpf[MCP_STAT_ABANDONED] || h->bpf[MCP_STAT_STACK_ALLOC])
-		fprintf(f, "; not traced: %llu too deep, %llu returns without entry, %llu abandoned, %llu no stack",
-			(unsigned long long)h->bpf[MCP_STAT_DEPTH_OVERFLOW],
-			(unsigned long long)h->bpf[MCP_STAT_UNMATCHED_RET],
-			(unsigned long long)h->bpf[MCP_STAT_ABANDONED],
-			(unsigned long long)h->bpf[MCP_STAT_STACK_ALLOC]);
+		(unsigned long long)dropped);
+	health_print_lost(f, h);
 	if (h->orphan_points)
 		fprintf(f, "; %llu point events whose span never ended", (unsigned long long)h->orphan_points);
 	if (h->attach_errors)

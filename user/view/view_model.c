@@ -5,78 +5,7 @@
 #include <string.h>
 #include "catalog.h"
 #include "aggregate/exp_histogram.h"
-#include "view_model.h"
-
-#define PENDING_BUCKETS 16384
-#define PENDING_NODES_PER_TRACE (4 * VM_TREE_NODES)
-#define PENDING_MAX_AGE_NS (30 * VM_SLOT_NS)
-
-struct vm_slot {
-	int64_t id; /* slot number + 1; 0: empty */
-	uint64_t calls, errors;
-	double tokens, cost;
-	struct exp_histogram *lat;
-};
-
-/* Totals since start plus the ring of recent slots. */
-struct vm_stat {
-	uint64_t calls, errors;
-	double tokens, cost;
-	struct vm_slot slot[VM_RING];
-};
-
-struct vm_value {
-	char text[48];
-	struct vm_stat st;
-};
-
-struct vm_key {
-	const char *key;
-	bool errors_only; /* error.type: failed calls only */
-	struct vm_value **values;
-	int nvalues;
-};
-
-struct vm_op {
-	bool seen;
-	struct vm_stat st;
-	struct vm_key keys[VM_MAX_KEYS + 1];
-	int nkeys;
-	const struct metric_action *tok, *cost; /* how the catalog counts them */
-};
-
-struct vm_pending {
-	struct vm_pending *next;
-	unsigned long long trace_id[2];
-	uint64_t first_ns;
-	int n, cap, more;
-	struct vm_node *nodes;
-};
-
-struct view_model {
-	pthread_mutex_t lock;
-	int window;
-	uint64_t start_ns;
-	int64_t latest_slot;
-	struct vm_op ops[VM_MAX_OPS];
-	int nops;
-	struct exp_histogram *scratch;
-	struct vm_error errors[VM_ERR_RING];
-	uint64_t nerrors;
-	struct vm_tree *trees; /* ring of VM_TREE_RING */
-	uint64_t ntrees;
-	struct vm_pending *pending[PENDING_BUCKETS];
-	uint64_t npending, incomplete, last_sweep_ns;
-};
-
-/* Copies with truncation (names are cut, never overflow). */
-static void set_str(char *dst, size_t n, const char *src)
-{
-	size_t l = strnlen(src, n - 1);
-
-	memcpy(dst, src, l);
-	dst[l] = 0;
-}
+#include "view_model_int.h"
 
 static int metric_by_name(const char *name)
 {
@@ -258,7 +187,7 @@ static struct vm_value *find_value(struct vm_key *k, const char *text)
 	return v;
 }
 
-static int op_index(const struct view_model *vm, const struct call *c)
+int vm_op_index(const struct view_model *vm, const struct call *c)
 {
 	if (!c->op)
 		return -1;
@@ -269,12 +198,12 @@ static int op_index(const struct view_model *vm, const struct call *c)
 
 void vm_on_call(struct view_model *vm, const struct call *c)
 {
-	int op = op_index(vm, c);
+	int op = vm_op_index(vm, c);
 
 	if (op < 0)
 		return;
 	struct vm_op *o = &vm->ops[op];
-	bool point = c->rec.type == MCP_REC_POINT;
+	bool point = c->rec.kind == CALL_POINT;
 	double lat = point ? NAN : call_duration_s(c);
 	double tokens = action_value(o->tok, c), cost = action_value(o->cost, c);
 	char buf[32];
@@ -306,236 +235,6 @@ void vm_call_hook(void *ctx, const struct call *c, int resource)
 {
 	(void)resource;
 	vm_on_call(ctx, c);
-}
-
-/* ---- error spans and span trees ------------------------------------- */
-
-static const char *short_key(const char *k)
-{
-	return strncmp(k, "mcp.", 4) ? k : k + 4;
-}
-
-static void record_error(struct view_model *vm, const struct span *s, int op)
-{
-	struct vm_error *e = &vm->errors[vm->nerrors++ % VM_ERR_RING];
-	const struct attr *et = attr_find(s->attrs, s->nattrs, "error.type");
-	const struct vm_op *o = &vm->ops[op];
-	size_t used = 0;
-	char buf[32];
-
-	memset(e, 0, sizeof(*e));
-	e->end_ns = s->call.rec.end_ns;
-	e->op = op;
-	e->pid = s->call.rec.pid;
-	set_str(e->span, sizeof(e->span), s->name);
-	snprintf(e->error_type, sizeof(e->error_type), "%s",
-		 et && et->type == AT_STR ? et->s : "_OTHER");
-	e->duration_s = call_duration_s(&s->call);
-	e->trace_id[0] = s->call.rec.trace_id[0];
-	e->trace_id[1] = s->call.rec.trace_id[1];
-	e->span_id = s->call.rec.span_id;
-	for (int k = 0; k < o->nkeys && used < sizeof(e->detail); k++) {
-		if (o->keys[k].errors_only)
-			continue;
-		const char *v = call_metric_attr(&s->call, o->keys[k].key, buf, sizeof(buf));
-		int w = snprintf(e->detail + used, sizeof(e->detail) - used, "%s%s=%s",
-				 used ? " " : "", short_key(o->keys[k].key), v[0] ? v : "(none)");
-
-		if (w > 0)
-			used += (size_t)w;
-	}
-}
-
-static void node_of(struct vm_node *n, const struct span *s, int op)
-{
-	const struct attr *et = attr_find(s->attrs, s->nattrs, "error.type");
-
-	memset(n, 0, sizeof(*n));
-	n->span_id = s->call.rec.span_id;
-	n->parent_id = s->call.rec.parent_id;
-	n->start_ns = s->call.rec.start_ns;
-	n->end_ns = s->call.rec.end_ns;
-	n->op = op;
-	n->error = s->error;
-	set_str(n->name, sizeof(n->name), s->name);
-	if (s->error)
-		snprintf(n->error_type, sizeof(n->error_type), "%s",
-			 et && et->type == AT_STR ? et->s : "_OTHER");
-}
-
-static unsigned trace_bucket(const unsigned long long id[2])
-{
-	return (unsigned)(((id[0] ^ id[1]) * 0x9E3779B97F4A7C15ULL) >> 50) % PENDING_BUCKETS;
-}
-
-static struct vm_pending *take_pending(struct view_model *vm, const unsigned long long id[2])
-{
-	for (struct vm_pending **pp = &vm->pending[trace_bucket(id)]; *pp; pp = &(*pp)->next) {
-		struct vm_pending *p = *pp;
-
-		if (p->trace_id[0] == id[0] && p->trace_id[1] == id[1]) {
-			*pp = p->next;
-			vm->npending -= (uint64_t)p->n;
-			return p;
-		}
-	}
-	return NULL;
-}
-
-static void add_pending(struct view_model *vm, const struct vm_node *n,
-			const unsigned long long id[2], uint64_t now)
-{
-	struct vm_pending **head = &vm->pending[trace_bucket(id)], *p;
-
-	for (p = *head; p; p = p->next)
-		if (p->trace_id[0] == id[0] && p->trace_id[1] == id[1])
-			break;
-	if (!p) {
-		if (vm->npending >= VM_PENDING_MAX || !(p = calloc(1, sizeof(*p))))
-			return;
-		p->trace_id[0] = id[0];
-		p->trace_id[1] = id[1];
-		p->first_ns = now;
-		p->next = *head;
-		*head = p;
-	}
-	if (p->n == PENDING_NODES_PER_TRACE || vm->npending >= VM_PENDING_MAX) {
-		p->more++;
-		return;
-	}
-	if (p->n == p->cap) {
-		int cap = p->cap ? p->cap * 2 : 8;
-		void *nodes = realloc(p->nodes, (size_t)cap * sizeof(*p->nodes));
-
-		if (!nodes) {
-			p->more++;
-			return;
-		}
-		p->nodes = nodes;
-		p->cap = cap;
-	}
-	p->nodes[p->n++] = *n;
-	vm->npending++;
-}
-
-/* Children whose root never came (lost record, thread killed mid-call). */
-static void sweep_pending(struct view_model *vm, uint64_t now)
-{
-	if (now < vm->last_sweep_ns + 5 * VM_SLOT_NS)
-		return;
-	vm->last_sweep_ns = now;
-	for (int b = 0; b < PENDING_BUCKETS; b++)
-		for (struct vm_pending **pp = &vm->pending[b]; *pp;) {
-			struct vm_pending *p = *pp;
-
-			if (p->first_ns + PENDING_MAX_AGE_NS > now) {
-				pp = &p->next;
-				continue;
-			}
-			*pp = p->next;
-			vm->npending -= (uint64_t)p->n;
-			vm->incomplete++;
-			free(p->nodes);
-			free(p);
-		}
-}
-
-/* Appends the children of `parent` (by start time) and their subtrees. */
-static void place_children(struct vm_tree *t, struct vm_node *pool, int n, bool *used,
-			   uint64_t parent, int depth)
-{
-	for (;;) {
-		int best = -1;
-
-		for (int i = 0; i < n; i++)
-			if (!used[i] && pool[i].parent_id == parent &&
-			    (best < 0 || pool[i].start_ns < pool[best].start_ns))
-				best = i;
-		if (best < 0)
-			return;
-		used[best] = true;
-		if (t->nnodes == VM_TREE_NODES) {
-			t->more++;
-		} else {
-			struct vm_node *nd = &t->nodes[t->nnodes++];
-
-			*nd = pool[best];
-			nd->depth = depth;
-			nd->last = true;
-			for (int i = 0; i < n; i++)
-				if (!used[i] && pool[i].parent_id == parent)
-					nd->last = false;
-		}
-		if (depth < MCP_MAX_DEPTH + 1)
-			place_children(t, pool, n, used, pool[best].span_id, depth + 1);
-	}
-}
-
-static void finish_tree(struct view_model *vm, const struct vm_node *root, const struct span *s,
-			struct vm_pending *p)
-{
-	struct vm_tree *t = &vm->trees[vm->ntrees++ % VM_TREE_RING];
-	bool used[PENDING_NODES_PER_TRACE] = {0};
-	int n = p ? p->n : 0;
-
-	memset(t, 0, sizeof(*t));
-	t->trace_id[0] = s->call.rec.trace_id[0];
-	t->trace_id[1] = s->call.rec.trace_id[1];
-	t->pid = s->call.rec.pid;
-	t->nodes[t->nnodes++] = *root;
-	t->more = p ? p->more : 0;
-	if (!p)
-		return;
-	place_children(t, p->nodes, n, used, root->span_id, 1);
-	/* Whatever lost its parent still belongs to the trace: under the root. */
-	for (int i = 0; i < n; i++) {
-		if (used[i])
-			continue;
-		for (int k = t->nnodes - 1; k > 0; k--)
-			if (t->nodes[k].depth == 1) { /* no longer the last child */
-				t->nodes[k].last = false;
-				break;
-			}
-		if (t->nnodes == VM_TREE_NODES) {
-			t->more++;
-			continue;
-		}
-		t->nodes[t->nnodes] = p->nodes[i];
-		t->nodes[t->nnodes].depth = 1;
-		t->nodes[t->nnodes++].last = false;
-	}
-	if (t->nnodes > 1 && t->nodes[t->nnodes - 1].depth == 1)
-		t->nodes[t->nnodes - 1].last = true;
-}
-
-void vm_on_span(struct view_model *vm, const struct span *s)
-{
-	int op = op_index(vm, &s->call);
-	struct vm_node n;
-
-	if (op < 0)
-		return;
-	node_of(&n, s, op);
-	pthread_mutex_lock(&vm->lock);
-	if (s->error)
-		record_error(vm, s, op);
-	if (n.parent_id) {
-		add_pending(vm, &n, s->call.rec.trace_id, s->call.rec.end_ns);
-	} else {
-		struct vm_pending *p = take_pending(vm, s->call.rec.trace_id);
-
-		finish_tree(vm, &n, s, p);
-		if (p)
-			free(p->nodes);
-		free(p);
-	}
-	sweep_pending(vm, s->call.rec.end_ns);
-	pthread_mutex_unlock(&vm->lock);
-}
-
-void vm_span_sink(void *ctx, struct span *s)
-{
-	vm_on_span(ctx, s);
 }
 
 /* ---- snapshots ------------------------------------------------------- */

@@ -18,7 +18,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
-#include "aggregate/call.h"
+#include "call.h"
 #include "aggregate/spans.h"
 
 #define VM_SLOT_NS 1000000000ULL

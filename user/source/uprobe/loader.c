@@ -10,7 +10,7 @@
 #include "catalog.h"
 #include "elf_symbols.h"
 #include "loader.h"
-#include "mcp_trace.skel.h"
+#include "uprobe.skel.h"
 #include "target/proc_maps.h"
 #include "uprobe_multi.h"
 
@@ -20,7 +20,7 @@ static const char *const lib_dirs[] = {
 };
 
 /* Finds the ELF a binding names, as seen by target `t`. */
-static int resolve_object(const struct pm_binding *b, const struct resolve_target *t,
+static int resolve_object(const struct pm_binding *b, const struct source_target *t,
 			  char *out, size_t len)
 {
 	const char *obj = b->object;
@@ -80,7 +80,7 @@ static const struct elf_info *cached_elf(struct elf_cache *c, const char *path, 
 	return &c->v[c->n++];
 }
 
-int loader_resolve(struct loader *L, const struct probe_map *pm, const struct resolve_target *t,
+int loader_resolve(struct loader *L, const struct probe_map *pm, const struct source_target *t,
 		   int nt, char *err, size_t errlen)
 {
 	struct elf_cache cache = {0};
@@ -136,30 +136,17 @@ out:
 	return rc;
 }
 
-static bool verbose_libbpf;
-
-static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list args)
-{
-	if (level == LIBBPF_DEBUG && !verbose_libbpf)
-		return 0;
-	if (level == LIBBPF_INFO && !verbose_libbpf)
-		return 0;
-	return vfprintf(stderr, fmt, args);
-}
-
 int loader_load(struct loader *L, const struct probe_map *pm, const struct loader_opts *o,
 		char *err, size_t errlen)
 {
-	struct mcp_trace_bpf *skel;
+	struct uprobe_bpf *skel;
 	int e;
 
-	verbose_libbpf = o->verbose;
-	libbpf_set_print(libbpf_print);
 	if (pm->n > MCP_MAX_BINDINGS) {
 		snprintf(err, errlen, "%s: %zu bindings, at most %d", pm->path, pm->n, MCP_MAX_BINDINGS);
 		return -1;
 	}
-	skel = mcp_trace_bpf__open();
+	skel = uprobe_bpf__open();
 	if (!skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return -1;
@@ -202,7 +189,7 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 	if (o->verbose)
 		fprintf(stderr, "mcp-bpftrace: uprobes as %s\n",
 			L->use_multi ? "uprobe_multi links" : "one perf-event link each");
-	e = mcp_trace_bpf__load(skel);
+	e = uprobe_bpf__load(skel);
 	if (e) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-e),
 			 -e == EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");
@@ -233,7 +220,7 @@ static int add_link(struct loader *L, struct bpf_link *link)
 static struct bpf_link *attach_one(struct loader *L, const struct pm_binding *b,
 				   const struct attach_point *ap, bool ret)
 {
-	struct mcp_trace_bpf *s = L->skel;
+	struct uprobe_bpf *s = L->skel;
 
 	if (b->usdt_provider) {
 		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = (__u64)ap->binding);
@@ -314,7 +301,7 @@ static bool in_pass(const struct loader *L, const struct probe_map *pm, size_t i
  */
 static void attach_pass(struct loader *L, const struct probe_map *pm, enum multi_pass pass, bool *failed)
 {
-	struct mcp_trace_bpf *s = L->skel;
+	struct uprobe_bpf *s = L->skel;
 	uint64_t *offs = calloc(L->npoints, sizeof(*offs)), *cookies = calloc(L->npoints, sizeof(*cookies));
 	size_t *idx = calloc(L->npoints, sizeof(*idx));
 	bool *done = calloc(L->npoints, sizeof(*done));
@@ -399,26 +386,9 @@ int loader_attach(struct loader *L, const struct probe_map *pm)
 	return ok;
 }
 
-int loader_read_stats(struct loader *L, uint64_t out[MCP_STAT_MAX])
+int loader_stats_fd(struct loader *L)
 {
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t *vals;
-
-	memset(out, 0, sizeof(uint64_t) * MCP_STAT_MAX);
-	if (ncpu <= 0 || !L->skel)
-		return -1;
-	vals = calloc(ncpu, sizeof(*vals));
-	if (!vals)
-		return -1;
-	for (__u32 k = 0; k < MCP_STAT_MAX; k++) {
-		if (bpf_map__lookup_elem(L->skel->maps.stats, &k, sizeof(k), vals,
-					 sizeof(*vals) * ncpu, 0))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			out[k] += vals[c];
-	}
-	free(vals);
-	return 0;
+	return bpf_map__fd(L->skel->maps.stats);
 }
 
 int loader_ringbuf_fd(struct loader *L)
@@ -447,6 +417,6 @@ void loader_close(struct loader *L)
 	free(L->mlinks);
 	free(L->points);
 	if (L->skel)
-		mcp_trace_bpf__destroy(L->skel);
+		uprobe_bpf__destroy(L->skel);
 	memset(L, 0, sizeof(*L));
 }

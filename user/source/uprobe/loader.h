@@ -9,8 +9,9 @@
 #include <sys/types.h>
 #include "mcp_trace.h"
 #include "probe_map.h"
+#include "source/source.h"
 
-struct mcp_trace_bpf;
+struct uprobe_bpf;
 struct bpf_link;
 
 /* Where a binding lands in one target. */
@@ -31,7 +32,7 @@ struct loader_opts {
 };
 
 struct loader {
-	struct mcp_trace_bpf *skel;
+	struct uprobe_bpf *skel;
 	struct attach_point *points;
 	size_t npoints;
 	struct bpf_link **links; /* perf-event uprobes, USDT */
@@ -44,16 +45,9 @@ struct loader {
 	bool verbose;
 };
 
-/* A target as the resolver sees it. */
-struct resolve_target {
-	pid_t pid;       /* attach filter, -1 for all */
-	pid_t maps_pid;  /* a process whose /proc/PID/maps and root to search, 0 for none */
-	const char *exe; /* its main executable, openable by the tracer */
-};
-
 /* Resolves every binding in every target into attach points, checking that
  * each symbol / USDT probe exists. On failure: -1 and "FILE:LINE: ..." in err. */
-int loader_resolve(struct loader *L, const struct probe_map *pm, const struct resolve_target *t,
+int loader_resolve(struct loader *L, const struct probe_map *pm, const struct source_target *t,
 		   int nt, char *err, size_t errlen);
 /* Opens and loads the BPF object. */
 int loader_load(struct loader *L, const struct probe_map *pm, const struct loader_opts *o,
@@ -61,8 +55,8 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 /* Attaches every resolved point; failures are counted and described on
  * stderr. Returns the number attached. */
 int loader_attach(struct loader *L, const struct probe_map *pm);
-/* Sum of the per-CPU health counters. */
-int loader_read_stats(struct loader *L, uint64_t out[MCP_STAT_MAX]);
+/* The per-CPU health counters' map. */
+int loader_stats_fd(struct loader *L);
 int loader_ringbuf_fd(struct loader *L);
 /* Removes every probe from the targets (see uprobe_multi.c for the cost). */
 void loader_detach(struct loader *L);

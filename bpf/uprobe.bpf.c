@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
- * Kernel side of mcp-bpftrace: a per-thread span stack driven by uprobes,
+ * The uprobe/USDT source: a per-thread span stack driven by uprobes,
  * uretprobes and USDT probes. Entry pushes a frame (start time, ids, entry
- * captures); return pops it and emits ONE complete record. The binding that
- * fired is the attach cookie, an index into the read-only binding table that
- * user space fills before load.
+ * captures); return pops it and emits ONE complete record, as long as the
+ * strings its binding captures need. The binding that fired is the attach
+ * cookie, an index into the read-only binding table that user space fills
+ * before load.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -12,126 +13,25 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/usdt.bpf.h>
 #include "mcp_trace.h"
+#include "lib/ring.bpf.h"
+#include "lib/filter.bpf.h"
+#include "lib/span_stack.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Set by user space before load; the verifier sees them as constants. */
 const volatile struct mcp_binding_spec mcp_bindings[MCP_MAX_BINDINGS];
-const volatile __u64 filter_cgroup_id = 0; /* 0: no cgroup filter */
-const volatile __u32 filter_cgroup_level = 0; /* its depth: descendants count too (0: exact) */
-const volatile __u32 filter_pidns_ino = 0; /* 0: no pid-namespace filter */
-/* Wake the consumer each time this many bytes have piled up (0: on every
- * record). Between wakeups it reads on its poll timeout. */
-const volatile __u64 wakeup_bytes = 0;
 
-struct frame {
-	struct mcp_record rec; /* the record as known at entry */
-	__u64 args[MCP_NARGS]; /* argument registers, for memory reads at return */
-};
-
-struct span_stack {
-	__u32 depth;
-	__u32 pad;
-	__u64 rng; /* this thread's id generator state (next_id) */
-	struct frame frames[MCP_MAX_DEPTH];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 8 << 20); /* resized by user space (--ringbuf) */
-} events SEC(".maps");
-
-/* Only threads that are inside a traced call hold memory here. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(map_flags, BPF_F_NO_PREALLOC);
-	__uint(max_entries, 65536);
-	__type(key, __u32);
-	__type(value, struct span_stack);
-} stacks SEC(".maps");
-
-/* A zeroed stack to insert from: 7 KiB does not fit on the BPF stack. */
+/* Points are built here: a record does not fit on the BPF stack. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct span_stack);
-} zero_stack SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, MCP_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} stats SEC(".maps");
-
-static __always_inline void stat_inc(__u32 which)
-{
-	__u64 *v = bpf_map_lookup_elem(&stats, &which);
-
-	if (v)
-		*v += 1; /* per-CPU: no atomics needed */
-}
-
-/*
- * The flag for bpf_ringbuf_submit() of a record just reserved. A wakeup is
- * an irq_work in the traced thread's context: a self-IPI, which in a VM is
- * a VM exit, measured at about half of all our per-call cost when every
- * record woke the consumer. So records go in silently, and only the one
- * that makes the backlog cross a multiple of wakeup_bytes wakes it; a
- * crossing missed in a race between CPUs is caught at the next multiple
- * or by the consumer's poll timeout.
- */
-static __always_inline __u64 wakeup_flag(void)
-{
-	const __u64 rec = (sizeof(struct mcp_record) + 8 + 7) & ~7ULL; /* + ring header */
-	__u64 thr = wakeup_bytes, avail;
-
-	if (!thr)
-		return 0;
-	avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA); /* includes ours */
-	if (avail >= thr && avail / thr != (avail - rec) / thr)
-		return BPF_RB_FORCE_WAKEUP;
-	return BPF_RB_NO_WAKEUP;
-}
-
-static __always_inline bool task_wanted(void)
-{
-	if (filter_cgroup_id) {
-		/* The container's cgroup or any cgroup below it. */
-		__u64 id = filter_cgroup_level ? bpf_get_current_ancestor_cgroup_id(filter_cgroup_level)
-					       : bpf_get_current_cgroup_id();
-
-		if (id != filter_cgroup_id)
-			return false;
-	}
-	if (filter_pidns_ino) {
-		struct task_struct *t = (struct task_struct *)bpf_get_current_task();
-		__u32 ino = BPF_CORE_READ(t, nsproxy, pid_ns_for_children, ns.inum);
-
-		if (ino != filter_pidns_ino)
-			return false;
-	}
-	return true;
-}
-
-/*
- * Span and trace ids: splitmix64 over a per-thread state seeded once from
- * the kernel's PRNG. Three bpf_get_prandom_u32() pairs per root call cost
- * ~90 ns; this costs a few. Ids stay unpredictable enough for W3C trace
- * context (a random 64-bit seed per thread) and are never 0 ("no parent").
- */
-static __always_inline __u64 next_id(struct span_stack *st)
-{
-	__u64 z = (st->rng += 0x9e3779b97f4a7c15ULL);
-
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return (z ^ (z >> 31)) | 1;
-}
+	__type(value, struct mcp_call_rec);
+} point_scratch SEC(".maps");
 
 /* Runs every capture of binding `b` that is due at `when` into record `r`. */
-static __always_inline void run_captures(__u32 b, struct mcp_record *r, const __u64 *args,
+static __always_inline void run_captures(__u32 b, struct mcp_call_rec *r, const __u64 *args,
 					 __u64 ret, __u8 when)
 {
 	b &= MCP_MAX_BINDINGS - 1;
@@ -184,44 +84,34 @@ static __always_inline void run_captures(__u32 b, struct mcp_record *r, const __
 	}
 }
 
-static __always_inline struct span_stack *get_stack(__u32 tid, bool create)
+static __always_inline __u64 rec_size(__u32 b)
 {
-	struct span_stack *st = bpf_map_lookup_elem(&stacks, &tid);
-	__u32 zero = 0;
+	__u64 n = mcp_bindings[b & (MCP_MAX_BINDINGS - 1)].nstrs;
 
-	if (st || !create)
-		return st;
-	st = bpf_map_lookup_elem(&zero_stack, &zero);
-	if (!st)
-		return NULL;
-	/* Fails only when the map is full; the lookup below then says so. */
-	bpf_map_update_elem(&stacks, &tid, st, BPF_NOEXIST);
-	st = bpf_map_lookup_elem(&stacks, &tid);
-	if (!st) {
-		stat_inc(MCP_STAT_STACK_ALLOC);
-		return NULL;
-	}
-	st->rng = ((__u64)bpf_get_prandom_u32() << 32 | bpf_get_prandom_u32()) ^ tid;
-	return st;
+	if (n > MCP_MAX_STRS)
+		n = MCP_MAX_STRS;
+	return MCP_CALL_REC_SIZE(n);
 }
 
-static __always_inline void fill_ids(struct mcp_record *r, __u32 b, __u8 type)
+static __always_inline void fill_ids(struct mcp_call_rec *r, __u32 b, __u16 type)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
-	r->type = type;
+	r->h.type = type;
+	r->h.size = rec_size(b);
+	r->h.pid = id >> 32;
+	r->h.tid = (__u32)id;
+	r->h.start_ns = bpf_ktime_get_ns();
+	r->h.end_ns = r->h.start_ns;
 	r->binding = b;
-	r->pid = id >> 32;
-	r->tid = (__u32)id;
-	r->start_ns = bpf_ktime_get_ns();
-	r->end_ns = r->start_ns;
+	r->nstrs = (r->h.size - MCP_CALL_REC_SIZE(0)) / MCP_STR_LEN;
 }
 
 /* Clears a record but for the string bytes past each first byte: 384
  * bytes of stores saved per call; user space reads a string up to its NUL. */
-static __always_inline void clear_record(struct mcp_record *r)
+static __always_inline void clear_record(struct mcp_call_rec *r)
 {
-	__builtin_memset(r, 0, __builtin_offsetof(struct mcp_record, strs));
+	__builtin_memset(r, 0, __builtin_offsetof(struct mcp_call_rec, strs));
 	for (int i = 0; i < MCP_MAX_STRS; i++)
 		r->strs[i][0] = 0;
 }
@@ -243,7 +133,7 @@ static __always_inline int on_entry(__u32 b, const __u64 *args)
 		return 0;
 	}
 	struct frame *f = &st->frames[d & (MCP_MAX_DEPTH - 1)];
-	struct mcp_record *r = &f->rec;
+	struct mcp_call_rec *r = &f->rec;
 
 	clear_record(r);
 	fill_ids(r, b, MCP_REC_SPAN_END);
@@ -265,15 +155,9 @@ static __always_inline int on_entry(__u32 b, const __u64 *args)
 	st->depth = d + 1;
 
 	if (mcp_bindings[b].flags & MCP_BIND_EMIT_START) {
-		struct mcp_record *s = bpf_ringbuf_reserve(&events, sizeof(*s), 0);
-
-		if (!s) {
-			stat_inc(MCP_STAT_DROPPED);
-			return 0;
-		}
-		__builtin_memcpy(s, r, sizeof(*s));
-		s->type = MCP_REC_SPAN_START;
-		bpf_ringbuf_submit(s, wakeup_flag());
+		r->h.type = MCP_REC_SPAN_START;
+		emit(r, rec_size(b));
+		r->h.type = MCP_REC_SPAN_END;
 	}
 	return 0;
 }
@@ -311,54 +195,39 @@ static __always_inline int on_return(__u32 b, __u64 ret)
 		d--;
 	}
 	struct frame *f = &st->frames[d & (MCP_MAX_DEPTH - 1)];
+	struct mcp_call_rec *r = &f->rec;
 
+	/* The frame is popped; its record is finished in place and sent. No
+	 * other probe runs on this thread before this program returns. */
 	st->depth = d;
-	struct mcp_record *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
-
-	if (!r) {
-		stat_inc(MCP_STAT_DROPPED);
-		return 0;
-	}
-	/* The header, then only the string slots this binding uses. */
-	__builtin_memcpy(r, &f->rec, __builtin_offsetof(struct mcp_record, strs));
-	__u8 nstrs = mcp_bindings[b].nstrs;
-
-	for (int i = 0; i < MCP_MAX_STRS; i++) {
-		if (i >= nstrs)
-			break;
-		__builtin_memcpy(r->strs[i], f->rec.strs[i], MCP_STR_LEN);
-	}
-	r->end_ns = now;
+	r->h.end_ns = now;
 	r->ret = ret;
 	run_captures(b, r, f->args, ret, MCP_AT_RETURN);
-	bpf_ringbuf_submit(r, wakeup_flag());
+	emit(r, rec_size(b));
 	return 0;
 }
 
 static __always_inline int on_point(__u32 b, const __u64 *args)
 {
 	b &= MCP_MAX_BINDINGS - 1;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct mcp_record *r = bpf_ringbuf_reserve(&events, sizeof(*r), 0);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
+	struct mcp_call_rec *r = bpf_map_lookup_elem(&point_scratch, &zero);
 
-	if (!r) {
-		stat_inc(MCP_STAT_DROPPED);
+	if (!r)
 		return 0;
-	}
 	clear_record(r);
 	fill_ids(r, b, MCP_REC_POINT);
 	struct span_stack *st = get_stack(tid, false);
+	struct frame *p = top_frame(st);
 
-	if (st && st->depth > 0 && st->depth <= MCP_MAX_DEPTH) {
-		struct frame *p = &st->frames[(st->depth - 1) & (MCP_MAX_DEPTH - 1)];
-
+	if (p) {
 		r->trace_id[0] = p->rec.trace_id[0];
 		r->trace_id[1] = p->rec.trace_id[1];
 		r->parent_id = p->rec.span_id;
 		r->depth = st->depth;
 	}
 	run_captures(b, r, args, 0, MCP_AT_ENTRY);
-	bpf_ringbuf_submit(r, wakeup_flag());
+	emit(r, rec_size(b));
 	return 0;
 }
 

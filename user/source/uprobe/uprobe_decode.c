@@ -1,7 +1,8 @@
-/* Decoding records into calls. */
+/* A uprobe/USDT call record, read through its binding: the call the
+ * pipeline takes. */
 #include <stdio.h>
 #include <string.h>
-#include "call.h"
+#include "source/uprobe/uprobe_decode.h"
 
 /* Register captures carry the whole register: narrow to the declared C type. */
 static void decode_number(const struct pm_capture *pc, uint64_t raw, struct attr *a,
@@ -82,13 +83,32 @@ static bool compare(long long v, enum pm_cmp cmp, long long ref, bool is_unsigne
 	return false;
 }
 
-void call_decode(struct call *c, const struct mcp_record *r, const struct pm_binding *b,
-		 bool entry_only)
+int uprobe_decode(struct call *c, const struct mcp_call_rec *r, size_t len,
+		  const struct pm_binding *b)
 {
 	int nscratch = 0;
 	struct attr failv = {0};
+	bool entry_only = r->h.type == MCP_REC_SPAN_START;
 
-	memcpy(&c->rec, r, sizeof(*r));
+	if (len < MCP_CALL_REC_SIZE(0) || r->h.size > len || r->nstrs > MCP_MAX_STRS ||
+	    r->h.size < MCP_CALL_REC_SIZE(r->nstrs))
+		return -1;
+	c->rec = (struct call_ids){
+		.kind = r->h.type == MCP_REC_SPAN_START ? CALL_START
+			: r->h.type == MCP_REC_POINT	? CALL_POINT
+							: CALL_END,
+		.depth = r->depth,
+		.binding = r->binding,
+		.pid = r->h.pid,
+		.tid = r->h.tid,
+		.start_ns = r->h.start_ns,
+		.end_ns = r->h.end_ns,
+		.trace_id = {r->trace_id[0], r->trace_id[1]},
+		.span_id = r->span_id,
+		.parent_id = r->parent_id,
+		.ret = r->ret,
+	};
+	memcpy(c->strs, r->strs, (size_t)r->nstrs * MCP_STR_LEN);
 	c->b = b;
 	c->op = &catalog_ops[b->op];
 	c->failed = false;
@@ -104,13 +124,16 @@ void call_decode(struct call *c, const struct mcp_record *r, const struct pm_bin
 		} else if (entry_only && pc->spec.when == MCP_AT_RETURN) {
 			continue;
 		} else if (pc->type == PT_STR || pc->type == PT_STRPTR) {
-			char *s = c->rec.strs[pc->spec.slot % MCP_MAX_STRS];
+			unsigned slot = pc->spec.slot % MCP_MAX_STRS;
+			char *s = c->strs[slot];
 
+			if (slot >= r->nstrs) /* a record shorter than its binding: no text */
+				s[0] = 0;
 			s[MCP_STR_LEN - 1] = 0;
 			a.type = AT_STR;
 			a.s = s;
 		} else {
-			decode_number(pc, c->rec.vals[pc->spec.slot % MCP_MAX_CAPS], &a,
+			decode_number(pc, r->vals[pc->spec.slot % MCP_MAX_CAPS], &a,
 				      c->scratch[nscratch % 4], sizeof(c->scratch[0]));
 			nscratch += pc->type == PT_ENUM;
 		}
@@ -150,43 +173,15 @@ void call_decode(struct call *c, const struct mcp_record *r, const struct pm_bin
 			d->s = c->op->default_value;
 		}
 	}
+	return 0;
 }
 
-const char *call_metric_attr(const struct call *c, const char *key, char *buf, size_t len)
+int uprobe_decode_record(struct call *c, const void *data, size_t len, const struct probe_map *pm)
 {
-	const char *eq = strchr(key, '=');
+	const struct mcp_call_rec *r = data;
 
-	if (eq)
-		return eq + 1;
-	if (!strcmp(key, "mcp.success"))
-		return c->failed ? "false" : "true";
-	if (!strcmp(key, "mcp.error_type"))
-		return c->error_type ? c->error_type : "";
-	if (!strcmp(key, "mcp.verification_result")) {
-		const struct attr *p = attr_find(c->attrs, c->nattrs, "mcp.verification_passed");
-
-		if (c->failed)
-			return "error";
-		return p && attr_number(p) != 0 ? "passed" : "failed";
-	}
-	const struct attr *a = attr_find(c->attrs, c->nattrs, key);
-
-	return a ? attr_text(a, buf, len) : "";
-}
-
-static const char *repoint(const char *p, const struct call *from, const struct call *to)
-{
-	const char *lo = (const char *)from, *hi = (const char *)(from + 1);
-
-	return p >= lo && p < hi ? (const char *)to + (p - lo) : p;
-}
-
-void call_copy(struct call *dst, const struct call *src)
-{
-	memcpy(dst, src, sizeof(*dst));
-	for (int i = 0; i < dst->nattrs; i++)
-		if (dst->attrs[i].type == AT_STR)
-			dst->attrs[i].s = repoint(src->attrs[i].s, src, dst);
-	if (dst->error_type)
-		dst->error_type = repoint(src->error_type, src, dst);
+	if (len < MCP_CALL_REC_SIZE(0) || r->h.type < MCP_REC_SPAN_END || r->h.type > MCP_REC_POINT ||
+	    r->binding >= pm->n)
+		return -1;
+	return uprobe_decode(c, r, len, &pm->bindings[r->binding]);
 }

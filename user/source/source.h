@@ -1,0 +1,122 @@
+/*
+ * A source is where calls come from: uprobe/USDT bindings of a probe map
+ * today, then TLS plaintext, MCP JSON-RPC on the wire, process exec/exit.
+ * Each has its own BPF object (bpf/NAME.bpf.c) with its own ring buffer
+ * and health counters, and turns its records into calls (call.h) for the
+ * pipeline. main.c drives every source that applies through this table:
+ *
+ *   applies? -> open (resolve, load) -> attach -> records -> detach -> close
+ *
+ * A new source is a folder under user/source/ with one `struct source_ops`
+ * listed in source_registry[] (source.c).
+ */
+#ifndef SOURCE_H
+#define SOURCE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "call.h"
+#include "mcp_trace.h"
+#include "probe_map.h"
+
+/* Where decoded calls go (aggregate/pipeline.h: pipeline_call). */
+struct call_sink {
+	void (*fn)(void *ctx, const struct call *c);
+	void *ctx;
+};
+
+/* A target process as the sources see it. */
+struct source_target {
+	pid_t pid;       /* attach filter, -1 for all (filtered in BPF instead) */
+	pid_t maps_pid;  /* a process whose /proc/PID/maps and root to search, 0 for none */
+	const char *exe; /* its main executable, openable by the tracer */
+};
+
+/* What every source is given, for the whole run. */
+struct source_env {
+	const struct probe_map *pm; /* the bindings (the uprobe source's, and the
+				     * table binding indexes point into) */
+	const struct source_target *targets;
+	int ntargets;
+	/* For targets with pid -1: which tasks count (filter.bpf.h). */
+	uint64_t filter_cgroup_id;
+	uint32_t filter_cgroup_level;
+	uint32_t filter_pidns_ino;
+	size_t ringbuf_bytes; /* each source's ring; 0: the object's default */
+	bool verbose;
+	bool no_uprobe_multi;
+	bool capture_content;
+	struct call_sink sink;
+};
+
+struct source;
+
+struct source_ops {
+	const char *name; /* "uprobe", "tls", "mcp", "exec" */
+	/* Whether the source has anything to do in this run. */
+	bool (*applies)(const struct source_env *env);
+	/* Finds what to attach in every target, loads the BPF object. 0, or
+	 * an exit status (2: bad usage, 1: it cannot run) with err set. */
+	int (*open)(struct source *s, char *err, size_t errlen);
+	/* Attaches; failures are counted in s->attach_errors and told on
+	 * stderr. Returns the number of probes attached. */
+	int (*attach)(struct source *s);
+	/* Its ring buffer's map fd. */
+	int (*ring_fd)(struct source *s);
+	/* One record from its ring, decoded into calls for env->sink. -1: a
+	 * malformed record (counted in s->bad_records by the caller). */
+	int (*on_record)(struct source *s, const void *data, size_t len);
+	/* Its BPF health counters, added into out[]. */
+	void (*read_stats)(struct source *s, uint64_t out[MCP_STAT_MAX]);
+	/* Removes its probes from the targets; the data already read stays. */
+	void (*detach)(struct source *s);
+	void (*close)(struct source *s);
+};
+
+struct source {
+	const struct source_ops *ops;
+	const struct source_env *env;
+	void *priv;        /* the source's own state */
+	size_t nprobes;    /* attached */
+	int attach_errors;
+	uint64_t bad_records;
+};
+
+#define SOURCE_MAX 8
+
+/* The sources of one run. */
+struct source_set {
+	struct source v[SOURCE_MAX];
+	int n;
+	struct ring_buffer *rb; /* every source's ring, polled together */
+};
+
+/* Every registered source, NULL-terminated. */
+extern const struct source_ops *const source_registry[];
+
+/* Opens every registered source that applies. 0, or an exit status with
+ * err set (none applying is an error: nothing would be traced). */
+int sources_open(struct source_set *S, const struct source_env *env, char *err, size_t errlen);
+/* Attaches them all; their rings go into one poller. Returns the probes
+ * attached, -1 with err set when the poller cannot be made. */
+int sources_attach(struct source_set *S, char *err, size_t errlen);
+/* Reads what the rings hold, waiting up to timeout_ms for a wakeup.
+ * Records arrive without wakeups until a backlog builds (ring.bpf.h), so
+ * a timeout also reads. Returns records read or a negative errno. */
+int sources_poll(struct source_set *S, int timeout_ms);
+/* Health counters of all sources, summed. */
+void sources_read_stats(struct source_set *S, uint64_t out[MCP_STAT_MAX]);
+int sources_attach_errors(const struct source_set *S);
+uint64_t sources_bad_records(const struct source_set *S);
+size_t sources_nprobes(const struct source_set *S);
+void sources_detach(struct source_set *S);
+void sources_close(struct source_set *S);
+
+/* For sources: adds a per-CPU `stats` array map's totals into out[]. */
+void source_add_percpu_stats(int map_fd, uint64_t out[MCP_STAT_MAX]);
+/* For sources: libbpf's messages only with --verbose; set before opening. */
+void source_libbpf_quiet(bool verbose);
+
+#endif

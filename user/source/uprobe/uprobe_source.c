@@ -1,0 +1,103 @@
+/* The uprobe/USDT source behind the source interface (uprobe_source.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+#include "source/uprobe/loader.h"
+#include "source/uprobe/uprobe_decode.h"
+#include "source/uprobe/uprobe_source.h"
+
+struct uprobe_source {
+	struct loader L;
+	struct call scratch; /* the call being decoded: too big for the stack */
+};
+
+static struct uprobe_source *priv(struct source *s)
+{
+	return s->priv;
+}
+
+static bool uprobe_applies(const struct source_env *env)
+{
+	return env->pm && env->pm->n > 0;
+}
+
+static int uprobe_open(struct source *s, char *err, size_t errlen)
+{
+	const struct source_env *env = s->env;
+	struct uprobe_source *u = calloc(1, sizeof(*u));
+	struct loader_opts lo = {
+		.ringbuf_bytes = env->ringbuf_bytes,
+		.filter_cgroup_id = env->filter_cgroup_id,
+		.filter_cgroup_level = env->filter_cgroup_level,
+		.filter_pidns_ino = env->filter_pidns_ino,
+		.verbose = env->verbose,
+		.no_uprobe_multi = env->no_uprobe_multi,
+	};
+
+	if (!u) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	s->priv = u;
+	if (loader_resolve(&u->L, env->pm, env->targets, env->ntargets, err, errlen))
+		return 2;
+	if (loader_load(&u->L, env->pm, &lo, err, errlen))
+		return 1;
+	return 0;
+}
+
+static int uprobe_attach(struct source *s)
+{
+	int n = loader_attach(&priv(s)->L, s->env->pm);
+
+	s->attach_errors = priv(s)->L.attach_errors;
+	return n;
+}
+
+static int uprobe_ring_fd(struct source *s)
+{
+	return loader_ringbuf_fd(&priv(s)->L);
+}
+
+static int uprobe_on_record(struct source *s, const void *data, size_t len)
+{
+	struct call *c = &priv(s)->scratch;
+
+	if (uprobe_decode_record(c, data, len, s->env->pm))
+		return -1;
+	s->env->sink.fn(s->env->sink.ctx, c);
+	return 0;
+}
+
+static void uprobe_read_stats(struct source *s, uint64_t out[MCP_STAT_MAX])
+{
+	if (priv(s) && priv(s)->L.skel)
+		source_add_percpu_stats(loader_stats_fd(&priv(s)->L), out);
+}
+
+static void uprobe_detach(struct source *s)
+{
+	if (priv(s))
+		loader_detach(&priv(s)->L);
+}
+
+static void uprobe_close(struct source *s)
+{
+	if (!priv(s))
+		return;
+	loader_close(&priv(s)->L);
+	free(s->priv);
+	s->priv = NULL;
+}
+
+const struct source_ops uprobe_source_ops = {
+	.name = "uprobe",
+	.applies = uprobe_applies,
+	.open = uprobe_open,
+	.attach = uprobe_attach,
+	.ring_fd = uprobe_ring_fd,
+	.on_record = uprobe_on_record,
+	.read_stats = uprobe_read_stats,
+	.detach = uprobe_detach,
+	.close = uprobe_close,
+};
