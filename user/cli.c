@@ -9,7 +9,7 @@
 
 static const char usage[] =
 "Usage: mcp-bpftrace --probes FILE [OPTIONS] (--pid PID ... | --container ID | -- COMMAND [ARGS...])\n"
-"       mcp-bpftrace --list (--pid PID | --container ID | -- COMMAND [ARGS...])\n"
+"       mcp-bpftrace --list [--object NAME] (--pid PID | --container ID | -- COMMAND [ARGS...])\n"
 "\n"
 "Traces an MCP system's operations from outside with eBPF (uprobes, USDT) and\n"
 "turns them into the OpenTelemetry spans and metrics of the MCP catalog.\n"
@@ -25,8 +25,10 @@ static const char usage[] =
 "  -P, --probes FILE        probe map: which functions are which operations\n"
 "                           (format: README.md, \"Probe maps\")\n"
 "      --list-ops           list the catalog's operations and their metrics\n"
-"  -l, --list               list the target's functions and USDT probes and\n"
-"                           propose a probe map; attaches nothing\n"
+"  -l, --list               list the target's functions and USDT probes, the\n"
+"                           objects it maps (libraries) and propose a probe\n"
+"                           map across them; attaches nothing\n"
+"      --object NAME        with --list: that object (libssl.so.3) in detail\n"
 "      --capture-content    also capture attributes marked `content` (prompts,\n"
 "                           task text): off by default\n"
 "\n"
@@ -127,7 +129,7 @@ static int parse_size(const char *s, size_t *out)
 int cli_parse(int argc, char **argv, struct config *cfg)
 {
 	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_MAX_SERIES, O_NO_UMULTI, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
-	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER };
+	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER, O_OBJECT };
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
 		{"container", required_argument, 0, 'c'},
@@ -135,6 +137,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		{"probes", required_argument, 0, 'P'},
 		{"list", no_argument, 0, 'l'},
 		{"list-ops", no_argument, 0, O_LISTOPS},
+		{"object", required_argument, 0, O_OBJECT},
 		{"capture-content", no_argument, 0, O_CONTENT},
 		{"otlp-file", required_argument, 0, 'o'},
 		{"otlp", required_argument, 0, O_OTLP},
@@ -191,6 +194,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		case 'P': cfg->probes = optarg; break;
 		case 'l': cfg->list = true; break;
 		case O_LISTOPS: cfg->list_ops = true; break;
+		case O_OBJECT: cfg->list_object = optarg; break;
 		case O_CONTENT: cfg->capture_content = true; break;
 		case 'o': cfg->otlp_file = optarg; break;
 		case O_OTLP: cfg->otlp_endpoint = optarg; break;
@@ -298,6 +302,8 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		return bad("no target: give --pid PID, --container ID, --cgroup PATH or -- COMMAND%s%s", "", "");
 	if (ntargets > 1)
 		return bad("give one kind of target: --pid, --container, --cgroup or -- COMMAND%s%s", "", "");
+	if (cfg->list_object && !cfg->list)
+		return bad("--object NAME goes with --list (a probe map names objects itself)%s%s", "", "");
 	if (!cfg->list && !cfg->probes)
 		return bad("--probes FILE is required (write one with --list)%s%s", "", "");
 	return 0;

@@ -37,6 +37,7 @@ struct config {
 	double refresh_s;
 	size_t ringbuf_bytes;
 	bool list;
+	const char *list_object; /* --list --object NAME: that object in detail */
 	bool list_ops;
 	bool capture_content;
 	bool summary;

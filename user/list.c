@@ -1,7 +1,20 @@
 /* --list. The output is itself a probe map: the inventory is in comments,
- * the proposed bindings are live lines, so `--list > app.probes` is a start. */
+ * the proposed bindings are live lines, so `--list > app.probes` is a start.
+ *
+ * A target's work is often not in its executable: sqlite3, curl or python
+ * are thin programs over libsqlite3, libcurl/libssl or libpython. So every
+ * object the target maps (or, for a command not started yet, every library
+ * its executable needs) is read: the executable is listed in detail, each
+ * object with its counts, and bindings are proposed across all of them,
+ * with the `object` directive a library needs. `--object NAME` lists one
+ * object in detail and proposes only its bindings. */
+#include <fcntl.h>
+#include <gelf.h>
 #include <inttypes.h>
+#include <libelf.h>
+#include <limits.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include "catalog.h"
@@ -10,6 +23,40 @@
 #include "list.h"
 #include "target/proc_maps.h"
 #include "target/target.h"
+
+#define MAX_OBJECTS 512
+
+struct object {
+	char open_path[PATH_MAX]; /* where the tracer reads it */
+	char path[PATH_MAX];      /* as the target sees it (its maps, its mount namespace) */
+	const char *name;         /* base name of path */
+	bool main;                /* the executable */
+	bool in_lib_dir;          /* found by its bare name in a standard directory */
+	struct elf_info info;
+	bool loaded;
+	char err[256]; /* why it could not be read */
+};
+
+struct inventory {
+	struct object *v;
+	int n;
+	pid_t pid;            /* 0: a command, not started */
+	struct proc_maps maps; /* pid: for runtime addresses */
+	char root[64];        /* /proc/PID/root: the target's mount namespace */
+};
+
+/* The directories a bare `object NAME` is looked up in (loader.c). */
+static const char *const lib_dirs[] = {
+	"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu", "/lib64", "/usr/lib64",
+	"/lib", "/usr/lib", "/usr/local/lib", NULL,
+};
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+
+	return s ? s + 1 : p;
+}
 
 /* The catalog operation a name most likely is: the longest operation name
  * it contains (model_cache_hit beats a shorter overlap). */
@@ -27,6 +74,23 @@ static int match_op(const char *name)
 		}
 	}
 	return best;
+}
+
+/* In a library, an operation's name inside a function's name is no sign:
+ * libgnutls has gnutls_certificate_verification_status_print. There the
+ * name must be the operation or end with "_operation" (agent_model_inference). */
+static int match_lib_op(const char *name)
+{
+	size_t nl = strlen(name);
+
+	for (int i = 0; i < catalog_nops; i++) {
+		const char *on = catalog_ops[i].name;
+		size_t ol = strlen(on);
+
+		if (!strcmp(name, on) || (nl > ol && name[nl - ol - 1] == '_' && !strcmp(name + nl - ol, on)))
+			return i;
+	}
+	return -1;
 }
 
 /* USDT probe names are often the operation without its family prefix. */
@@ -56,11 +120,261 @@ static void hint_attrs(int op)
 		printf("#   fail if ret < 0\n#   error.type = ...\n");
 }
 
+static struct object *add_object(struct inventory *inv, const char *path, const char *open_path)
+{
+	for (int i = 0; i < inv->n; i++)
+		if (!strcmp(inv->v[i].path, path))
+			return NULL;
+	if (inv->n == MAX_OBJECTS)
+		return NULL;
+	struct object *o = &inv->v[inv->n++];
+
+	memset(o, 0, sizeof(*o));
+	snprintf(o->path, sizeof(o->path), "%s", path);
+	snprintf(o->open_path, sizeof(o->open_path), "%s", open_path);
+	o->name = base_name(o->path);
+	for (int i = 0; lib_dirs[i]; i++) {
+		size_t n = strlen(lib_dirs[i]);
+
+		if (!strncmp(path, lib_dirs[i], n) && path[n] == '/' && !strchr(path + n + 1, '/'))
+			o->in_lib_dir = true;
+	}
+	return o;
+}
+
+/* A running process: every file it maps executable, the executable first. */
+static int objects_of_pid(struct inventory *inv, pid_t pid)
+{
+	char exe[64], real[PATH_MAX], open_path[PATH_MAX + 64];
+	ssize_t n;
+
+	snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
+	n = readlink(exe, real, sizeof(real) - 1);
+	if (proc_maps_read(pid, &inv->maps) || n < 0)
+		return -1;
+	real[n] = 0;
+	snprintf(inv->root, sizeof(inv->root), "/proc/%d/root", (int)pid);
+	/* Through /proc/PID/exe: right even in another mount namespace. */
+	add_object(inv, real, exe)->main = true;
+	for (size_t i = 0; i < inv->maps.n; i++) {
+		const struct proc_map *m = &inv->maps.v[i];
+
+		if (!strchr(m->perms, 'x') || strstr(m->path, " (deleted)"))
+			continue;
+		snprintf(open_path, sizeof(open_path), "%s%s", inv->root, m->path);
+		add_object(inv, m->path, open_path);
+	}
+	return 0;
+}
+
+/* DT_NEEDED names and DT_RUNPATH/DT_RPATH of an ELF file. */
+static int read_dynamic(const char *path, char needed[][256], int max, int *nneeded,
+			char *runpath, size_t rplen)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), rc = -1;
+	Elf *elf;
+	Elf_Scn *scn = NULL;
+
+	*nneeded = 0;
+	runpath[0] = 0;
+	if (fd < 0)
+		return -1;
+	elf_version(EV_CURRENT);
+	elf = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	while (elf && (scn = elf_nextscn(elf, scn))) {
+		GElf_Shdr sh;
+		Elf_Data *d;
+
+		if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_DYNAMIC || !(d = elf_getdata(scn, NULL)))
+			continue;
+		for (size_t i = 0; sh.sh_entsize && i < sh.sh_size / sh.sh_entsize; i++) {
+			GElf_Dyn dyn;
+			const char *s;
+
+			if (!gelf_getdyn(d, (int)i, &dyn))
+				break;
+			if (dyn.d_tag != DT_NEEDED && dyn.d_tag != DT_RUNPATH && dyn.d_tag != DT_RPATH)
+				continue;
+			if (!(s = elf_strptr(elf, sh.sh_link, dyn.d_un.d_val)))
+				continue;
+			if (dyn.d_tag == DT_NEEDED && *nneeded < max)
+				snprintf(needed[(*nneeded)++], 256, "%s", s);
+			else if (dyn.d_tag != DT_NEEDED && !runpath[0])
+				snprintf(runpath, rplen, "%s", s);
+		}
+		rc = 0;
+	}
+	if (elf)
+		elf_end(elf);
+	close(fd);
+	return rc;
+}
+
+/* Where the dynamic loader would find `name` for `from`: its run path
+ * ($ORIGIN expanded), then the standard directories. */
+static int find_library(const char *name, const char *from, const char *runpath, char *out, size_t len)
+{
+	const char *slash = strrchr(from, '/');
+	int olen = slash ? (int)(slash - from) : 0;
+
+	for (const char *p = runpath; *p;) {
+		int n = (int)strcspn(p, ":"), w;
+
+		if (n >= 7 && !strncmp(p, "$ORIGIN", 7))
+			w = snprintf(out, len, "%.*s%.*s/%s", olen, from, n - 7, p + 7, name);
+		else
+			w = snprintf(out, len, "%.*s/%s", n, p, name);
+		if (w > 0 && (size_t)w < len && access(out, R_OK) == 0)
+			return 0;
+		p += n + (p[n] == ':');
+	}
+	for (int i = 0; lib_dirs[i]; i++) {
+		int w = snprintf(out, len, "%s/%s", lib_dirs[i], name);
+
+		if (w > 0 && (size_t)w < len && access(out, R_OK) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+/* A command not started yet: its executable and, breadth first, the
+ * libraries it needs (what ldd shows, without running anything).
+ * Libraries it would dlopen() later are not known. */
+static void objects_of_command(struct inventory *inv, const char *exe)
+{
+	static char needed[128][256];
+	char runpath[PATH_MAX], lib[PATH_MAX];
+	int nneeded;
+
+	add_object(inv, exe, exe)->main = true;
+	for (int i = 0; i < inv->n; i++) {
+		char from[PATH_MAX];
+
+		snprintf(from, sizeof(from), "%s", inv->v[i].path);
+		if (read_dynamic(from, needed, 128, &nneeded, runpath, sizeof(runpath)))
+			continue;
+		for (int k = 0; k < nneeded; k++)
+			if (find_library(needed[k], from, runpath, lib, sizeof(lib)) == 0)
+				add_object(inv, lib, lib);
+	}
+}
+
+/* --object NAME: a path, a base name, or a base name without its version
+ * (libssl.so -> libssl.so.3), as the `object` directive takes them. */
+static struct object *find_object(struct inventory *inv, const char *name)
+{
+	size_t len = strlen(name);
+
+	for (int i = 0; i < inv->n; i++) {
+		const char *b = inv->v[i].name;
+
+		if (!strcmp(inv->v[i].path, name) || !strcmp(b, name) || (!strncmp(b, name, len) && b[len] == '.'))
+			return &inv->v[i];
+	}
+	return NULL;
+}
+
+static void load_all(struct inventory *inv)
+{
+	for (int i = 0; i < inv->n; i++) {
+		struct object *o = &inv->v[i];
+
+		o->loaded = elf_info_load(o->open_path, &o->info, o->err, sizeof(o->err)) == 0;
+	}
+}
+
+/* The functions (file offset, runtime address, size) and USDT probes of one object. */
+static void print_detail(const struct inventory *inv, const struct object *o)
+{
+	printf("# %s: %zu functions (%s), %zu USDT probes\n", o->path, o->info.nfuncs,
+	       o->main ? (o->info.is_pie ? "PIE" : "fixed address") : "shared library", o->info.nusdts);
+	printf("#   %-40s %12s %18s %8s\n", "FUNCTION", "FILE OFFSET", "ADDRESS", "SIZE");
+	for (size_t i = 0; i < o->info.nfuncs; i++) {
+		const struct elf_func *f = &o->info.funcs[i];
+		uint64_t addr = inv->pid ? proc_maps_runtime_addr(&inv->maps, o->path, f->offset) : 0;
+
+		printf("#   %-40s %#12" PRIx64 " %#18" PRIx64 " %8" PRIu64 "%s\n", f->name, f->offset,
+		       addr ? addr : f->addr, f->size, f->dynamic ? "" : " (static)");
+	}
+	for (size_t i = 0; i < o->info.nusdts; i++)
+		printf("#   usdt:%s:%s%s  args: %s\n", o->info.usdts[i].provider, o->info.usdts[i].name,
+		       o->info.usdts[i].semaphore ? " (semaphore)" : "", o->info.usdts[i].args);
+}
+
+/* One line per object: where the functions and USDT probes are. */
+static void print_inventory(const struct inventory *inv, const char *target)
+{
+	const struct object *exe = &inv->v[0];
+	size_t lib_funcs = 0, lib_usdts = 0;
+
+	for (int i = 1; i < inv->n; i++)
+		if (inv->v[i].loaded)
+			lib_funcs += inv->v[i].info.nfuncs, lib_usdts += inv->v[i].info.nusdts;
+	printf("\n# Objects %s: %d (--list --object NAME lists one in detail)\n", target, inv->n);
+	printf("#   %-36s %9s %5s  %s\n", "OBJECT", "FUNCTIONS", "USDT", "PATH");
+	for (int i = 0; i < inv->n; i++) {
+		const struct object *o = &inv->v[i];
+
+		if (o->loaded)
+			printf("#   %-36s %9zu %5zu  %s%s\n", o->name, o->info.nfuncs, o->info.nusdts, o->path,
+			       o->main ? "  (the executable)" : "");
+		else
+			printf("#   %-36s %9s %5s  %s  (%s)\n", o->name, "?", "?", o->path, o->err);
+	}
+	if (exe->loaded && exe->info.nfuncs + exe->info.nusdts < 8 && lib_funcs + lib_usdts > 0)
+		printf("# %s itself has %zu functions and %zu USDT probes: its work is in the libraries "
+		       "above (%zu functions, %zu USDT probes); bind them with `object NAME`\n",
+		       exe->name, exe->info.nfuncs, exe->info.nusdts, lib_funcs, lib_usdts);
+}
+
+/* Proposed bindings of one object; the `object` line first for a library. */
+static int propose(const struct object *o, bool *object_said)
+{
+	int proposed = 0;
+
+	if (!o->loaded)
+		return 0;
+	for (size_t i = 0; i < o->info.nfuncs + o->info.nusdts; i++) {
+		bool usdt = i >= o->info.nfuncs;
+		const char *name = usdt ? o->info.usdts[i - o->info.nfuncs].name : o->info.funcs[i].name;
+		int op = usdt ? match_usdt_op(name) : o->main ? match_op(name) : match_lib_op(name);
+
+		if (op < 0 || (usdt && !catalog_ops[op].point))
+			continue;
+		if (!o->main && !*object_said && !usdt) {
+			/* A bare name is looked up in the target's maps and the
+			 * standard directories; anything else needs its path. */
+			printf("\n# in %s\nobject %s\n", o->path, o->in_lib_dir ? o->name : o->path);
+			*object_said = true;
+		}
+		if (usdt) {
+			const struct elf_usdt *u = &o->info.usdts[i - o->info.nfuncs];
+
+			printf("\n# or, through its USDT probe%s%s%s:\n# point %s usdt:%s:%s\n",
+			       o->main ? "" : " (object ", o->main ? "" : o->in_lib_dir ? o->name : o->path,
+			       o->main ? "" : ")", catalog_ops[op].name, u->provider, u->name);
+			continue;
+		}
+		printf("\n%s %s %s\n", catalog_ops[op].point ? "point" : "span", catalog_ops[op].name, name);
+		hint_attrs(op);
+		proposed++;
+	}
+	return proposed;
+}
+
+static void inventory_free(struct inventory *inv)
+{
+	for (int i = 0; i < inv->n; i++)
+		if (inv->v[i].loaded)
+			elf_info_free(&inv->v[i].info);
+	free(inv->v);
+	proc_maps_free(&inv->maps);
+}
+
 int list_main(const struct config *cfg)
 {
-	char exe[4096], err[512];
-	struct elf_info info;
-	struct proc_maps maps = {0};
+	static struct inventory inv;
+	char exe[PATH_MAX], err[512], target[64];
 	pid_t pid = cfg->npids ? cfg->pids[0] : 0;
 
 	if (cfg->container || cfg->cgroup) { /* the container's main process, as --pid */
@@ -72,71 +386,62 @@ int list_main(const struct config *cfg)
 		}
 		pid = ct.main_pid;
 	}
+	inv.v = calloc(MAX_OBJECTS, sizeof(*inv.v));
+	if (!inv.v) {
+		fprintf(stderr, "mcp-bpftrace: out of memory\n");
+		return 1;
+	}
 	if (cfg->cmd) {
 		if (target_resolve_cmd(cfg->cmd[0], exe, sizeof(exe))) {
 			fprintf(stderr, "mcp-bpftrace: %s: command not found or not executable\n", cfg->cmd[0]);
+			free(inv.v);
 			return 2;
 		}
+		objects_of_command(&inv, exe);
+		snprintf(target, sizeof(target), "it needs");
 	} else {
-		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)pid);
-		if (proc_maps_read(pid, &maps)) {
-			fprintf(stderr, "mcp-bpftrace: pid %d: no such process\n", (int)pid);
+		inv.pid = pid;
+		if (objects_of_pid(&inv, pid)) {
+			fprintf(stderr, "mcp-bpftrace: pid %d: no such process, or its maps are unreadable\n", (int)pid);
+			inventory_free(&inv);
 			return 1;
 		}
+		snprintf(target, sizeof(target), "pid %d maps", (int)pid);
 	}
-	if (elf_info_load(exe, &info, err, sizeof(err))) {
-		fprintf(stderr, "mcp-bpftrace: %s\n", err);
-		proc_maps_free(&maps);
+	load_all(&inv);
+	const struct object *focus = &inv.v[0];
+
+	if (cfg->list_object && !(focus = find_object(&inv, cfg->list_object))) {
+		fprintf(stderr, "mcp-bpftrace: --object %s: no such object among the %d %s "
+			"(--list without --object shows them)\n", cfg->list_object, inv.n,
+			inv.pid ? "mapped by the process" : "the command needs");
+		inventory_free(&inv);
+		return 2;
+	}
+	if (!focus->loaded) {
+		fprintf(stderr, "mcp-bpftrace: %s\n", focus->err);
+		inventory_free(&inv);
 		return 1;
 	}
-	/* The path the process mapped, to find runtime addresses (PIE bias). */
-	const char *mapped = NULL;
-	char real[4096];
-	ssize_t rl = pid ? readlink(exe, real, sizeof(real) - 1) : -1;
-
-	if (rl > 0) {
-		real[rl] = 0;
-		mapped = real;
-	}
-	printf("# %s: %zu functions (%s), %zu USDT probes\n", cfg->cmd ? exe : mapped ? mapped : exe,
-	       info.nfuncs, info.is_pie ? "PIE" : "fixed address", info.nusdts);
-	printf("#   %-40s %12s %18s %8s\n", "FUNCTION", "FILE OFFSET", "ADDRESS", "SIZE");
-	for (size_t i = 0; i < info.nfuncs; i++) {
-		const struct elf_func *f = &info.funcs[i];
-		uint64_t addr = mapped ? proc_maps_runtime_addr(&maps, mapped, f->offset) : 0;
-
-		printf("#   %-40s %#12" PRIx64 " %#18" PRIx64 " %8" PRIu64 "%s\n", f->name, f->offset,
-		       addr ? addr : f->addr, f->size, f->dynamic ? "" : " (static)");
-	}
-	for (size_t i = 0; i < info.nusdts; i++)
-		printf("#   usdt:%s:%s%s  args: %s\n", info.usdts[i].provider, info.usdts[i].name,
-		       info.usdts[i].semaphore ? " (semaphore)" : "", info.usdts[i].args);
+	print_detail(&inv, focus);
+	if (!cfg->list_object)
+		print_inventory(&inv, target);
 
 	printf("\n# Proposed bindings: fill in the attributes each needs.\n");
 	int proposed = 0;
+	bool said = false;
 
-	for (size_t i = 0; i < info.nfuncs; i++) {
-		int op = match_op(info.funcs[i].name);
-
-		if (op < 0)
-			continue;
-		printf("\n%s %s %s\n", catalog_ops[op].point ? "point" : "span", catalog_ops[op].name,
-		       info.funcs[i].name);
-		hint_attrs(op);
-		proposed++;
-	}
-	for (size_t i = 0; i < info.nusdts; i++) {
-		int op = match_usdt_op(info.usdts[i].name);
-
-		if (op < 0 || !catalog_ops[op].point)
-			continue;
-		printf("\n# or, through its USDT probe:\n# point %s usdt:%s:%s\n", catalog_ops[op].name,
-		       info.usdts[i].provider, info.usdts[i].name);
+	if (cfg->list_object) {
+		proposed = propose(focus, &said);
+	} else {
+		for (int i = 0; i < inv.n; i++) {
+			said = false;
+			proposed += propose(&inv.v[i], &said);
+		}
 	}
 	if (!proposed)
 		printf("# (no function name matches a catalog operation)\n");
-	elf_info_free(&info);
-	proc_maps_free(&maps);
+	inventory_free(&inv);
 	return 0;
 }
 
