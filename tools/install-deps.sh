@@ -6,6 +6,7 @@ PKGS=(
   make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
   libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev libncurses-dev
   libcjson-dev systemtap-sdt-dev python3 valgrind tmux binutils procps
+  libhttp-parser-dev libbrotli-dev openssl # user/source/tls: HTTP/1.1 parser, br bodies; tests/llm: mock's certificate
   bpftrace linux-perf nodejs # tools/bench: the alternatives, profiling, Node.js
   podman runc crun debootstrap # tests/e2e/test_container.sh: a real container
   prometheus curl # tests/e2e/test_prometheus.sh (prometheus, promtool); OTLP tests
