@@ -435,6 +435,19 @@ static void test_errors_and_roles(void)
 	CHECK_STR_EQ(r.x[1].resp_body, "{\"ok\":true}");
 	http1_close(c, 5);
 
+	/* found by fuzz_http1: the request fails to parse while the response
+	 * to it is mid-header; the response's header value must not be
+	 * written into the finished exchange */
+	hrec_init(&r);
+	c = http1_conn_new(&r.ctx);
+	feed_str(c, TLS_DIR_WRITE, "POST /v1/x HTTP/1.1\r\nHost: h\r\n", 1);
+	feed_str(c, TLS_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Type: te", 2);
+	feed_str(c, TLS_DIR_WRITE, "\x01" "bad\r\n", 3);
+	feed_str(c, TLS_DIR_READ, "xt/plain\r\nContent-Length: 2\r\n\r\nok", 4);
+	CHECK_EQ_INT(r.n, 0); /* its head never completed: never wanted */
+	CHECK_EQ_INT(r.ctx.st.parse_errors, 1);
+	http1_close(c, 5);
+
 	hrec_init(&r);
 	c = http1_conn_new(&r.ctx);
 	feed_str(c, TLS_DIR_WRITE, "GET /index.html HTTP/1.1\r\nHost: h\r\n\r\n", 1);

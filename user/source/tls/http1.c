@@ -201,8 +201,12 @@ static void exchange_finish(struct http1_conn *c, struct http1_exchange *x, enum
 	struct http1_ctx *ctx = c->ctx;
 	for (int i = 0; i < 2; i++)
 		if (c->d[i].x == x) {
+			/* the other direction may be mid-header for this exchange
+			 * (a request cut by a parse error while its response
+			 * arrives): nothing of it may point into x any more */
 			body_end(&c->d[i], false);
 			c->d[i].x = NULL;
+			c->d[i].vtarget = NULL;
 		}
 	queue_remove(c, x);
 	x->outcome = how;
