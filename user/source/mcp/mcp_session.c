@@ -1,0 +1,555 @@
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include "mcp_channels.h"
+#include "mcp_session.h"
+
+#define DEFAULT_MAX_INFLIGHT 65536
+#define DEFAULT_TIMEOUT_NS (300ULL * 1000000000ULL)
+#define DEFAULT_MAX_SESSIONS 4096
+/* Learned pipe pairs: two entries per conversation. */
+#define MAX_PAIRS 16384
+
+struct mcp_tracker {
+	struct mcp_tracker_config cfg;
+	struct mcp_sink sink;
+	struct mcp_pending_table *pending;
+	struct mcp_channels *chans;
+	uint64_t rng;
+	struct mcp_tracker_stats stats;
+};
+
+/* ---------------------------------------------------------------- names */
+
+const char *mcp_transport_name(enum mcp_transport t)
+{
+	switch (t) {
+	case MCP_TR_PIPE: return "pipe";
+	case MCP_TR_UNIX: return "unix";
+	case MCP_TR_TCP: return "tcp";
+	}
+	return "unknown";
+}
+
+static bool has_tool_or_prompt(const char *method)
+{
+	return !strcmp(method, "tools/call") || !strcmp(method, "prompts/get");
+}
+
+static bool has_uri(const char *method)
+{
+	return !strcmp(method, "resources/read") || !strcmp(method, "resources/subscribe") ||
+	       !strcmp(method, "resources/unsubscribe");
+}
+
+void mcp_op_span_name(const struct mcp_op *op, bool uri_in_name, char *buf, size_t cap)
+{
+	const char *target = "";
+
+	if (op->name && op->name[0])
+		target = op->name;
+	else if (uri_in_name && op->uri && op->uri[0])
+		target = op->uri;
+	snprintf(buf, cap, target[0] ? "%s %s" : "%s", op->method, target);
+}
+
+/* ---------------------------------------------------------------- ids */
+
+static uint64_t next_id(struct mcp_tracker *t)
+{
+	uint64_t z;
+
+	do {
+		z = (t->rng += 0x9e3779b97f4a7c15ULL);
+		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+		z ^= z >> 31;
+	} while (!z);
+	return z;
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static bool hex_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0;
+
+	for (int i = 0; i < 16; i++) {
+		int h = hexval(s[i]);
+		if (h < 0)
+			return false;
+		v = v << 4 | (uint64_t)h;
+	}
+	*out = v;
+	return true;
+}
+
+/* W3C traceparent, version 00: "00-<32 hex trace>-<16 hex span>-<2 hex>". */
+static bool parse_traceparent(const char *tp, uint64_t *hi, uint64_t *lo, uint64_t *span)
+{
+	if (strlen(tp) < 55 || tp[0] != '0' || tp[1] != '0' || tp[2] != '-' || tp[35] != '-' ||
+	    tp[52] != '-' || hexval(tp[53]) < 0 || hexval(tp[54]) < 0 || (tp[55] && tp[55] != '-'))
+		return false;
+	if (!hex_u64(tp + 3, hi) || !hex_u64(tp + 19, lo) || !hex_u64(tp + 36, span))
+		return false;
+	return (*hi || *lo) && *span;
+}
+
+/* ---------------------------------------------------------------- life */
+
+struct mcp_tracker *mcp_tracker_new(const struct mcp_tracker_config *cfg, const struct mcp_sink *sink)
+{
+	struct mcp_tracker *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	if (cfg)
+		t->cfg = *cfg;
+	if (!t->cfg.max_inflight)
+		t->cfg.max_inflight = DEFAULT_MAX_INFLIGHT;
+	if (!t->cfg.timeout_ns)
+		t->cfg.timeout_ns = DEFAULT_TIMEOUT_NS;
+	if (!t->cfg.max_sessions)
+		t->cfg.max_sessions = DEFAULT_MAX_SESSIONS;
+	t->sink = *sink;
+	t->rng = t->cfg.seed;
+	if (!t->rng && getrandom(&t->rng, sizeof(t->rng), 0) != sizeof(t->rng))
+		t->rng = (uint64_t)(uintptr_t)t ^ 0x5851f42d4c957f2dULL;
+	t->pending = mcp_pending_new(t->cfg.max_inflight);
+	t->chans = mcp_channels_new(MAX_PAIRS, t->cfg.max_sessions);
+	if (!t->pending || !t->chans) {
+		mcp_tracker_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void mcp_tracker_free(struct mcp_tracker *t)
+{
+	if (!t)
+		return;
+	mcp_pending_free(t->pending);
+	mcp_channels_free(t->chans);
+	free(t);
+}
+
+const struct mcp_tracker_stats *mcp_tracker_stats(const struct mcp_tracker *t)
+{
+	return &t->stats;
+}
+
+/* ---------------------------------------------------------------- sessions */
+
+static void end_session(struct mcp_tracker *t, struct mcp_session_rec *s, uint64_t now)
+{
+	struct mcp_session_end e = {
+		.pid = s->pid,
+		.role = s->role,
+		.transport = s->transport,
+		.start_ns = s->start_ns,
+		.end_ns = now > s->start_ns ? now : s->start_ns,
+		.protocol_version = s->protocol_version,
+		.session_id = s->session_id,
+	};
+
+	if (t->sink.session)
+		t->sink.session(t->sink.ctx, &e);
+	if (!s->session_id[0])
+		mcp_channels_unpair(t->chans, s->chan);
+	mcp_channels_session_remove(t->chans, s);
+}
+
+/* ---------------------------------------------------------------- ops */
+
+static uint64_t session_hash_of(const struct mcp_io *io)
+{
+	return io->session_id && io->session_id[0] ? mcp_hash_str(io->session_id) : 0;
+}
+
+/* A SERVER operation whose request a traced CLIENT wrote on the same
+ * stream with the same id becomes that client span's child. */
+static void stitch(struct mcp_tracker *t, struct mcp_pending *p)
+{
+	if (p->role != MCP_ROLE_SERVER || p->parent_remote || p->parent_stitched)
+		return;
+	struct mcp_pending *c = mcp_pending_find_client(t->pending, p->conn, &p->id, p->pid);
+	if (!c)
+		return;
+	p->trace_hi = c->trace_hi;
+	p->trace_lo = c->trace_lo;
+	p->parent_span_id = c->span_id;
+	p->parent_stitched = true;
+}
+
+static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcome outcome,
+		   uint64_t end_ns, const struct jsonrpc_msg *resp, const struct mcp_io *rio,
+		   bool resp_truncated)
+{
+	struct mcp_op op = {0};
+	uint64_t shash = p->session_hash;
+	const char *session_id = p->session_id;
+
+	stitch(t, p);
+	/* HTTP: the session id arrives with the initialize response. */
+	if (!shash && rio && session_hash_of(rio)) {
+		shash = session_hash_of(rio);
+		session_id = rio->session_id;
+	}
+	uint64_t chan = mcp_channels_chan(t->chans, p->conn, shash);
+	struct mcp_session_rec *s = NULL;
+	if (!strcmp(p->method, "initialize") && outcome == MCP_OK) {
+		s = mcp_channels_session(t->chans, p->pid, chan, true);
+		if (s) {
+			s->role = p->role;
+			s->transport = p->transport;
+			s->start_ns = p->start_ns;
+			snprintf(s->session_id, sizeof(s->session_id), "%s", session_id);
+			const char *v = resp && resp->protocol_version[0] ? resp->protocol_version
+									: p->protocol_version;
+			snprintf(s->protocol_version, sizeof(s->protocol_version), "%s", v);
+		}
+	} else {
+		s = mcp_channels_session(t->chans, p->pid, chan, false);
+	}
+
+	op.role = p->role;
+	op.outcome = outcome;
+	op.pid = p->pid;
+	op.tid = p->tid;
+	op.conn = p->conn;
+	op.transport = p->transport;
+	op.method = p->method;
+	op.name = p->name;
+	op.uri = p->uri;
+	op.id = p->id;
+	op.error_message = "";
+	switch (outcome) {
+	case MCP_OK: break;
+	case MCP_RPC_ERROR:
+		if (resp && resp->has_error_code)
+			snprintf(op.error_type, sizeof(op.error_type), "%lld", (long long)resp->error_code);
+		else
+			snprintf(op.error_type, sizeof(op.error_type), "_OTHER");
+		op.error_message = resp ? resp->error_message : "";
+		break;
+	case MCP_TOOL_ERROR: snprintf(op.error_type, sizeof(op.error_type), "tool_error"); break;
+	case MCP_CANCELLED: snprintf(op.error_type, sizeof(op.error_type), "cancelled"); break;
+	case MCP_TIMEOUT: snprintf(op.error_type, sizeof(op.error_type), "timeout"); break;
+	case MCP_CLOSED: snprintf(op.error_type, sizeof(op.error_type), "closed"); break;
+	}
+	op.start_ns = p->start_ns;
+	op.end_ns = end_ns > p->start_ns ? end_ns : p->start_ns;
+	op.protocol_version = s && s->protocol_version[0] ? s->protocol_version : p->protocol_version;
+	op.session_id = session_id;
+	op.trace_hi = p->trace_hi;
+	op.trace_lo = p->trace_lo;
+	op.span_id = p->span_id;
+	op.parent_span_id = p->parent_span_id;
+	op.parent_remote = p->parent_remote;
+	op.parent_stitched = p->parent_stitched;
+	op.truncated = p->truncated || resp_truncated;
+	op.arguments = p->arguments;
+	op.result = resp ? resp->content : NULL;
+
+	t->stats.ops++;
+	if (p->parent_stitched)
+		t->stats.stitched++;
+	if (t->sink.op)
+		t->sink.op(t->sink.ctx, &op);
+	mcp_pending_remove(t->pending, p);
+	mcp_pending_destroy(p);
+	t->stats.inflight = mcp_pending_count(t->pending);
+}
+
+/* The same request (same id on the same stream) already in flight: its
+ * end was missed. The newer one replaces it. */
+static int same_stream(void *ctx, const struct mcp_pending *p)
+{
+	return p->conn == *(const uint64_t *)ctx;
+}
+
+static void on_request(struct mcp_tracker *t, const struct mcp_io *io, const struct jsonrpc_msg *m,
+		       uint64_t first_ns, uint64_t last_ns, bool truncated)
+{
+	enum mcp_role role = io->outbound ? MCP_ROLE_CLIENT : MCP_ROLE_SERVER;
+	struct mcp_pending *old = mcp_pending_best(t->pending, io->pid, role, &m->id, same_stream,
+						   (void *)&io->conn, NULL);
+
+	t->stats.requests++;
+	if (old) {
+		t->stats.reused_ids++;
+		mcp_pending_remove(t->pending, old);
+		mcp_pending_destroy(old);
+	}
+	struct mcp_pending *p = calloc(1, sizeof(*p));
+	if (!p)
+		return;
+	p->role = role;
+	p->pid = io->pid;
+	p->tid = io->tid;
+	p->conn = io->conn;
+	p->session_hash = session_hash_of(io);
+	p->transport = io->transport;
+	p->id = m->id;
+	snprintf(p->method, sizeof(p->method), "%s", m->method);
+	if (has_tool_or_prompt(m->method))
+		snprintf(p->name, sizeof(p->name), "%s", m->name);
+	if (has_uri(m->method))
+		snprintf(p->uri, sizeof(p->uri), "%s", m->uri);
+	snprintf(p->protocol_version, sizeof(p->protocol_version), "%s",
+		 io->protocol_version ? io->protocol_version : m->protocol_version);
+	snprintf(p->session_id, sizeof(p->session_id), "%s", io->session_id ? io->session_id : "");
+	/* The requester's span starts when it began writing; the responder's
+	 * when it had read the whole request. */
+	p->start_ns = role == MCP_ROLE_CLIENT ? first_ns : last_ns;
+	p->truncated = truncated;
+	if (m->content)
+		p->arguments = strdup(m->content);
+	if (m->traceparent[0] &&
+	    parse_traceparent(m->traceparent, &p->trace_hi, &p->trace_lo, &p->parent_span_id)) {
+		p->parent_remote = true;
+	} else {
+		stitch(t, p);
+		if (!p->parent_stitched) {
+			p->trace_hi = next_id(t);
+			p->trace_lo = next_id(t);
+		}
+	}
+	p->span_id = next_id(t);
+	struct mcp_pending *evicted = mcp_pending_add(t->pending, p);
+	if (evicted) {
+		t->stats.evicted++;
+		mcp_pending_destroy(evicted);
+	}
+	t->stats.inflight = mcp_pending_count(t->pending);
+	if (t->stats.inflight > t->stats.inflight_max)
+		t->stats.inflight_max = t->stats.inflight;
+}
+
+struct pick {
+	struct mcp_tracker *t;
+	const struct mcp_io *io;
+	uint64_t io_peer, shash;
+	bool same_direction; /* a cancellation travels as its request did */
+};
+
+/* How well request p fits a response (or cancellation) seen at io. */
+static int fit(void *ctx, const struct mcp_pending *p)
+{
+	const struct pick *k = ctx;
+
+	if (p->conn == k->io->conn)
+		return 4; /* a socket: both directions on one stream */
+	if (k->same_direction)
+		return k->shash && p->session_hash == k->shash ? 2 : 0;
+	if (k->io_peer && k->io_peer == p->conn)
+		return 3; /* the known pipe pair */
+	if (k->shash && p->session_hash == k->shash)
+		return 2; /* the same HTTP session, another connection */
+	if (!k->io_peer && !mcp_channels_peer(k->t->chans, p->conn) && !k->shash && !p->session_hash)
+		return 1; /* two unpaired pipes: maybe a pair */
+	return 0;
+}
+
+static struct mcp_pending *match(struct mcp_tracker *t, const struct mcp_io *io,
+				 enum mcp_role role, const struct jsonrpc_id *id, bool same_direction)
+{
+	struct pick k = {.t = t, .io = io, .shash = session_hash_of(io), .same_direction = same_direction};
+	int n = 0;
+
+	k.io_peer = mcp_channels_peer(t->chans, io->conn);
+	struct mcp_pending *p = mcp_pending_best(t->pending, io->pid, role, id, fit, &k, &n);
+	if (!p || same_direction)
+		return p;
+	if (fit(&k, p) == 1) {
+		/* Learn the pair only from an answer nothing else could take. */
+		if (n == 1) {
+			if (!mcp_channels_pair(t->chans, p->conn, io->conn)) {
+				/* Full of stale pairs (their sessions never ended
+				 * cleanly): start over, the live ones come back. */
+				t->stats.pairs_reset++;
+				mcp_channels_clear_pairs(t->chans);
+				mcp_channels_pair(t->chans, p->conn, io->conn);
+			}
+		} else {
+			t->stats.ambiguous++;
+		}
+	}
+	return p;
+}
+
+static void on_response(struct mcp_tracker *t, const struct mcp_io *io, const struct jsonrpc_msg *m,
+			uint64_t last_ns, bool truncated)
+{
+	enum mcp_role role = io->outbound ? MCP_ROLE_SERVER : MCP_ROLE_CLIENT;
+
+	t->stats.responses++;
+	struct mcp_pending *p = match(t, io, role, &m->id, false);
+	if (!p) {
+		t->stats.unmatched++;
+		return;
+	}
+	enum mcp_outcome o = m->kind == JR_ERROR ? MCP_RPC_ERROR : m->is_error ? MCP_TOOL_ERROR : MCP_OK;
+	finish(t, p, o, last_ns, m, io, truncated);
+}
+
+static void on_notification(struct mcp_tracker *t, const struct mcp_io *io,
+			    const struct jsonrpc_msg *m, uint64_t first_ns, uint64_t last_ns)
+{
+	struct mcp_note n = {
+		.pid = io->pid,
+		.tid = io->tid,
+		.outbound = io->outbound,
+		.method = m->method,
+		.time_ns = io->outbound ? first_ns : last_ns,
+		.conn = io->conn,
+		.transport = io->transport,
+	};
+
+	t->stats.notifications++;
+	if (!strcmp(m->method, "notifications/cancelled") && m->ref_id.type) {
+		/* Sent by the side that sent the request: ours is the CLIENT op
+		 * when we wrote it, the SERVER op when we read it. */
+		enum mcp_role role = io->outbound ? MCP_ROLE_CLIENT : MCP_ROLE_SERVER;
+		struct mcp_pending *p = match(t, io, role, &m->ref_id, true);
+		n.ref_id = m->ref_id;
+		if (p) {
+			n.trace_hi = p->trace_hi;
+			n.trace_lo = p->trace_lo;
+			n.span_id = p->span_id;
+		}
+		if (t->sink.note)
+			t->sink.note(t->sink.ctx, &n);
+		if (p) {
+			t->stats.cancelled++;
+			finish(t, p, MCP_CANCELLED, n.time_ns, NULL, NULL, false);
+		}
+		return;
+	}
+	if (t->sink.note)
+		t->sink.note(t->sink.ctx, &n);
+}
+
+static void handle(struct mcp_tracker *t, const struct mcp_io *io, const struct jsonrpc_msg *m,
+		   uint64_t first_ns, uint64_t last_ns, bool truncated)
+{
+	if (io->peer_conn)
+		mcp_channels_pair(t->chans, io->conn, io->peer_conn);
+	switch (m->kind) {
+	case JR_REQUEST:
+		on_request(t, io, m, first_ns, last_ns, truncated);
+		break;
+	case JR_RESULT:
+	case JR_ERROR:
+		on_response(t, io, m, last_ns, truncated);
+		break;
+	case JR_NOTIFICATION:
+		on_notification(t, io, m, first_ns, last_ns);
+		break;
+	default:
+		t->stats.invalid++;
+		break;
+	}
+}
+
+void mcp_tracker_message(struct mcp_tracker *t, const struct mcp_io *io, const struct jsonrpc_msg *m)
+{
+	handle(t, io, m, io->first_ns, io->last_ns, m->salvaged);
+}
+
+struct frame_ctx {
+	struct mcp_tracker *t;
+	const struct mcp_io *io;
+	const struct jsonrpc_frame *f;
+};
+
+static void parsed(void *ctx, const struct jsonrpc_msg *m)
+{
+	const struct frame_ctx *c = ctx;
+
+	handle(c->t, c->io, m, c->f->first_ns, c->f->last_ns, false);
+}
+
+void mcp_tracker_frame(struct mcp_tracker *t, const struct mcp_io *io, const struct jsonrpc_frame *f)
+{
+	struct frame_ctx c = {t, io, f};
+
+	t->stats.frames++;
+	if (!f->truncated) {
+		if (!jsonrpc_msg_parse(f->data, f->len, t->cfg.capture_content, parsed, &c))
+			t->stats.invalid++;
+		return;
+	}
+	struct jsonrpc_msg m;
+	jsonrpc_msg_salvage(f->data, f->len, f->tail, f->tail_len, &m);
+	if (m.kind == JR_INVALID) {
+		t->stats.invalid++;
+		return;
+	}
+	t->stats.salvaged++;
+	handle(t, io, &m, f->first_ns, f->last_ns, true);
+}
+
+/* ---------------------------------------------------------------- ends */
+
+void mcp_tracker_sweep(struct mcp_tracker *t, uint64_t now_ns)
+{
+	struct mcp_pending *p;
+
+	while ((p = mcp_pending_oldest(t->pending)) && p->start_ns + t->cfg.timeout_ns < now_ns) {
+		t->stats.timeouts++;
+		finish(t, p, MCP_TIMEOUT, now_ns, NULL, NULL, false);
+	}
+}
+
+void mcp_tracker_close(struct mcp_tracker *t, uint32_t pid, uint64_t conn, uint64_t now_ns)
+{
+	struct mcp_session_rec *s = mcp_channels_session(t->chans, pid, mcp_channels_chan(t->chans, conn, 0),
+							 false);
+	if (s)
+		end_session(t, s, now_ns);
+}
+
+void mcp_tracker_session_closed(struct mcp_tracker *t, uint32_t pid, const char *session_id,
+				uint64_t now_ns)
+{
+	if (!session_id || !session_id[0])
+		return;
+	struct mcp_session_rec *s = mcp_channels_session(t->chans, pid, mcp_hash_str(session_id), false);
+	if (s)
+		end_session(t, s, now_ns);
+}
+
+struct exit_ctx {
+	struct mcp_tracker *t;
+	uint64_t now;
+};
+
+static void exit_session(void *ctx, struct mcp_session_rec *s)
+{
+	struct exit_ctx *e = ctx;
+
+	end_session(e->t, s, e->now);
+}
+
+void mcp_tracker_exit(struct mcp_tracker *t, uint32_t pid, uint64_t now_ns)
+{
+	struct exit_ctx e = {t, now_ns};
+
+	for (struct mcp_pending *p = mcp_pending_oldest(t->pending), *next; p; p = next) {
+		next = mcp_pending_newer(p);
+		if (p->pid == pid) {
+			t->stats.closed++;
+			finish(t, p, MCP_CLOSED, now_ns, NULL, NULL, false);
+		}
+	}
+	mcp_channels_sessions_of(t->chans, pid, exit_session, &e);
+}
