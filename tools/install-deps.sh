@@ -10,6 +10,7 @@ PKGS=(
   bpftrace linux-perf nodejs # tools/bench: the alternatives, profiling, Node.js
   podman runc crun debootstrap # tests/e2e/test_container.sh: a real container
   prometheus curl # tests/e2e/test_prometheus.sh (prometheus, promtool); OTLP tests
+  libmicrohttpd-dev # user/export/prom_server.c: the /metrics server
 )
 missing=()
 for p in "${PKGS[@]}"; do

@@ -17,9 +17,7 @@
 #include "aggregate/health.h"
 #include "list.h"
 #include "view/live_view.h"
-#include "export/export_status.h"
 #include "source/source.h"
-#include "export/otlp_file.h"
 #include "aggregate/pipeline.h"
 #include "view/summary.h"
 #include "target/target.h"
@@ -81,8 +79,7 @@ struct run {
 	struct source_env env;
 	struct source_set sources;
 	struct pipeline p;
-	struct otlp_file of;
-	struct exporters ex; /* --otlp, --prometheus */
+	struct exporters ex; /* --otlp-file, --otlp, --prometheus */
 	struct export_opts eo;
 	struct health_counts h;
 	struct live_view *view; /* --top: curses or text; NULL: none */
@@ -156,8 +153,6 @@ static void export_metrics(struct run *R)
 {
 	update_health(&R->p, &R->sources, &R->h);
 	exporters_metrics(&R->ex, &R->p.ms, &R->eo, &R->h);
-	if (R->of.f)
-		otlp_file_metrics(&R->of, &R->p.ms, &R->eo);
 }
 
 static int setup(struct run *R, char *err, size_t len)
@@ -201,11 +196,6 @@ static int setup(struct run *R, char *err, size_t len)
 	if (R->cfg.max_series_set)
 		R->p.ms.series_limit = R->cfg.max_series;
 	R->p.service_hint = R->targets[0].service;
-	if (R->cfg.otlp_file) {
-		if (otlp_file_open(&R->of, R->cfg.otlp_file, &R->rt, err, len))
-			return 1;
-		span_builder_add_sink(R->p.sb, otlp_file_span, &R->of);
-	}
 	int xrc = exporters_setup(&R->ex, &R->cfg, R->p.sb, &R->p.ms, &R->rt, &R->eo, err, len);
 
 	if (xrc)
@@ -249,8 +239,6 @@ static void run_loop(struct run *R)
 		}
 		if (R->view && now >= next_view) { /* records, drops: for the view's header */
 			update_health(&R->p, &R->sources, &R->h);
-			if (R->of.f)
-				export_status_totals(EXP_OTLP_FILE, R->of.lines, R->of.errors);
 			live_view_publish(R->view, &R->h);
 			next_view = now + 250 * 1000000ULL;
 		}
@@ -277,8 +265,6 @@ static void teardown(struct run *R)
 		target_stop(&R->targets[i]);
 		target_close(&R->targets[i]);
 	}
-	if (R->of.f)
-		otlp_file_close(&R->of);
 	exporters_close(&R->ex); /* before the store and resources go */
 	if (R->p.sb)
 		pipeline_destroy(&R->p);
@@ -312,6 +298,12 @@ int main(int argc, char **argv)
 		return list_main(&R.cfg);
 	if (parse_histogram_opts(R.cfg.histogram, &R.eo))
 		return 2;
+	/* Bad exporter options are bad usage: said before any BPF is loaded. */
+	rc = exporters_configure(&R.ex, &R.cfg, err, sizeof(err));
+	if (rc) {
+		fprintf(stderr, "mcp-bpftrace: %s\n", err);
+		return rc;
+	}
 	clock_init();
 	resources_init(&R.rt);
 	if (R.cfg.service_name)
@@ -346,10 +338,10 @@ int main(int argc, char **argv)
 		sources_detach(&R.sources); /* the view keeps the final figures */
 		live_view_wait(R.view);
 	}
-	exporters_finish(&R.ex, &R.p.ms, &R.h, &exiting);
+	rc = exporters_finish(&R.ex, &R.p.ms, &R.h, &exiting); /* 1: the --otlp-file is incomplete */
 	live_view_close(R.view); /* the terminal is ours again: the summary can print */
 	if (R.cfg.summary)
 		summary_print(stdout, &R.p.stats, &R.h, (clock_mono_ns() - R.eo.start_mono_ns) / 1e9);
 	teardown(&R);
-	return 0;
+	return rc;
 }

@@ -4,7 +4,8 @@
 # of the demo's ledger with exactly the ledger's value (labels: attribute
 # keys with dots as underscores, plus service_name and process_pid), every
 # histogram's _count equal to the ledger's count, and the tracer's own
-# health metrics. promtool lints one scrape of the exposition format.
+# health metrics. promtool lints one scrape of the exposition format; a
+# scrape beside idle connections answers at once.
 source "$(dirname "$0")/lib.sh"
 command -v prometheus >/dev/null || fail "prometheus is missing: run 'make deps'"
 command -v promtool >/dev/null || fail "promtool is missing: run 'make deps'"
@@ -41,6 +42,23 @@ promtool check metrics <"$WORK/scrape.txt" >"$WORK/promtool.txt" 2>&1 ||
   { cat "$WORK/promtool.txt"; fail "promtool finds problems in the exposition"; }
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PPORT/")
 [ "$code" = 404 ] || fail "GET / should be 404, got $code"
+# Idle clients delay nobody: one connected and silent, one stuck in the
+# middle of its request line, then a scrape (the hand-written server served
+# one connection at a time: this scrape waited out the idle one's 5 s).
+python3 - "$PPORT" <<'PY' || fail "a scrape beside idle connections was slow"
+import socket, sys, time, urllib.request
+port = int(sys.argv[1])
+idle = socket.create_connection(("127.0.0.1", port))
+half = socket.create_connection(("127.0.0.1", port))
+half.sendall(b"GET /met")
+time.sleep(0.2)
+t = time.monotonic()
+body = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read()
+took = time.monotonic() - t
+assert b"\nmcp_bpftrace_events_total{" in body, "no metrics in the scrape"
+assert took < 0.5, f"the scrape took {took:.2f} s"
+print(f"-- scrape beside two idle connections: {took * 1000:.1f} ms")
+PY
 wait $tpid || { cat "$WORK/p.log"; fail "tracer failed"; }
 grep -q "dropped 0 (ring buffer full)" "$WORK/p.log" || { cat "$WORK/p.log"; fail "records dropped"; }
 

@@ -1,15 +1,12 @@
-/* Unit tests of the OTLP/HTTP side: the protobuf encoder (user/otlp_proto.c)
+/* Unit tests of the OTLP/HTTP side: the protobuf encoder (otlp_proto.c)
  * read back with protobuf-c's generated unpack, the exporter configuration
- * from flags and OTEL_* variables (user/otlp_http.c), OTEL_RESOURCE_ATTRIBUTES
- * (user/resources.c), and the Prometheus text renderer and server
- * (user/prom.c). */
-#include <arpa/inet.h>
+ * from flags and OTEL_* variables (otlp_http_config.c; its URLs:
+ * test_otlp_url.c), OTEL_RESOURCE_ATTRIBUTES (resources.c), and the
+ * Prometheus text renderer (prom.c; its server: test_prom_server.c). */
 #include <math.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 #include "clock.h"
 #include "aggregate/health.h"
@@ -548,58 +545,6 @@ static void test_prom_render(struct resource_table *rt)
 	ms_destroy(&ms);
 }
 
-static char *http_get(int port, const char *req)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port)};
-	int fd = socket(AF_INET, SOCK_STREAM, 0);
-	static char resp[65536];
-	size_t n = 0;
-	ssize_t r;
-
-	inet_pton(AF_INET, "127.0.0.1", &sa.sin_addr);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa))) {
-		close(fd);
-		return NULL;
-	}
-	if (write(fd, req, strlen(req)) < 0) {
-		close(fd);
-		return NULL;
-	}
-	while (n < sizeof(resp) - 1 && (r = read(fd, resp + n, sizeof(resp) - 1 - n)) > 0)
-		n += (size_t)r;
-	resp[n] = 0;
-	close(fd);
-	return resp;
-}
-
-static void test_prom_server(struct resource_table *rt)
-{
-	struct metric_store ms;
-	struct export_opts eo = {0};
-	char err[256] = "";
-	struct prom_server *ps;
-
-	CHECK_EQ_INT(ms_init(&ms), 0);
-	fill_store(&ms);
-	CHECK(prom_start("1.2.3", &ms, rt, &eo, err, sizeof(err)) == NULL);
-	CHECK_STR_HAS(err, "--prometheus");
-	ps = prom_start("127.0.0.1:0", &ms, rt, &eo, err, sizeof(err));
-	CHECK(ps != NULL);
-	if (ps) {
-		char *r = http_get(prom_port(ps), "GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n");
-
-		CHECK_STR_PREFIX(r, "HTTP/1.1 200 OK\r\n");
-		CHECK_STR_HAS(r, "Content-Type: text/plain; version=0.0.4");
-		CHECK_STR_HAS(r, "mcp_model_routing_total{");
-		r = http_get(prom_port(ps), "GET /other HTTP/1.1\r\n\r\n");
-		CHECK_STR_PREFIX(r, "HTTP/1.1 404 ");
-		r = http_get(prom_port(ps), "POST /metrics HTTP/1.1\r\n\r\n");
-		CHECK_STR_PREFIX(r, "HTTP/1.1 405 ");
-		prom_stop(ps);
-	}
-	ms_destroy(&ms);
-}
-
 int main(void)
 {
 	struct resource_table rt;
@@ -616,7 +561,6 @@ int main(void)
 	test_config();
 	test_resource_attrs();
 	test_prom_render(&rt);
-	test_prom_server(&rt);
 	resources_free(&rt);
 	UNIT_DONE();
 }

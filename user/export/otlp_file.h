@@ -1,5 +1,8 @@
 /* --otlp-file: OTLP/JSON lines, one ExportTraceServiceRequest per batch of
- * spans and one ExportMetricsServiceRequest per interval and at exit. */
+ * spans and one ExportMetricsServiceRequest per interval and at exit.
+ * Every line written or not written is reported to the status board
+ * (export_status.h); the first write error also goes to stderr, once, and
+ * makes the run's exit status 1 (exporters_finish). */
 #ifndef OTLP_FILE_H
 #define OTLP_FILE_H
 
@@ -11,6 +14,7 @@
 
 struct otlp_file {
 	FILE *f;
+	const char *path;
 	const struct resource_table *rt;
 	struct span **batch;
 	size_t n, cap;

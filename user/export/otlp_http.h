@@ -10,7 +10,9 @@
  * once per distinct status. Metrics are cumulative snapshots: the caller
  * encodes one under the store lock, the thread sends it; a newer snapshot
  * replaces an unsent older one. Shutdown sends what is left within a bound,
- * then counts the rest as dropped. */
+ * then counts the rest as dropped. Every request, every loss is reported to
+ * the status board (export_status.h); messages show URLs redacted. The
+ * configuration (flags, OTEL_* variables) is otlp_http_config.h. */
 #ifndef OTLP_HTTP_H
 #define OTLP_HTTP_H
 
@@ -18,47 +20,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include "export_opts.h"
+#include "otlp_http_config.h"
 #include "aggregate/metrics.h"
 #include "target/resources.h"
 #include "aggregate/spans.h"
 
-#define OTLP_MAX_HEADERS 32
 #define OTLP_BATCH_SPANS 512
 #define OTLP_BATCH_DELAY_S 1.0
-#define OTLP_DEFAULT_QUEUE 8192
-#define OTLP_DEFAULT_SHUTDOWN_S 5.0
-#define OTLP_DEFAULT_TIMEOUT_MS 10000
-
-enum otlp_signal { OTLP_TRACES, OTLP_METRICS };
-
-/* What the command line says; NULL / 0 fields leave it to the environment
- * (OTEL_EXPORTER_OTLP_*) or to the defaults. Flags win over env. */
-struct otlp_http_opts {
-	const char *endpoint;    /* --otlp URL: base, /v1/traces and /v1/metrics appended */
-	const char *compression; /* --otlp-compression gzip|none */
-	const char *const *headers; /* --otlp-header K=V ... */
-	int nheaders;
-	size_t queue_spans;      /* --otlp-queue */
-	double shutdown_s;       /* --otlp-shutdown-timeout */
-};
-
-/* The resolved configuration. */
-struct otlp_http_config {
-	char *url[2];            /* per signal, NULL: that signal is not exported */
-	char *headers[2][OTLP_MAX_HEADERS]; /* "Key: value" */
-	int nheaders[2];
-	bool gzip[2];
-	long timeout_ms[2];
-	size_t queue_spans;
-	double shutdown_s;
-};
-
-/* Resolves flags and OTEL_EXPORTER_OTLP_{,TRACES_,METRICS_}{ENDPOINT,
- * HEADERS,COMPRESSION,TIMEOUT}. Returns 1 when something is to be exported,
- * 0 when nothing is configured, -1 on a bad value (err says which). */
-int otlp_http_config(struct otlp_http_config *c, const struct otlp_http_opts *o,
-		     char *err, size_t errlen);
-void otlp_http_config_free(struct otlp_http_config *c);
 
 struct otlp_http_stats {
 	uint64_t spans_queued, spans_sent, spans_dropped, spans_rejected;

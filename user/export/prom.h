@@ -1,8 +1,5 @@
-/* --prometheus ADDR:PORT: the metric store in the Prometheus text exposition
- * format (version 0.0.4) on GET /metrics, from a small server thread (plain
- * sockets and poll; one connection at a time, closed after the response;
- * bounded request size and time). The consumer is never blocked beyond the
- * store lock, taken while a scrape renders.
+/* The metric store in the Prometheus text exposition format (version
+ * 0.0.4), as --prometheus serves it on GET /metrics (prom_server.h).
  *
  * Names are the catalog's (counters already end in _total); attribute keys
  * become label names with dots (and anything else not allowed) turned into
@@ -17,17 +14,6 @@
 #include "export_opts.h"
 #include "aggregate/metrics.h"
 #include "target/resources.h"
-
-struct prom_server;
-
-/* Binds ADDR:PORT ("9464" or ":9464" bind 127.0.0.1; "[::1]:9464" for IPv6)
- * and starts serving. NULL on failure (err says why). */
-struct prom_server *prom_start(const char *addr, struct metric_store *ms,
-			       const struct resource_table *rt, const struct export_opts *eo,
-			       char *err, size_t errlen);
-/* The port actually bound (useful with port 0). */
-int prom_port(const struct prom_server *ps);
-void prom_stop(struct prom_server *ps);
 
 /* The exposition text of the whole store; malloc'd, NUL-terminated, *len
  * without the NUL. Takes ms->lock. NULL when out of memory. */

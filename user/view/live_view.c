@@ -63,13 +63,6 @@ struct live_view *live_view_new(const struct config *cfg, char *err, size_t errl
 	v->sel_op = -1;
 	pthread_mutex_init(&v->lock, NULL);
 	pthread_cond_init(&v->cond, NULL);
-	/* What is configured shows as "waiting" until its exporter reports. */
-	if (cfg->otlp_file)
-		export_status_configure(EXP_OTLP_FILE, cfg->otlp_file);
-	if (cfg->otlp_endpoint)
-		export_status_configure(EXP_OTLP_HTTP, cfg->otlp_endpoint);
-	if (cfg->prometheus)
-		export_status_configure(EXP_PROMETHEUS, cfg->prometheus);
 	if (m == TOP_TUI) {
 		/* Only the character type: numbers in exported JSON and
 		 * Prometheus text must keep their '.' decimal point. */

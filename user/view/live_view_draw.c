@@ -140,9 +140,10 @@ static void draw_header(struct live_view *v)
 	x = out(2, 0, A_BOLD, "Export  ");
 	for (int i = 0; i < EXP_COUNT; i++) {
 		const struct export_status *e = &st->exp[i];
-		attr_t a = !e->configured ? A_DIM
-			 : e->errors && e->last_error_ns >= e->last_ok_ns ? color(v, C_RED) | A_BOLD
-			 : e->ok ? color(v, C_GREEN) : A_NORMAL;
+		enum export_state es = export_status_state(e);
+		attr_t a = es == EXS_OFF ? A_DIM
+			 : es == EXS_FAILING ? color(v, C_RED) | A_BOLD
+			 : es == EXS_OK ? color(v, C_GREEN) : A_NORMAL;
 
 		if (i)
 			x = out(2, x, A_DIM, v->utf8 ? " │ " : " | ");

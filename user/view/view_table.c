@@ -241,21 +241,7 @@ const char *vt_uptime(double s, char *buf, size_t len)
 
 const char *vt_export(const struct export_status *x, int which, char *buf, size_t len)
 {
-	const char *name = export_status_name((enum exporter_id)which);
-
-	if (!x->configured)
-		snprintf(buf, len, "%s off", name);
-	else if (x->errors && x->last_error_ns >= x->last_ok_ns)
-		snprintf(buf, len, "%s %llu error%s: %s", name, (unsigned long long)x->errors,
-			 x->errors == 1 ? "" : "s", x->last_error[0] ? x->last_error : "?");
-	else if (x->ok && x->errors)
-		snprintf(buf, len, "%s ok (%llu, %llu failed)", name, (unsigned long long)x->ok,
-			 (unsigned long long)x->errors);
-	else if (x->ok)
-		snprintf(buf, len, "%s ok (%llu)", name, (unsigned long long)x->ok);
-	else
-		snprintf(buf, len, "%s waiting", name);
-	return buf;
+	return export_status_text(x, (enum exporter_id)which, buf, len); /* one wording everywhere */
 }
 
 const char *vt_pad(char *out, size_t len, const char *s, int w, bool left)
