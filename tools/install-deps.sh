@@ -39,3 +39,4 @@ npm_ci() {
 here=$(dirname "$0")
 npm_ci "$here/bench/node"            # the in-process OpenTelemetry baseline
 npm_ci "$here/../tests/otlp-receiver" # the OTLP/HTTP test receiver's decoders
+npm_ci "$here/../tests/llm"           # the LLM SDK clients of the tls source's e2e test
