@@ -1,10 +1,15 @@
 /* Command-line parsing: every error says what was wrong and what was expected. */
+#include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "cli.h"
+#include "term_quote.h"
 #include "version.h"
 
 static const char usage[] =
@@ -86,43 +91,167 @@ static const char usage[] =
 "\n"
 "Exit status: 0 done, 1 runtime failure, 2 bad usage or probe map.\n";
 
-static int bad(const char *fmt, const char *a, const char *b)
+static int __attribute__((format(printf, 1, 2))) bad(const char *fmt, ...)
 {
+	va_list ap;
+
 	fprintf(stderr, "mcp-bpftrace: ");
-	fprintf(stderr, fmt, a, b);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
 	fprintf(stderr, "\nTry 'mcp-bpftrace --help'.\n");
 	return -1;
 }
 
-static int parse_seconds(const char *opt, const char *s, double *out)
+/* Ranges of the options in seconds. strtod also reads "inf", "nan" and
+ * 1e300, which turned into nanosecond deadlines overflow (--duration 1e12
+ * stopped at once, --interval nan never exported): every value is checked
+ * finite and inside its range. */
+struct seconds_range { const char *opt; double min, max; };
+static const struct seconds_range interval_range = {"--interval", 0.1, 86400};    /* polls every 0.1 s */
+static const struct seconds_range duration_range = {"--duration", 0.001, 31536000}; /* a year */
+static const struct seconds_range refresh_range = {"--refresh", 0.05, 3600};
+static const struct seconds_range shutdown_range = {"--otlp-shutdown-timeout", 0.001, 3600};
+static const struct seconds_range linger_range = {"--prometheus-linger", 0.001, 86400};
+
+static int parse_seconds(const struct seconds_range *r, const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || *end || !isfinite(v) || v < r->min || v > r->max)
+		return bad("%s: expected a number of seconds from %g to %g, got %s", r->opt, r->min, r->max,
+			   QUOTE_STR(s));
+	*out = v;
+	return 0;
+}
+
+/* Decimal digits only (strtoull alone takes "-1" as 2^64-1, and blanks and
+ * a '+'); false when not that or above max. */
+static bool parse_count(const char *s, unsigned long long max, unsigned long long *out)
 {
 	char *end;
 
+	if (!isdigit((unsigned char)*s))
+		return false;
 	errno = 0;
-	*out = strtod(s, &end);
-	if (errno || end == s || *end || *out <= 0)
-		return bad("%s: expected a positive number of seconds, got '%s'", opt, s);
-	return 0;
+	*out = strtoull(s, &end, 10);
+	return !errno && !*end && *out <= max;
 }
 
 static int parse_size(const char *s, size_t *out)
 {
-	char *end;
-	unsigned long long v;
+	static const struct { char c; int shift; } units[] = {{'K', 10}, {'k', 10}, {'M', 20}, {'m', 20}, {'G', 30}, {'g', 30}};
+	size_t digits = strspn(s, "0123456789");
+	unsigned long long v = 0;
+	int shift = 0;
+	char num[24];
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return bad("--ringbuf-size: expected a size like 16M, got '%s'%s", s, "");
-	if (*end == 'K' || *end == 'k')
-		v <<= 10, end++;
-	else if (*end == 'M' || *end == 'm')
-		v <<= 20, end++;
-	else if (*end == 'G' || *end == 'g')
-		v <<= 30, end++;
-	if (*end || v < 4096 || (v & (v - 1)) || v > (1ULL << 30))
-		return bad("--ringbuf-size: '%s' must be a power of two between 4K and 1G%s", s, "");
+	for (size_t i = 0; digits && i < sizeof(units) / sizeof(units[0]); i++)
+		if (s[digits] == units[i].c && !s[digits + 1])
+			shift = units[i].shift;
+	snprintf(num, sizeof(num), "%.*s", (int)(digits < sizeof(num) ? digits : 0), s);
+	/* The shift is checked before it is made: 18014398509481988K wrapped to 4K. */
+	if (!digits || digits >= sizeof(num) || (s[digits] && !shift) || !parse_count(num, (1ULL << 30) >> shift, &v))
+		return bad("--ringbuf-size: expected a power of two from 4K to 1G (K/M/G suffix), got %s", QUOTE_STR(s));
+	v <<= shift;
+	if (v < 4096 || (v & (v - 1)))
+		return bad("--ringbuf-size: %s must be a power of two from 4K to 1G", QUOTE_STR(s));
 	*out = v;
+	return 0;
+}
+
+/* --prometheus [HOST:]PORT or [IPV6]:PORT. PORT 0..65535 (0: the kernel
+ * picks a free one, which the exporter reports); HOST a name or an address,
+ * resolved when the server starts. Checked here so that bad usage stops
+ * before anything loads. */
+static int check_listen_addr(const char *addr)
+{
+	const char *port = addr, *host = NULL;
+	size_t hlen = 0;
+	unsigned long long p;
+	char v6[64];
+	struct in6_addr a6;
+
+	if (addr[0] == '[') {
+		const char *close = strchr(addr, ']');
+
+		hlen = close ? (size_t)(close - addr - 1) : 0;
+		if (!close || close[1] != ':' || !hlen || hlen >= sizeof(v6))
+			return bad("--prometheus: expected [IPV6]:PORT, got %s", QUOTE_STR(addr));
+		snprintf(v6, sizeof(v6), "%.*s", (int)hlen, addr + 1);
+		if (inet_pton(AF_INET6, v6, &a6) != 1)
+			return bad("--prometheus: %s is not an IPv6 address", QUOTE_STR(v6));
+		port = close + 2;
+	} else if (strchr(addr, ':')) {
+		host = addr;
+		port = strrchr(addr, ':') + 1;
+		hlen = (size_t)(port - 1 - addr);
+		if (memchr(host, ':', hlen))
+			return bad("--prometheus: an IPv6 address goes in brackets ([::1]:9464), got %s",
+				   QUOTE_STR(addr));
+		if (strspn(host, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != hlen)
+			return bad("--prometheus: bad host %s (a name or an address)", QUOTE(host, hlen));
+	}
+	if (!parse_count(port, 65535, &p))
+		return bad("--prometheus: expected [ADDR:]PORT with PORT from 0 to 65535 (0: any free port), "
+			   "got %s", QUOTE_STR(addr));
+	return 0;
+}
+
+int cli_parse_histogram(const char *spec, bool *explicit_, double *bounds, size_t max, size_t *nbounds,
+			char *err, size_t errlen)
+{
+	static const double defaults[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+					  0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+	const size_t ndef = sizeof(defaults) / sizeof(defaults[0]);
+
+	*explicit_ = false;
+	*nbounds = 0;
+	if (!spec || !strcmp(spec, "exponential"))
+		return 0;
+	if (!strcmp(spec, "explicit") && max >= ndef) {
+		*explicit_ = true;
+		*nbounds = ndef;
+		memcpy(bounds, defaults, sizeof(defaults));
+		return 0;
+	}
+	if (strncmp(spec, "explicit:", 9)) {
+		snprintf(err, errlen, "--histogram: expected exponential or explicit[:B1,B2,...], got %s",
+			 QUOTE_STR(spec));
+		return -1;
+	}
+	/* Every item a finite number, each above the one before: a bucket
+	 * boundary list with a gap, an inf or a step back is no histogram. */
+	for (const char *s = spec + 9;; s++) {
+		size_t len = strcspn(s, ",");
+		char *end;
+		double v;
+
+		errno = 0;
+		v = strtod(s, &end);
+		if (!len || end != s + len || errno || !isfinite(v)) {
+			snprintf(err, errlen, "--histogram: bound %s is not a finite number (explicit:B1,B2,... "
+				 "with increasing numbers)", QUOTE(s, len));
+			return -1;
+		}
+		if (*nbounds && v <= bounds[*nbounds - 1]) {
+			snprintf(err, errlen, "--histogram: bound %s is not above the one before it (%g): "
+				 "bounds increase", QUOTE(s, len), bounds[*nbounds - 1]);
+			return -1;
+		}
+		if (*nbounds == max) {
+			snprintf(err, errlen, "--histogram: more than %zu bounds", max);
+			return -1;
+		}
+		bounds[(*nbounds)++] = v;
+		s += len;
+		if (!*s)
+			break;
+	}
+	*explicit_ = true;
 	return 0;
 }
 
@@ -172,20 +301,18 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	cfg->ringbuf_bytes = 8 << 20; /* user space maps it twice: 16 MiB of RSS */
 	cfg->summary = true;
 	opterr = 0;
+	optind = 0; /* a fresh scan (glibc): cli_parse may run more than once, as in tests */
 	/* "+": stop at the first non-option, so "-- cmd -x" keeps its flags. */
 	while ((c = getopt_long(argc, argv, "+p:c:P:lo:i:d:vhV", opts, NULL)) != -1) {
-		char *end;
-
 		switch (c) {
 		case 'p': {
-			long v;
+			unsigned long long v;
 
-			errno = 0;
-			v = strtol(optarg, &end, 10);
-			if (errno || *end || v <= 0 || v > 0x7fffffff)
-				return bad("--pid: expected a process id, got '%s'%s", optarg, "");
+			/* 4194304: the kernel's PID_MAX_LIMIT */
+			if (!parse_count(optarg, 4194304, &v) || !v)
+				return bad("--pid: expected a process id (1 to 4194304), got %s", QUOTE_STR(optarg));
 			if (cfg->npids == CLI_MAX_PIDS)
-				return bad("--pid: at most %s pids%s", "64", "");
+				return bad("--pid: at most %d pids", CLI_MAX_PIDS);
 			cfg->pids[cfg->npids++] = (pid_t)v;
 			break;
 		}
@@ -200,23 +327,21 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		case O_OTLP: cfg->otlp_endpoint = optarg; break;
 		case O_OTLP_COMP:
 			if (strcmp(optarg, "gzip") && strcmp(optarg, "none"))
-				return bad("--otlp-compression: expected gzip or none, got '%s'%s", optarg, "");
+				return bad("--otlp-compression: expected gzip or none, got %s", QUOTE_STR(optarg));
 			cfg->otlp_compression = optarg;
 			break;
 		case O_OTLP_HDR:
 			if (!strchr(optarg, '=') || optarg[0] == '=')
-				return bad("--otlp-header: expected KEY=VALUE, got '%s'%s", optarg, "");
+				return bad("--otlp-header: expected KEY=VALUE, got %s", QUOTE_STR(optarg));
 			if (cfg->notlp_headers == CLI_MAX_OTLP_HEADERS)
-				return bad("--otlp-header: at most %s headers%s", "16", "");
+				return bad("--otlp-header: at most %d headers", CLI_MAX_OTLP_HEADERS);
 			cfg->otlp_headers[cfg->notlp_headers++] = optarg;
 			break;
 		case O_OTLP_QUEUE: {
-			unsigned long v;
+			unsigned long long v;
 
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || v < 1 || v > (1UL << 24))
-				return bad("--otlp-queue: expected a number of spans from 1 to 16777216, got '%s'%s", optarg, "");
+			if (!parse_count(optarg, 1UL << 24, &v) || !v)
+				return bad("--otlp-queue: expected a number of spans from 1 to 16777216, got %s", QUOTE_STR(optarg));
 			cfg->otlp_queue = v;
 			break;
 		}
@@ -224,51 +349,56 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 			cfg->no_uprobe_multi = true;
 			break;
 		case O_MAX_SERIES: {
-			unsigned long v;
+			unsigned long long v;
 
-			errno = 0;
-			v = strtoul(optarg, &end, 10);
-			if (errno || end == optarg || *end || v == 1 || v > (1UL << 24))
-				return bad("--max-series: expected 0 (no limit) or a number from 2 to 16777216, got '%s'%s", optarg, "");
+			if (!parse_count(optarg, 1UL << 24, &v) || v == 1)
+				return bad("--max-series: expected 0 (no limit) or a number from 2 to 16777216, got %s", QUOTE_STR(optarg));
 			cfg->max_series = v;
 			cfg->max_series_set = true;
 			break;
 		}
 		case O_OTLP_SHUT:
-			if (parse_seconds("--otlp-shutdown-timeout", optarg, &cfg->otlp_shutdown_s))
+			if (parse_seconds(&shutdown_range, optarg, &cfg->otlp_shutdown_s))
 				return -1;
 			break;
 		case O_PROM_LINGER:
-			if (parse_seconds("--prometheus-linger", optarg, &cfg->prom_linger_s))
+			if (parse_seconds(&linger_range, optarg, &cfg->prom_linger_s))
 				return -1;
 			break;
-		case O_PROM: cfg->prometheus = optarg; break;
+		case O_PROM:
+			if (check_listen_addr(optarg))
+				return -1;
+			cfg->prometheus = optarg;
+			break;
 		case O_TOP:
 			if (!optarg || !strcmp(optarg, "tui"))
 				cfg->top = TOP_TUI;
 			else if (!strcmp(optarg, "text"))
 				cfg->top = TOP_TEXT;
 			else
-				return bad("--top: expected nothing or 'text', got '%s'%s", optarg, "");
+				return bad("--top: expected nothing or 'text', got %s", QUOTE_STR(optarg));
 			break;
 		case O_NOTOP: cfg->top = TOP_OFF; break;
 		case O_LINGER: cfg->linger = true; break;
 		case O_REFRESH:
-			if (parse_seconds("--refresh", optarg, &cfg->refresh_s))
+			if (parse_seconds(&refresh_range, optarg, &cfg->refresh_s))
 				return -1;
 			break;
-		case O_HIST:
-			if (strcmp(optarg, "exponential") && strcmp(optarg, "explicit") &&
-			    strncmp(optarg, "explicit:", 9))
-				return bad("--histogram: expected exponential or explicit[:b1,b2,...], got '%s'%s", optarg, "");
+		case O_HIST: {
+			char err[QUOTE_BUF + 128];
+
+			if (cli_parse_histogram(optarg, &cfg->hist_explicit, cfg->hist_bounds, CLI_MAX_HIST_BOUNDS,
+						&cfg->hist_nbounds, err, sizeof(err)))
+				return bad("%s", err);
 			cfg->histogram = optarg;
 			break;
+		}
 		case 'i':
-			if (parse_seconds("--interval", optarg, &cfg->interval_s))
+			if (parse_seconds(&interval_range, optarg, &cfg->interval_s))
 				return -1;
 			break;
 		case 'd':
-			if (parse_seconds("--duration", optarg, &cfg->duration_s))
+			if (parse_seconds(&duration_range, optarg, &cfg->duration_s))
 				return -1;
 			break;
 		case O_SERVICE: cfg->service_name = optarg; break;
@@ -281,16 +411,16 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		case 'h': fputs(usage, stdout); return 1;
 		case 'V': printf("mcp-bpftrace %s\n", MCP_BPFTRACE_VERSION); return 1;
 		case ':':
-			return bad("%s: missing its argument%s", argv[optind - 1], "");
+			return bad("%s: missing its argument", QUOTE_STR(argv[optind - 1]));
 		default:
-			return bad("unknown option '%s'%s", argv[optind - 1], "");
+			return bad("unknown option %s", QUOTE_STR(argv[optind - 1]));
 		}
 	}
 	if (optind < argc) {
 		if (strcmp(argv[optind - 1], "--") && optind > 0 && argv[optind][0] != '-') {
 			/* getopt stopped at a non-option that did not follow "--" */
-			return bad("unexpected argument '%s' (a command to launch goes after --)%s",
-				   argv[optind], "");
+			return bad("unexpected argument %s (a command to launch goes after --)",
+				   QUOTE_STR(argv[optind]));
 		}
 		cfg->cmd = &argv[optind];
 	}
@@ -299,11 +429,11 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	int ntargets = (cfg->npids > 0) + (cfg->cmd != NULL) + (cfg->container != NULL) + (cfg->cgroup != NULL);
 
 	if (ntargets == 0)
-		return bad("no target: give --pid PID, --container ID, --cgroup PATH or -- COMMAND%s%s", "", "");
+		return bad("no target: give --pid PID, --container ID, --cgroup PATH or -- COMMAND");
 	if (ntargets > 1)
-		return bad("give one kind of target: --pid, --container, --cgroup or -- COMMAND%s%s", "", "");
+		return bad("give one kind of target: --pid, --container, --cgroup or -- COMMAND");
 	if (cfg->list_object && !cfg->list)
-		return bad("--object NAME goes with --list (a probe map names objects itself)%s%s", "", "");
+		return bad("--object NAME goes with --list (a probe map names objects itself)");
 	if (!cfg->list && !cfg->probes)
 		return bad("--probes FILE is required (write one with --list)%s%s", "", "");
 	return 0;

@@ -8,6 +8,7 @@
 
 #define CLI_MAX_PIDS 64
 #define CLI_MAX_OTLP_HEADERS 16
+#define CLI_MAX_HIST_BOUNDS 64 /* = EXPORT_MAX_BOUNDS (export/export_opts.h) */
 
 enum top_mode { TOP_AUTO = 0, TOP_TUI, TOP_TEXT, TOP_OFF };
 
@@ -32,6 +33,9 @@ struct config {
 	const char *prometheus;
 	const char *service_name;
 	const char *histogram; /* "exponential" | "explicit[:b1,b2,...]" */
+	bool hist_explicit;    /* --histogram explicit...: its bounds */
+	double hist_bounds[CLI_MAX_HIST_BOUNDS];
+	size_t hist_nbounds;
 	double interval_s;
 	double duration_s;
 	double refresh_s;
@@ -49,5 +53,11 @@ struct config {
 /* Parses argv. Returns 0 to run, 1 when it printed help/version (exit 0),
  * -1 on a usage error (message printed; exit 2). */
 int cli_parse(int argc, char **argv, struct config *cfg);
+
+/* --histogram SPEC: "exponential" (explicit false), "explicit" (the default
+ * bounds) or "explicit:B1,B2,..." (finite, increasing, at most `max`).
+ * Returns 0, or -1 with a sentence in err naming what is wrong. */
+int cli_parse_histogram(const char *spec, bool *explicit_, double *bounds, size_t max, size_t *nbounds,
+			char *err, size_t errlen);
 
 #endif

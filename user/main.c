@@ -41,34 +41,6 @@ static void update_health(struct pipeline *p, struct source_set *S, struct healt
 	health_fold(&p->ms, h);
 }
 
-static int parse_histogram_opts(const char *spec, struct export_opts *o)
-{
-	static const double defaults[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
-					  0.1, 0.25, 0.5, 1, 2.5, 5, 10};
-
-	if (!spec || !strcmp(spec, "exponential"))
-		return 0;
-	o->explicit_histograms = true;
-	if (!strcmp(spec, "explicit")) {
-		o->nbounds = sizeof(defaults) / sizeof(defaults[0]);
-		memcpy(o->bounds, defaults, sizeof(defaults));
-		return 0;
-	}
-	for (const char *s = spec + 9; *s;) {
-		char *end;
-		double v = strtod(s, &end);
-
-		if (end == s || (*end && *end != ',') || o->nbounds == EXPORT_MAX_BOUNDS ||
-		    (o->nbounds && v <= o->bounds[o->nbounds - 1])) {
-			fprintf(stderr, "mcp-bpftrace: --histogram %s: expected increasing numbers separated by commas\n", spec);
-			return -1;
-		}
-		o->bounds[o->nbounds++] = v;
-		s = *end ? end + 1 : end;
-	}
-	return 0;
-}
-
 struct run {
 	struct config cfg;
 	struct probe_map pm;
@@ -296,8 +268,11 @@ int main(int argc, char **argv)
 		return list_ops();
 	if (R.cfg.list)
 		return list_main(&R.cfg);
-	if (parse_histogram_opts(R.cfg.histogram, &R.eo))
-		return 2;
+	/* --histogram: parsed and checked by cli_parse. */
+	_Static_assert(CLI_MAX_HIST_BOUNDS <= EXPORT_MAX_BOUNDS, "histogram bounds");
+	R.eo.explicit_histograms = R.cfg.hist_explicit;
+	R.eo.nbounds = R.cfg.hist_nbounds;
+	memcpy(R.eo.bounds, R.cfg.hist_bounds, R.cfg.hist_nbounds * sizeof(R.eo.bounds[0]));
 	/* Bad exporter options are bad usage: said before any BPF is loaded. */
 	rc = exporters_configure(&R.ex, &R.cfg, err, sizeof(err));
 	if (rc) {

@@ -6,6 +6,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "mcp_trace.h"
 
 enum pm_kind { PM_SPAN = 1, PM_POINT = 2 };
@@ -72,14 +73,26 @@ struct probe_map {
 	size_t n;
 };
 
-/* Parses `path`. On error returns -1 and writes "PATH:LINE: message" to err.
- * `capture_content`: false drops captures marked `content` (they are not
- * even read by the BPF side). */
+/* A probe map is at most 256 bindings: a file larger than this is not one
+ * (and is not read into memory whole). */
+#define PM_MAX_FILE_BYTES (4 << 20)
+
+/* Parses the file at `path` (probe_map_file.c): a regular file, at most
+ * PM_MAX_FILE_BYTES; a FIFO or a device is refused, not waited on. On error
+ * returns -1 and writes "PATH:LINE: message" to err, with what it echoes of
+ * the input quoted (term_quote.h). `capture_content`: false drops captures
+ * marked `content` (they are not even read by the BPF side). Warnings
+ * (attributes a binding leaves out) go to stderr. */
 int probe_map_load(const char *path, bool capture_content, struct probe_map *out,
 		   char *err, size_t errlen);
 /* Same, from text already in memory; `name` stands for the path in messages. */
 int probe_map_parse(const char *text, const char *name, bool capture_content,
 		    struct probe_map *out, char *err, size_t errlen);
+/* Same, from `len` bytes that may hold anything (a NUL byte is an error,
+ * a leading UTF-8 byte-order mark is skipped); warnings to `warn`, none
+ * when NULL. What the loader and the fuzzer (tests/fuzz) call. */
+int probe_map_parse_bytes(const char *text, size_t len, const char *name, bool capture_content,
+			  FILE *warn, struct probe_map *out, char *err, size_t errlen);
 void probe_map_free(struct probe_map *pm);
 
 /* Fills the BPF-side spec of a binding (flags, ncaps, caps) from the parsed one. */

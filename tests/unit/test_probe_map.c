@@ -491,11 +491,11 @@ static void test_errors(void)
 	    NAME ":2: ", "attribute key too long");
 	BAD("span model_routing f\n  mcp.x =\n", NAME ":2: ", "expected a source or a \"constant\"");
 	BAD("span model_routing f\n  mcp.x = foo\n", NAME ":2: ", "expected a source (argN, ret");
-	BAD("span model_routing f\n  mcp.x = arg6\n", NAME ":2: ", "argument index 6 out of range (arg0..arg5)");
+	BAD("span model_routing f\n  mcp.x = arg6\n", NAME ":2: ", "argument index '6' out of range (arg0..arg5)");
 	BAD("span model_routing f\n  mcp.x = arg12[0]\n", NAME ":2: ", "out of range");
 	BAD("span model_routing f\n  mcp.x = arg1[12z]\n", NAME ":2: ", "bad offset '12z'");
 	BAD("span model_routing f\n  mcp.x = arg1[0x]\n", NAME ":2: ", "bad offset");
-	BAD("span model_routing f\n  mcp.x = arg1[0x100000000]\n", NAME ":2: ", "bad offset");
+	BAD("span model_routing f\n  mcp.x = arg1[0x100000000]\n", NAME ":2: ", "offset '0x100000000' out of range");
 	BAD("span model_routing f\n  mcp.x = arg1[8\n", NAME ":2: ", "expected ']'");
 	BAD("span model_routing f\n  mcp.x = arg1[8]@exit\n", NAME ":2: ", "unknown qualifier '@exit'");
 	BAD("span model_routing f\n  mcp.x = \"abc # not a comment\n", NAME ":2: ", "unterminated constant");
@@ -530,7 +530,7 @@ static void test_errors(void)
 	BAD("span model_routing f\n  fail if ret = 0\n", NAME ":2: ", "expected a comparison (< <= == != > >=), found '='");
 	BAD("span model_routing f\n  fail if ret <\n", NAME ":2: ", "bad number ''");
 	BAD("span model_routing f\n  fail if ret < abc\n", NAME ":2: ", "bad number 'abc'");
-	BAD("span model_routing f\n  fail if ret < 99999999999999999999\n", NAME ":2: ", "bad number");
+	BAD("span model_routing f\n  fail if ret < 99999999999999999999\n", NAME ":2: ", "out of range");
 	BAD("span model_routing f\n  fail if ret < 0 or 1\n", NAME ":2: ", "unexpected 'or' after 'fail if'");
 	BAD("span model_routing f\n  fail if ret as str == 0\n", NAME ":2: ", "'fail if' compares integers");
 	BAD("span model_routing f\n  fail if arg1[0] as enum(a|b) == 0\n", NAME ":2: ", "compares integers");
