@@ -116,7 +116,79 @@ static __always_inline void clear_record(struct mcp_call_rec *r)
 		r->strs[i][0] = 0;
 }
 
-static __always_inline int on_entry(__u32 b, const __u64 *args)
+/*
+ * The address a uretprobe writes over a hijacked return address: the first
+ * slot of this process's [uprobes] area (uprobe_get_trampoline_vaddr()).
+ */
+static __always_inline __u64 uretprobe_trampoline(void)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+
+	return BPF_CORE_READ(t, mm, uprobes_state.xol_area, vaddr);
+}
+
+/* Entered by a tail call (jmp) from the function whose frame is at `sp`:
+ * its uretprobe already replaced the return address both share. */
+static __always_inline bool tail_called(__u64 sp)
+{
+	__u64 ra = 0;
+
+	if (bpf_probe_read_user(&ra, sizeof(ra), (void *)sp))
+		return false;
+	return ra && ra == uretprobe_trampoline();
+}
+
+/*
+ * Pops the frames this thread can no longer return through and counts each
+ * one as abandoned; returns the depth left. The kernel's own bookkeeping of
+ * uretprobes (cleanup_return_instances()) decides the same way, so a frame
+ * dropped here is one whose return the kernel would never report:
+ *  - frames pushed before an exec: the program they belong to is gone;
+ *  - frames whose stack pointer (the slot of their return address) lies
+ *    below `sp`: the stack grows down, so a live caller is always above its
+ *    callees; a frame below is one a longjmp left, with setjmp outside every
+ *    traced function. At an entry (`entry`), a frame at exactly `sp` is gone
+ *    as well (its caller called again), unless this entry came by a tail
+ *    call from it. `sp` at a return is the returning function's entry sp.
+ * Frames past MCP_MAX_DEPTH have no slot (counted as too deep when they
+ * were entered): they go when the deepest real frame is gone or returns.
+ */
+static __always_inline __u32 drop_dead_frames(struct span_stack *st, __u64 sp, bool entry, __u32 b)
+{
+	__u32 d = st->depth, n = 0;
+	__u64 exec_id = bpf_get_current_task_btf()->self_exec_id;
+
+	if (d == 0)
+		return 0;
+	if (st->exec_id != exec_id) {
+		stat_add(MCP_STAT_ABANDONED, d > MCP_MAX_DEPTH ? MCP_MAX_DEPTH : d);
+		return 0;
+	}
+	if (d > MCP_MAX_DEPTH) {
+		const struct frame *last = &st->frames[MCP_MAX_DEPTH - 1];
+
+		/* Still inside the deepest real frame: an untraced frame above it. */
+		if (sp < last->sp ||
+		    (sp == last->sp && (entry ? tail_called(sp) : last->rec.binding != b)))
+			return d;
+		d = MCP_MAX_DEPTH;
+	}
+	for (int i = 0; i < MCP_MAX_DEPTH; i++) {
+		if (d == 0)
+			break;
+		__u64 fsp = st->frames[(d - 1) & (MCP_MAX_DEPTH - 1)].sp;
+
+		if (fsp > sp || (fsp == sp && (!entry || tail_called(sp))))
+			break;
+		d--;
+		n++;
+	}
+	if (n)
+		stat_add(MCP_STAT_ABANDONED, n);
+	return d;
+}
+
+static __always_inline int on_entry(__u32 b, const __u64 *args, __u64 sp)
 {
 	b &= MCP_MAX_BINDINGS - 1;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -124,7 +196,7 @@ static __always_inline int on_entry(__u32 b, const __u64 *args)
 
 	if (!st)
 		return 0;
-	__u32 d = st->depth;
+	__u32 d = drop_dead_frames(st, sp, true, b);
 
 	if (d >= MCP_MAX_DEPTH) {
 		/* Count it and keep depth so the matching return is skipped too. */
@@ -132,6 +204,7 @@ static __always_inline int on_entry(__u32 b, const __u64 *args)
 		stat_inc(MCP_STAT_DEPTH_OVERFLOW);
 		return 0;
 	}
+	asm volatile("" : "+r"(d)); /* keep the masks below: the verifier bounds d by them */
 	struct frame *f = &st->frames[d & (MCP_MAX_DEPTH - 1)];
 	struct mcp_call_rec *r = &f->rec;
 
@@ -151,6 +224,8 @@ static __always_inline int on_entry(__u32 b, const __u64 *args)
 	}
 	for (int i = 0; i < MCP_NARGS; i++)
 		f->args[i] = args[i];
+	f->sp = sp;
+	st->exec_id = bpf_get_current_task_btf()->self_exec_id;
 	run_captures(b, r, args, 0, MCP_AT_ENTRY);
 	st->depth = d + 1;
 
@@ -162,7 +237,8 @@ static __always_inline int on_entry(__u32 b, const __u64 *args)
 	return 0;
 }
 
-static __always_inline int on_return(__u32 b, __u64 ret)
+/* `sp`: the stack pointer at the return, one slot above the entry's. */
+static __always_inline int on_return(__u32 b, __u64 ret, __u64 sp)
 {
 	b &= MCP_MAX_BINDINGS - 1;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -173,28 +249,25 @@ static __always_inline int on_return(__u32 b, __u64 ret)
 		stat_inc(MCP_STAT_UNMATCHED_RET);
 		return 0;
 	}
-	__u32 d = st->depth - 1;
+	sp -= 8; /* the entry's: `ret` took the return address */
+	__u32 d = drop_dead_frames(st, sp, false, b);
 
-	if (d >= MCP_MAX_DEPTH) {
-		st->depth = d;
+	if (d > MCP_MAX_DEPTH) { /* an untraced frame past the deepest returns */
+		st->depth = d - 1;
 		return 0;
 	}
-	/*
-	 * The top frame should be ours. If it is not, frames above ours were
-	 * skipped (longjmp, a uretprobe the kernel could not install): unwind
-	 * to our frame and count what was thrown away.
-	 */
-	for (int i = 0; i < MCP_MAX_DEPTH; i++) {
-		if (st->frames[d & (MCP_MAX_DEPTH - 1)].rec.binding == b)
-			break;
-		if (d == 0) {
-			stat_inc(MCP_STAT_UNMATCHED_RET);
-			return 0;
-		}
-		stat_inc(MCP_STAT_ABANDONED);
-		d--;
+	/* The top frame must be ours, by stack slot and binding. If it is not,
+	 * our entry was never recorded (the tracer came in mid-call): nothing
+	 * of the stack belongs to this return. */
+	asm volatile("" : "+r"(d)); /* keep the mask: the verifier bounds d by it */
+	struct frame *f = d ? &st->frames[(d - 1) & (MCP_MAX_DEPTH - 1)] : NULL;
+
+	if (!f || f->sp != sp || f->rec.binding != b) {
+		st->depth = d;
+		stat_inc(MCP_STAT_UNMATCHED_RET);
+		return 0;
 	}
-	struct frame *f = &st->frames[d & (MCP_MAX_DEPTH - 1)];
+	d--;
 	struct mcp_call_rec *r = &f->rec;
 
 	/* The frame is popped; its record is finished in place and sent. No
@@ -207,7 +280,9 @@ static __always_inline int on_return(__u32 b, __u64 ret)
 	return 0;
 }
 
-static __always_inline int on_point(__u32 b, const __u64 *args)
+/* `sp`: at a function's entry (a uprobe point, `entry`) or inside its body
+ * (USDT): frames a longjmp left are not its parents. */
+static __always_inline int on_point(__u32 b, const __u64 *args, __u64 sp, bool entry)
 {
 	b &= MCP_MAX_BINDINGS - 1;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
@@ -218,6 +293,13 @@ static __always_inline int on_point(__u32 b, const __u64 *args)
 	clear_record(r);
 	fill_ids(r, b, MCP_REC_POINT);
 	struct span_stack *st = get_stack(tid, false);
+
+	if (st) {
+		__u32 d = drop_dead_frames(st, sp, entry, b);
+
+		asm volatile("" : "+r"(d)); /* top_frame() bounds it for the verifier */
+		st->depth = d;
+	}
 	struct frame *p = top_frame(st);
 
 	if (p) {
@@ -251,7 +333,7 @@ int BPF_KPROBE(span_enter)
 	if (!task_wanted())
 		return 0;
 	regs_args(ctx, args);
-	return on_entry((__u32)bpf_get_attach_cookie(ctx), args);
+	return on_entry((__u32)bpf_get_attach_cookie(ctx), args, PT_REGS_SP(ctx));
 }
 
 SEC("uretprobe")
@@ -259,7 +341,7 @@ int BPF_KRETPROBE(span_exit)
 {
 	if (!task_wanted())
 		return 0;
-	return on_return((__u32)bpf_get_attach_cookie(ctx), PT_REGS_RC(ctx));
+	return on_return((__u32)bpf_get_attach_cookie(ctx), PT_REGS_RC(ctx), PT_REGS_SP(ctx));
 }
 
 SEC("uprobe")
@@ -270,7 +352,7 @@ int BPF_KPROBE(point_fire)
 	if (!task_wanted())
 		return 0;
 	regs_args(ctx, args);
-	return on_point((__u32)bpf_get_attach_cookie(ctx), args);
+	return on_point((__u32)bpf_get_attach_cookie(ctx), args, PT_REGS_SP(ctx), true);
 }
 
 SEC("usdt")
@@ -286,7 +368,7 @@ int usdt_point_fire(struct pt_regs *ctx)
 			break;
 		args[i] = v;
 	}
-	return on_point((__u32)bpf_usdt_cookie(ctx), args);
+	return on_point((__u32)bpf_usdt_cookie(ctx), args, PT_REGS_SP(ctx), false);
 }
 
 /* A thread that exits mid-call leaves frames behind: free them. */
@@ -298,8 +380,10 @@ int BPF_PROG(thread_exit, struct task_struct *p)
 
 	if (!st)
 		return 0;
+	/* Every frame, not the thread: frames past MCP_MAX_DEPTH were
+	 * counted as too deep when they were entered. */
 	if (st->depth)
-		stat_inc(MCP_STAT_ABANDONED);
+		stat_add(MCP_STAT_ABANDONED, st->depth > MCP_MAX_DEPTH ? MCP_MAX_DEPTH : st->depth);
 	bpf_map_delete_elem(&stacks, &tid);
 	return 0;
 }

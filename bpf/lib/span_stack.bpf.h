@@ -12,12 +12,14 @@
 struct frame {
 	struct mcp_call_rec rec; /* the record as known at entry */
 	__u64 args[MCP_NARGS];   /* argument registers, for memory reads at return */
+	__u64 sp;                /* user stack pointer at entry: its return address slot */
 };
 
 struct span_stack {
 	__u32 depth;
 	__u32 pad;
 	__u64 rng; /* this thread's id generator state (next_id) */
+	__u64 exec_id; /* the task's self_exec_id when its frames were pushed */
 	struct frame frames[MCP_MAX_DEPTH];
 };
 

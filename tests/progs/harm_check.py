@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """Compares a tracer's summary with harm-target's ledger, exactly.
 
-  harm_check.py --ledger FILE --log TRACER_LOG --pid PID [--lost K=N,...]
+  harm_check.py --ledger FILE --log TRACER_LOG --pid PID [--lost K=N,...] [--traced FN=N,...]
 
 Every harm_* row of the summary must show as CALLS the calls of that
 function that returned in process PID (its ledger lines; an exec'ed image
 adds its own lines under the same pid); nothing dropped. --lost checks the
 "not traced" counts (too_deep, returns_without_entry, abandoned, no_stack;
-the line is absent when all are 0).
+the line is absent when all are 0). --traced sets what a function must
+show where the ledger cannot say it (calls nested deeper than the tracer
+keeps return, but are not traced).
 """
 import argparse, collections, re, sys
 
@@ -16,6 +18,7 @@ ap.add_argument("--ledger", required=True)
 ap.add_argument("--log", required=True)
 ap.add_argument("--pid", type=int, required=True)
 ap.add_argument("--lost", default="")
+ap.add_argument("--traced", default="")
 a = ap.parse_args()
 
 returned = collections.Counter()
@@ -23,6 +26,10 @@ for line in open(a.ledger):
     f = dict(kv.split("=", 1) for kv in line.split())
     if int(f["pid"]) == a.pid and "fn" in f:
         returned[f["fn"]] += int(f["returned"])
+
+for kv in filter(None, a.traced.split(",")):
+    fn, n = kv.split("=")
+    returned[fn] = int(n)
 
 log = open(a.log).read()
 rows = {m.group(1): int(m.group(2)) for m in

@@ -10,7 +10,11 @@
  * Steps run in order:
  *   work:N        N calls of harm_work()
  *   nest:N        N calls of harm_outer(), each calling harm_work() once
+ *   tail:N        N calls of harm_tail(), which ends in a tail call (a jmp)
+ *                 to harm_work(): both frames share one return address
  *   threads:TxN   T threads, each N calls of harm_work(), joined
+ *   recurse:DxN   N times, harm_recurse() D deep (the tracer keeps 16 levels)
+ *   recurse-jump:DxN  the same, then longjmp from the deepest to the top
  *   thread-exit:T T threads that pthread_exit() inside harm_thread_exit(),
  *                 itself called from harm_thread_outer(): 2 frames each
  *   jump:N[xD]    N times, longjmp out of D nested traced frames (D = 1:
@@ -40,6 +44,7 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,11 +58,11 @@
 #define TRACED __attribute__((noipa, used, visibility("default")))
 
 enum fn {
-	F_WORK, F_OUTER, F_THREAD_OUTER, F_THREAD_EXIT, F_JUMP_OUTER, F_JUMP,
+	F_WORK, F_OUTER, F_TAIL, F_RECURSE, F_THREAD_OUTER, F_THREAD_EXIT, F_JUMP_OUTER, F_JUMP,
 	F_FORK, F_EXEC, F_EXIT, F_SLOW, F_COUNT
 };
 static const char *const fn_names[F_COUNT] = {
-	"harm_work", "harm_outer", "harm_thread_outer", "harm_thread_exit", "harm_jump_outer",
+	"harm_work", "harm_outer", "harm_tail", "harm_recurse", "harm_thread_outer", "harm_thread_exit", "harm_jump_outer",
 	"harm_jump", "harm_fork", "harm_exec", "harm_exit", "harm_slow",
 };
 static atomic_long entered[F_COUNT], returned[F_COUNT];
@@ -119,6 +124,30 @@ TRACED long harm_outer(long x)
 	x = harm_work(x);
 	RETURN(F_OUTER);
 	return x;
+}
+
+/* Counted as returned before it jumps: the jmp hands harm_work() this
+ * frame's return address, so both return at once, harm_work() first. */
+__attribute__((noinline, used, visibility("default"), optimize("optimize-sibling-calls")))
+long harm_tail(long x)
+{
+	ENTER(F_TAIL);
+	RETURN(F_TAIL);
+	return harm_work(x + 1);
+}
+
+/* depth levels; at the bottom, longjmp to `jb` if there is one. */
+TRACED long harm_recurse(long depth, jmp_buf *jb)
+{
+	long r = 0;
+
+	ENTER(F_RECURSE);
+	if (depth > 1)
+		r = harm_recurse(depth - 1, jb);
+	else if (jb)
+		longjmp(*jb, 1);
+	RETURN(F_RECURSE);
+	return r + 1;
 }
 
 TRACED long harm_thread_exit(long x)
@@ -235,6 +264,16 @@ static void do_jumps(long n, long depth)
 	}
 }
 
+static void do_recursions(long depth, long n, bool jump)
+{
+	for (volatile long i = 0; i < n; i++) {
+		jmp_buf jb;
+
+		if (setjmp(jb) == 0)
+			harm_recurse(depth, jump ? &jb : NULL);
+	}
+}
+
 static void do_forks(long n)
 {
 	for (long i = 0; i < n; i++) {
@@ -331,8 +370,15 @@ int main(int argc, char **argv)
 		} else if (!strncmp(s, "nest:", 5)) {
 			for (long k = num(v, s); k > 0; k--)
 				harm_outer(k);
+		} else if (!strncmp(s, "tail:", 5)) {
+			for (long k = num(v, s); k > 0; k--)
+				harm_tail(k);
 		} else if (!strncmp(s, "threads:", 8) && x) {
 			run_threads(num(v, s), work_thread, num(x + 1, s));
+		} else if (!strncmp(s, "recurse:", 8) && x) {
+			do_recursions(num(v, s), num(x + 1, s), false);
+		} else if (!strncmp(s, "recurse-jump:", 13) && x) {
+			do_recursions(num(v, s), num(x + 1, s), true);
 		} else if (!strncmp(s, "thread-exit:", 12)) {
 			run_threads(num(v, s), exit_thread, 0);
 		} else if (!strncmp(s, "jump:", 5)) {
