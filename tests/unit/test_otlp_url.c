@@ -139,6 +139,18 @@ static void test_config(void)
 	o.endpoint = "http://127.0.0.1:4318";
 	check_config_err(&o, "OTEL_EXPORTER_OTLP_HEADERS", "entry 2");
 	clear_env();
+
+	/* DEL is a control byte too, in a flag or percent-encoded in the
+	 * variable (tests/fuzz/fuzz_otlp_config found it on the wire). */
+	const char *del_header[] = {"X-Key=a\x7f" "b"};
+
+	o.headers = del_header;
+	o.nheaders = 1;
+	check_config_err(&o, "--otlp-header", "control character");
+	o.nheaders = 0;
+	setenv("OTEL_EXPORTER_OTLP_HEADERS", "x-key=a%7Fb", 1);
+	check_config_err(&o, "OTEL_EXPORTER_OTLP_HEADERS", "control character");
+	clear_env();
 }
 
 int main(void)

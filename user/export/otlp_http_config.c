@@ -84,8 +84,10 @@ static int set_header(struct otlp_http_config *c, int sig, const char *k, const 
 		snprintf(err, errlen, "%s: '%s' is not a valid header name", where, k);
 		return -1;
 	}
+	/* RFC 9110 field values: no control byte but HTAB, and DEL is one
+	 * (found by tests/fuzz/fuzz_otlp_config). */
 	for (const char *p = v; *p; p++)
-		if ((unsigned char)*p < 0x20 && *p != '\t') {
+		if (((unsigned char)*p < 0x20 && *p != '\t') || *p == 0x7f) {
 			snprintf(err, errlen, "%s: the value of header '%s' has a control character", where, k);
 			return -1;
 		}
