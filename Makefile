@@ -29,8 +29,48 @@ DEMO_SRCS := $(wildcard tools/mcp-demo/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test unit e2e demo clean bench-smoke
+.PHONY: all deps test unit e2e demo clean bench-smoke install uninstall docs
 all: $(BUILD)/mcp-bpftrace $(BUILD)/mcp-demo
+
+# Where `make install` puts things (DESTDIR: a staging root, for packages
+# and tests/e2e/test_install.sh). The binary finds its data beside itself
+# (../share/mcp-bpftrace) first, then in DATADIR (user/data_dir.c).
+PREFIX ?= /usr/local
+SBINDIR := $(PREFIX)/sbin
+DATADIR := $(PREFIX)/share/mcp-bpftrace
+MAN8DIR := $(PREFIX)/share/man/man8
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+# Rewritten only when PREFIX changes, so that only then data_dir.o is rebuilt.
+$(BUILD)/install_paths.h: FORCE | $(BUILD)
+	@printf '#define MCP_DATADIR "%s"\n' '$(DATADIR)' > $@.tmp
+	@cmp -s $@.tmp $@ && rm -f $@.tmp || mv $@.tmp $@
+$(BUILD)/user/data_dir.o $(BUILD)/san/data_dir.o: $(BUILD)/install_paths.h
+# Phony, or .SECONDARY below would let make skip the header's recipe.
+.PHONY: FORCE
+FORCE:
+
+DOCDIR := $(PREFIX)/share/doc/mcp-bpftrace
+DATA_FILES := $(shell find data -type f 2>/dev/null | sort)
+# Everything under data/ keeps its place under DATADIR.
+install: $(BUILD)/mcp-bpftrace
+	install -D -m 0755 $(BUILD)/mcp-bpftrace $(DESTDIR)$(SBINDIR)/mcp-bpftrace
+	$(foreach f,$(DATA_FILES),install -D -m 0644 $(f) $(DESTDIR)$(DATADIR)/$(f:data/%=%) &&) true
+	install -D -m 0644 docs/mcp-bpftrace.8 $(DESTDIR)$(MAN8DIR)/mcp-bpftrace.8
+	install -D -m 0644 tools/bash-completion/mcp-bpftrace $(DESTDIR)$(BASHCOMPDIR)/mcp-bpftrace
+	install -D -m 0644 README.md $(DESTDIR)$(DOCDIR)/README.md
+	install -D -m 0644 docs/catalog.md $(DESTDIR)$(DOCDIR)/catalog.md
+
+# The directories named for the project go whole (data files of an older
+# version too); shared directories (sbin, man8) only lose our files.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/mcp-bpftrace $(DESTDIR)$(MAN8DIR)/mcp-bpftrace.8 \
+	      $(DESTDIR)$(BASHCOMPDIR)/mcp-bpftrace
+	rm -rf $(DESTDIR)$(DATADIR) $(DESTDIR)$(DOCDIR)
+
+# docs/catalog.md from the catalog tables (tests/e2e/test_catalog_doc.sh
+# fails when the committed file differs).
+docs: $(BUILD)/mcp-bpftrace
+	$(BUILD)/mcp-bpftrace --list-ops=markdown > docs/catalog.md.tmp && mv docs/catalog.md.tmp docs/catalog.md
 
 vmlinux/vmlinux.h:
 	@mkdir -p vmlinux

@@ -10,7 +10,6 @@
 #include <string.h>
 #include "cli.h"
 #include "term_quote.h"
-#include "version.h"
 
 static const char usage[] =
 "Usage: mcp-bpftrace --probes FILE [OPTIONS] (--pid PID ... | --container ID | -- COMMAND [ARGS...])\n"
@@ -29,7 +28,8 @@ static const char usage[] =
 "Bindings:\n"
 "  -P, --probes FILE        probe map: which functions are which operations\n"
 "                           (format: README.md, \"Probe maps\")\n"
-"      --list-ops           list the catalog's operations and their metrics\n"
+"      --list-ops[=FORMAT]  list the catalog's operations and their metrics;\n"
+"                           =markdown: the catalog document (docs/catalog.md)\n"
 "  -l, --list               list the target's functions and USDT probes, the\n"
 "                           objects it maps (libraries) and propose a probe\n"
 "                           map across them; attaches nothing\n"
@@ -82,7 +82,7 @@ static const char usage[] =
 "                           ~0.1 s a probe)\n"
 "  -v, --verbose            libbpf and attach details\n"
 "  -h, --help               this text\n"
-"  -V, --version\n"
+"  -V, --version            version, libbpf version, kernel features found\n"
 "\n"
 "Examples:\n"
 "  sudo mcp-bpftrace -P tools/mcp-demo/mcp-demo.probes -- build/mcp-demo --ops 20000\n"
@@ -265,7 +265,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		{"cgroup", required_argument, 0, O_CGROUP},
 		{"probes", required_argument, 0, 'P'},
 		{"list", no_argument, 0, 'l'},
-		{"list-ops", no_argument, 0, O_LISTOPS},
+		{"list-ops", optional_argument, 0, O_LISTOPS},
 		{"object", required_argument, 0, O_OBJECT},
 		{"capture-content", no_argument, 0, O_CONTENT},
 		{"otlp-file", required_argument, 0, 'o'},
@@ -320,7 +320,12 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		case O_CGROUP: cfg->cgroup = optarg; break;
 		case 'P': cfg->probes = optarg; break;
 		case 'l': cfg->list = true; break;
-		case O_LISTOPS: cfg->list_ops = true; break;
+		case O_LISTOPS:
+			if (optarg && strcmp(optarg, "text") && strcmp(optarg, "markdown"))
+				return bad("--list-ops: expected nothing, =text or =markdown, got %s", QUOTE_STR(optarg));
+			cfg->list_ops = true;
+			cfg->list_ops_markdown = optarg && !strcmp(optarg, "markdown");
+			break;
 		case O_OBJECT: cfg->list_object = optarg; break;
 		case O_CONTENT: cfg->capture_content = true; break;
 		case 'o': cfg->otlp_file = optarg; break;
@@ -409,7 +414,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 			break;
 		case 'v': cfg->verbose = true; break;
 		case 'h': fputs(usage, stdout); return 1;
-		case 'V': printf("mcp-bpftrace %s\n", MCP_BPFTRACE_VERSION); return 1;
+		case 'V': cfg->version = true; return 0; /* main: version_print() */
 		case ':':
 			return bad("%s: missing its argument", QUOTE_STR(argv[optind - 1]));
 		default:

@@ -43,6 +43,8 @@ struct config {
 	bool list;
 	const char *list_object; /* --list --object NAME: that object in detail */
 	bool list_ops;
+	bool list_ops_markdown; /* --list-ops=markdown: docs/catalog.md */
+	bool version;           /* --version: main prints it (kernel features) */
 	bool capture_content;
 	bool summary;
 	bool verbose;

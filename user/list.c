@@ -21,6 +21,7 @@
 #include "target/container.h"
 #include "source/uprobe/elf_symbols.h"
 #include "list.h"
+#include "view/catalog_doc.h"
 #include "target/proc_maps.h"
 #include "target/target.h"
 
@@ -445,8 +446,10 @@ int list_main(const struct config *cfg)
 	return 0;
 }
 
-int list_ops(void)
+int list_ops(bool markdown)
 {
+	if (markdown)
+		return catalog_doc_markdown(stdout);
 	for (int i = 0; i < catalog_nops; i++) {
 		const struct op_def *op = &catalog_ops[i];
 

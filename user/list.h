@@ -6,7 +6,7 @@
 
 /* Prints to stdout; returns the process exit status. */
 int list_main(const struct config *cfg);
-/* --list-ops: the catalog. */
-int list_ops(void);
+/* --list-ops: the catalog, as a table or (markdown) as docs/catalog.md. */
+int list_ops(bool markdown);
 
 #endif

@@ -17,6 +17,7 @@
 #include "aggregate/health.h"
 #include "list.h"
 #include "view/live_view.h"
+#include "source/kernel_features.h"
 #include "source/source.h"
 #include "aggregate/pipeline.h"
 #include "view/summary.h"
@@ -264,8 +265,10 @@ int main(int argc, char **argv)
 	rc = cli_parse(argc, argv, &R.cfg);
 	if (rc)
 		return rc > 0 ? 0 : 2;
+	if (R.cfg.version)
+		return version_print(stdout);
 	if (R.cfg.list_ops)
-		return list_ops();
+		return list_ops(R.cfg.list_ops_markdown);
 	if (R.cfg.list)
 		return list_main(&R.cfg);
 	/* --histogram: parsed and checked by cli_parse. */
