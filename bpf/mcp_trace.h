@@ -94,7 +94,8 @@ struct mcp_call_rec {
 	unsigned short binding; /* index into the binding table */
 	unsigned char depth;    /* nesting depth on its thread, 0 = root */
 	unsigned char nstrs;    /* strs[] slots present */
-	unsigned int pad;
+	unsigned int cap_failed; /* bit i: capture i of the binding's spec could not
+				  * be read (bad address): its value is not one */
 	unsigned long long trace_id[2];
 	unsigned long long span_id;
 	unsigned long long parent_id; /* 0 = root span / point outside any span */

@@ -30,7 +30,10 @@ struct {
 	__type(value, struct mcp_call_rec);
 } point_scratch SEC(".maps");
 
-/* Runs every capture of binding `b` that is due at `when` into record `r`. */
+/* Runs every capture of binding `b` that is due at `when` into record `r`.
+ * A read that fails (a bad or NULL address) sets the capture's bit in
+ * r->cap_failed: user space leaves that attribute out and counts it,
+ * rather than report a 0 or "" the target never had. */
 static __always_inline void run_captures(__u32 b, struct mcp_call_rec *r, const __u64 *args,
 					 __u64 ret, __u8 when)
 {
@@ -65,7 +68,10 @@ static __always_inline void run_captures(__u32 b, struct mcp_call_rec *r, const 
 				*dst = 0;
 				if (sz > 8)
 					sz = 8;
-				bpf_probe_read_user(dst, sz, (void *)addr);
+				if (bpf_probe_read_user(dst, sz, (void *)addr)) {
+					*dst = 0;
+					r->cap_failed |= 1u << i;
+				}
 			}
 			continue;
 		}
@@ -73,14 +79,16 @@ static __always_inline void run_captures(__u32 b, struct mcp_call_rec *r, const 
 			__u64 p = 0;
 
 			bpf_probe_read_user(&p, sizeof(p), (void *)addr);
-			addr = p;
+			addr = p; /* 0 when unreadable: the string read fails */
 		}
 		if (slot >= MCP_MAX_STRS)
 			continue;
 		char *s = r->strs[slot];
 
-		if (bpf_probe_read_user_str(s, MCP_STR_LEN, (void *)addr) < 0)
+		if (bpf_probe_read_user_str(s, MCP_STR_LEN, (void *)addr) < 0) {
 			s[0] = 0;
+			r->cap_failed |= 1u << i;
+		}
 	}
 }
 

@@ -31,6 +31,9 @@ struct call_ids {
 	unsigned long long span_id;
 	unsigned long long parent_id; /* 0 = root span / point outside any span */
 	int64_t ret;
+	/* Captures the kernel could not read (a bad address): left out of
+	 * attrs, counted per binding (mcp_bpftrace_capture_errors_total). */
+	uint16_t capture_errors;
 };
 
 struct call {

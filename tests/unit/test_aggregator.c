@@ -968,6 +968,88 @@ static void test_binding_stats_active(void)
 	fx_free(&f);
 }
 
+/* ---- captures the kernel could not read ----------------------------------- */
+
+/* Marks capture `key` of record x as unreadable, as the BPF side does: the
+ * bit of its index among the binding's non-constant captures (the spec). */
+static void set_unread(struct rb *x, const char *key)
+{
+	int i = 0;
+
+	for (int k = 0; k < x->b->ncaps; k++) {
+		if (x->b->caps[k].type == PT_CONST)
+			continue;
+		if (!strcmp(x->b->caps[k].key, key)) {
+			x->r.cap_failed |= 1u << i;
+			return;
+		}
+		i++;
+	}
+	UNIT_FAIL("no capture %s", key);
+}
+
+static const char unread_map[] =
+	"span plan_creation plan_create\n"
+	"    mcp.plan_type = arg0 as str\n"
+	"    mcp.plan_operation_tag = \"create\"\n"
+	"    mcp.plan_steps = arg1[0] as int\n"
+	"    fail if ret < 0\n"
+	"span plan_execution plan_exec\n"
+	"    mcp.plan_type = arg0[0]@entry as str\n"
+	"    fail if ret < 0\n";
+
+/* Defect 12: a failed read was exported as 0 or "" and counted nowhere
+ * (mcp.plan_steps = arg1[0x7fffffff] gave mcp_plan_steps observations of 0).
+ * Now the attribute is left out, nothing is recorded from it, and the
+ * failure is counted per binding, once per call (not again for the start
+ * record of an operation with an "active" count). */
+static void test_capture_errors(void)
+{
+	struct fx f;
+
+	if (!fx_init(&f, unread_map, FX_SPANS_DROP))
+		return;
+	int bc = binding_of(&f, "plan_create"), be = binding_of(&f, "plan_exec");
+	struct rb ok = fx_rec(&f, "plan_create", 0x601, 0, 0, SEC, 0);
+	struct rb bad = fx_rec(&f, "plan_create", 0x602, 0, 0, SEC, 0);
+	struct rb both = fx_rec(&f, "plan_create", 0x603, 0, 0, SEC, 0);
+
+	set_str(&ok, PT, "linear");
+	set_raw(&ok, "mcp.plan_steps", 5);
+	set_str(&bad, PT, "linear");
+	set_unread(&bad, "mcp.plan_steps"); /* the kernel left a 0 there */
+	set_unread(&both, PT);
+	set_unread(&both, "mcp.plan_steps");
+	push(&f, &ok);
+	push(&f, &bad);
+	push(&f, &both);
+	static struct call c;
+
+	CHECK_EQ_INT(uprobe_decode(&c, &bad.r, sizeof(bad.r), bad.b), 0);
+	CHECK(attr_find(c.attrs, c.nattrs, "mcp.plan_steps") == NULL);
+	CHECK(attr_find(c.attrs, c.nattrs, PT) != NULL);
+	CHECK(attr_find(c.attrs, c.nattrs, "mcp.plan_operation_tag") != NULL); /* a constant */
+	CHECK_EQ_INT(c.rec.capture_errors, 1);
+	HIST(&f, 1, 5, "mcp_plan_steps", 1, PT, "linear"); /* not 2 with a 0 */
+	CHECK(!find(&f, "mcp_plan_steps", 1, PT, ""));
+	COUNTER(&f, 2, "mcp_plan_operations_total", 3, PO, "create", PT, "linear", OK, "true");
+	COUNTER(&f, 1, "mcp_plan_operations_total", 3, PO, "create", PT, "", OK, "true");
+	COUNTER(&f, 3, "mcp_bpftrace_capture_errors_total", 1, "binding", "plan_create");
+	CHECK_EQ_INT(f.p.stats.v[bc].capture_errors, 3);
+	CHECK_EQ_INT(f.p.stats.v[bc].calls, 3);
+
+	/* An entry capture that failed: in the start record and again in the
+	 * end record; one error. */
+	struct rb ex = fx_rec(&f, "plan_exec", 0x611, 0, 0, SEC, 0);
+
+	set_unread(&ex, PT);
+	push_start(&f, &ex);
+	push(&f, &ex);
+	COUNTER(&f, 1, "mcp_bpftrace_capture_errors_total", 1, "binding", "plan_exec");
+	CHECK_EQ_INT(f.p.stats.v[be].capture_errors, 1);
+	fx_free(&f);
+}
+
 /* Records the pipeline must refuse, and resources by pid. */
 static void test_bad_records(void)
 {
@@ -1018,5 +1100,6 @@ int main(void)
 	test_metric_attr_types();
 	test_binding_stats_active();
 	test_bad_records();
+	test_capture_errors();
 	UNIT_DONE();
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "aggregator.h"
+#include "health.h"
 
 /* Open-addressing map span id -> the up-down series its start incremented
  * (0 is the empty slot; span ids are never 0 in practice). The end record
@@ -116,6 +117,10 @@ static struct series *apply(struct aggregator *ag, const struct call *c, int res
 			continue;
 		if ((a->when == ACT_IF_OK && c->failed) || (a->when == ACT_IF_FAILED && !c->failed))
 			continue;
+		/* A value the call does not have (usage an API did not report)
+		 * is no observation, not a zero. */
+		if (a->value == AV_ATTR && !attr_find(c->attrs, c->nattrs, a->value_attr))
+			continue;
 		int n = 0;
 
 		for (; n < ACT_MAX_ATTRS && a->attrs[n]; n++) {
@@ -151,6 +156,30 @@ static struct series *apply(struct aggregator *ag, const struct call *c, int res
 	return touched;
 }
 
+/* Attributes the kernel could not read, per binding: a health metric of
+ * the tracer itself (resource -1), mcp_bpftrace_capture_errors_total. */
+static void count_capture_errors(struct aggregator *ag, const struct call *c)
+{
+	const struct pm_binding *b = c->b;
+	char name[160];
+
+	if (!c->rec.capture_errors || !b)
+		return;
+	if (b->symbol)
+		snprintf(name, sizeof(name), "%s", b->symbol);
+	else
+		snprintf(name, sizeof(name), "usdt:%s:%s", b->usdt_provider ? b->usdt_provider : "",
+			 b->usdt_name ? b->usdt_name : "");
+	const char *keys[1] = {"binding"}, *vals[1] = {name};
+
+	pthread_mutex_lock(&ag->ms->lock);
+	struct series *s = ms_series(ag->ms, -1, HEALTH_METRIC(HM_CAPTURE_ERRORS), keys, vals, 1, c->rec.end_ns);
+
+	if (s)
+		ms_add(s, c->rec.capture_errors);
+	pthread_mutex_unlock(&ag->ms->lock);
+}
+
 void agg_start(struct aggregator *ag, const struct call *c, int resource)
 {
 	struct series *s = apply(ag, c, resource, PH_START, +1);
@@ -166,6 +195,7 @@ void agg_start(struct aggregator *ag, const struct call *c, int resource)
 bool agg_end(struct aggregator *ag, const struct call *c, int resource)
 {
 	apply(ag, c, resource, PH_END, 0);
+	count_capture_errors(ag, c);
 	struct series *s = set_remove(ag, c->rec.span_id);
 
 	if (!s)
@@ -179,4 +209,5 @@ bool agg_end(struct aggregator *ag, const struct call *c, int resource)
 void agg_point(struct aggregator *ag, const struct call *c, int resource)
 {
 	apply(ag, c, resource, PH_END, 0);
+	count_capture_errors(ag, c);
 }

@@ -31,6 +31,7 @@ void binding_stats_record(struct binding_stats *os, const struct call *c)
 		return;
 	os->v[i].calls++;
 	os->v[i].errors += c->failed;
+	os->v[i].capture_errors += c->rec.capture_errors;
 	if (c->rec.kind == CALL_END)
 		exph_record(os->v[i].lat, (double)(c->rec.end_ns - c->rec.start_ns) / 1e9);
 }

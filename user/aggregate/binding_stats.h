@@ -11,6 +11,7 @@
 struct op_stat {
 	const struct pm_binding *b;
 	uint64_t calls, errors, active;
+	uint64_t capture_errors; /* attributes left out: memory not readable */
 	struct exp_histogram *lat; /* seconds */
 };
 

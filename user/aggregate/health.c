@@ -10,6 +10,7 @@ const struct metric_def health_metrics[HM_COUNT] = {
 	[HM_ATTACH_ERRORS] = {"mcp_bpftrace_attach_errors_total", MK_COUNTER, "1", "Probes that could not be attached, by reason", false},
 	[HM_EXPORT_ERRORS] = {"mcp_bpftrace_export_errors_total", MK_COUNTER, "1", "Failed exports, by signal", false},
 	[HM_DROPPED_SPANS] = {"mcp_bpftrace_dropped_spans_total", MK_COUNTER, "1", "Spans dropped by an exporter whose queue was full", false},
+	[HM_CAPTURE_ERRORS] = {"mcp_bpftrace_capture_errors_total", MK_COUNTER, "1", "Attributes left out because the target's memory could not be read, by binding", false},
 };
 
 void health_set(struct metric_store *ms, int hm, const char *key, const char *val, uint64_t v)

@@ -16,6 +16,7 @@ enum health_metric {
 	HM_ATTACH_ERRORS,   /* {reason} */
 	HM_EXPORT_ERRORS,   /* {signal} */
 	HM_DROPPED_SPANS,   /* spans an exporter had to drop (queue full) */
+	HM_CAPTURE_ERRORS,  /* {binding}: attributes left out, memory not readable */
 	HM_COUNT
 };
 

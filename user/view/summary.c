@@ -53,4 +53,19 @@ void summary_print(FILE *f, const struct binding_stats *os, const struct health_
 		fprintf(f, "; export errors %llu, spans dropped by export %llu",
 			(unsigned long long)h->export_errors, (unsigned long long)h->dropped_spans);
 	fprintf(f, "\n");
+	/* Attributes left out because the target's memory could not be read
+	 * (a bad pointer or offset in the probe map, or a NULL argument). */
+	const char *sep = "capture errors (memory not readable, attribute left out): ";
+
+	for (int i = 0; i < os->n; i++) {
+		const struct op_stat *s = &os->v[i];
+
+		if (!s->capture_errors)
+			continue;
+		fprintf(f, "%s%s %llu", sep, s->b->symbol ? s->b->symbol : s->b->usdt_name,
+			(unsigned long long)s->capture_errors);
+		sep = ", ";
+	}
+	if (sep[0] != 'c')
+		fprintf(f, "\n");
 }

@@ -86,7 +86,7 @@ static bool compare(long long v, enum pm_cmp cmp, long long ref, bool is_unsigne
 int uprobe_decode(struct call *c, const struct mcp_call_rec *r, size_t len,
 		  const struct pm_binding *b)
 {
-	int nscratch = 0;
+	int nscratch = 0, spec_i = 0;
 	struct attr failv = {0};
 	bool entry_only = r->h.type == MCP_REC_SPAN_START;
 
@@ -118,10 +118,20 @@ int uprobe_decode(struct call *c, const struct mcp_call_rec *r, size_t len,
 		const struct pm_capture *pc = &b->caps[i];
 		struct attr a = {.key = pc->key};
 
+		/* The spec holds the non-constant captures in this order; the
+		 * kernel marks by that index the ones it could not read. */
+		bool unread = pc->type != PT_CONST && spec_i < MCP_MAX_CAPS && (r->cap_failed >> spec_i++ & 1);
+
 		if (pc->type == PT_CONST) {
 			a.type = AT_STR;
 			a.s = pc->constant;
 		} else if (entry_only && pc->spec.when == MCP_AT_RETURN) {
+			continue;
+		} else if (unread) {
+			/* Left out, not exported as a 0 or "" the target never had.
+			 * Counted from the end record only: a start record repeats
+			 * the entry's captures, which the end record has again. */
+			c->rec.capture_errors += !entry_only;
 			continue;
 		} else if (pc->type == PT_STR || pc->type == PT_STRPTR) {
 			unsigned slot = pc->spec.slot % MCP_MAX_STRS;
