@@ -106,6 +106,10 @@ $(BUILD)/mcp-demo: $(DEMO_SRCS) $(wildcard tools/mcp-demo/*.h) | $(BUILD)
 $(BUILD)/harm-target: tests/progs/harm_target.c | $(BUILD)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -fno-omit-frame-pointer -pthread -rdynamic -o $@ $<
 
+# Many short-lived children, for the process source (tests/e2e/test_proc_many.sh).
+$(BUILD)/forker: tests/progs/forker.c | $(BUILD)
+	$(CC) -std=gnu11 -O2 -g $(WARN) -o $@ $<
+
 $(BUILD):
 	mkdir -p $(BUILD)
 
@@ -131,7 +135,7 @@ unit: $(UNIT_BINS)
 	@tests/check_layers.sh
 	@tests/run_unit.sh $(UNIT_BINS)
 
-e2e: all $(BUILD)/harm-target
+e2e: all $(BUILD)/harm-target $(BUILD)/forker
 	@BUILD=$(BUILD) tests/run_e2e.sh
 
 test: deps
@@ -149,6 +153,47 @@ deps:
 # `make test`); the full benchmark is `sudo tools/bench/run` (BENCHMARKS.md).
 bench-smoke: all
 	tools/bench/run --smoke
+
+# ---- fuzzing -----------------------------------------------------------
+# tests/fuzz/fuzz_NAME.c: a libFuzzer harness (LLVMFuzzerTestOneInput) for
+# one parser of untrusted bytes; seeds in tests/fuzz/corpus/NAME/, an
+# optional dictionary tests/fuzz/NAME.dict (FUZZING.md). Each is linked with
+# the user sources (not main.c) built by clang with the fuzzer's coverage
+# and the sanitizers. `make fuzz FUZZ_SECONDS=N FUZZ_ONLY=NAME` runs them.
+# No -Werror here: gcc's build is the one that gates warnings, clang's
+# differ and would fail a fuzz build on code nobody's harness is about.
+FUZZ_SECONDS ?= 60
+FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz/%,$(FUZZ_SRCS))
+FUZZ_COV_BINS := $(patsubst tests/fuzz/%.c,$(BUILD)/fuzz-cov/%,$(FUZZ_SRCS))
+FUZZ_INC := -std=gnu11 -Wall -Wextra -O1 -g -fno-omit-frame-pointer -Ibpf -Iuser -I$(BUILD) -I$(BUILD)/proto -D_GNU_SOURCE
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
+FUZZ_COV := -fprofile-instr-generate -fcoverage-mapping
+FUZZ_OBJS := $(patsubst user/%.c,$(BUILD)/fuzz/obj/%.o,$(USER_SRCS)) $(patsubst $(BUILD)/proto/%.c,$(BUILD)/fuzz/obj/proto/%.o,$(PROTO_C))
+FUZZ_COV_OBJS := $(patsubst $(BUILD)/fuzz/obj/%,$(BUILD)/fuzz-cov/obj/%,$(FUZZ_OBJS))
+$(BUILD)/fuzz/obj/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(PROTO_C)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_INC) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
+$(BUILD)/fuzz-cov/obj/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(PROTO_C)
+	@mkdir -p $(dir $@)
+	$(CLANG) $(FUZZ_INC) $(FUZZ_COV) -c $< -o $@
+$(BUILD)/fuzz/obj/proto/%.o $(BUILD)/fuzz-cov/obj/proto/%.o: $(BUILD)/proto/%.c
+	@mkdir -p $(dir $@)
+	$(CLANG) -std=gnu11 -O1 -g -I$(BUILD)/proto -c $< -o $@
+$(BUILD)/fuzz/obj/data_dir.o $(BUILD)/fuzz-cov/obj/data_dir.o: $(BUILD)/install_paths.h
+$(BUILD)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_OBJS)
+	$(CLANG) $(FUZZ_INC) -fsanitize=fuzzer $(FUZZ_SAN) -o $@ $< $(FUZZ_OBJS) $(USER_LIBS)
+# The same harness without the sanitizers, counting lines: run over the
+# corpus it found, for FUZZING.md's coverage table.
+$(BUILD)/fuzz-cov/fuzz_%: tests/fuzz/fuzz_%.c $(FUZZ_COV_OBJS)
+	$(CLANG) $(FUZZ_INC) -fsanitize=fuzzer $(FUZZ_COV) -o $@ $< $(FUZZ_COV_OBJS) $(USER_LIBS)
+
+.PHONY: fuzz fuzz-build fuzz-coverage
+fuzz-build: $(FUZZ_BINS)
+fuzz: fuzz-build
+	@tests/fuzz/run.sh $(BUILD) $(FUZZ_SECONDS) $(FUZZ_ONLY)
+fuzz-coverage: $(FUZZ_COV_BINS)
+	@tests/fuzz/coverage.sh $(BUILD) $(FUZZ_ONLY)
 
 clean:
 	rm -rf $(BUILD) vmlinux/vmlinux.h

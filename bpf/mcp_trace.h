@@ -23,6 +23,11 @@ enum mcp_rec_type {
 	MCP_REC_SPAN_END = 1,   /* a complete call: entry + return */
 	MCP_REC_SPAN_START = 2, /* entry of a call whose operation keeps an "active" count */
 	MCP_REC_POINT = 3,      /* a point event (no duration) */
+	MCP_REC_TLS_DATA = 16,  /* plaintext of one SSL_read/SSL_write, or a chunk of it */
+	MCP_REC_TLS_CLOSE = 17, /* a TLS connection ended (SSL_shutdown, SSL_free, read EOF) */
+	MCP_REC_PROC_FORK = 48, /* a traced process forked a new process */
+	MCP_REC_PROC_EXEC = 49, /* a traced process exec'd */
+	MCP_REC_PROC_EXIT = 50, /* a traced process ended (its last thread) */
 };
 
 /*
@@ -109,6 +114,75 @@ _Static_assert(__builtin_offsetof(struct mcp_call_rec, trace_id) == 40, "call re
 _Static_assert(__builtin_offsetof(struct mcp_call_rec, strs) == 176, "call record layout");
 _Static_assert(sizeof(struct mcp_call_rec) == 176 + MCP_MAX_STRS * MCP_STR_LEN, "call record layout");
 
+/*
+ * A process event (proc.bpf.c). h.pid is the process, h.tid the thread that
+ * caused it, h.start_ns the time. Fork and exit records end at `path`; an
+ * exec record carries the executed file and its argv (NUL-separated, as
+ * the kernel holds it), cut to MCP_PROC_ARGS_LEN with MCP_PROC_ARGS_CUT set.
+ */
+#define MCP_PROC_PATH_LEN 256
+#define MCP_PROC_ARGS_LEN 1024
+#define MCP_PROC_ARGS_CUT 0x1 /* h.flags: argv was longer than args[] */
+
+struct mcp_proc_rec {
+	struct mcp_rec_hdr h;
+	unsigned int ppid;      /* fork: the parent process */
+	int exit_code;          /* exit: wait status (code << 8 | signal) */
+	unsigned long long parent_trace_id[2]; /* fork: the span open on the forking */
+	unsigned long long parent_span_id;     /* thread (uprobe source), 0: none */
+	unsigned int args_len;  /* exec: bytes of args[] present */
+	unsigned int pad;
+	char path[MCP_PROC_PATH_LEN];
+	char args[MCP_PROC_ARGS_LEN];
+};
+#define MCP_PROC_REC_SIZE(args_len) (__builtin_offsetof(struct mcp_proc_rec, args) + (args_len))
+_Static_assert(__builtin_offsetof(struct mcp_proc_rec, path) == 72, "proc record layout");
+_Static_assert(sizeof(struct mcp_proc_rec) == 72 + MCP_PROC_PATH_LEN + MCP_PROC_ARGS_LEN, "proc record layout");
+
+/*
+ * TLS plaintext (tls.bpf.c), per connection (h.pid, ssl). The bytes one
+ * SSL_read/SSL_write call moved (`total`, known at return) go out in
+ * chunks of up to MCP_TLS_CHUNK bytes at `offset`; a call longer than
+ * MCP_TLS_MAX_CHUNKS chunks is cut, and user space sees the gap from
+ * offset and total. h.flags: MCP_TLS_READ for bytes read. A close record
+ * ends at `data` with len 0.
+ */
+#define MCP_TLS_CHUNK 16384
+#define MCP_TLS_MAX_CHUNKS 16
+#define MCP_TLS_READ 0x1
+#define MCP_TLS_EOF 0x2 /* close record: SSL_read returned 0 (peer's close_notify) */
+
+struct mcp_tls_rec {
+	struct mcp_rec_hdr h;
+	unsigned long long ssl;
+	unsigned long long parent_trace_id[2]; /* the native span open on the thread, */
+	unsigned long long parent_span_id;     /* 0: none (uprobe source's stack) */
+	unsigned int total;  /* bytes the call moved */
+	unsigned int offset; /* of this chunk, within them */
+	unsigned int len;    /* bytes in data[] */
+	unsigned int pad;
+	char data[MCP_TLS_CHUNK];
+};
+#define MCP_TLS_REC_SIZE(len) (__builtin_offsetof(struct mcp_tls_rec, data) + (len))
+_Static_assert(__builtin_offsetof(struct mcp_tls_rec, data) == 80, "tls record layout");
+
+/* What user space keeps per traced process in the shared `traced_pids`
+ * map (lib/traced.bpf.h); the key is the tgid. */
+struct mcp_traced {
+	unsigned int ppid;
+	unsigned int flags; /* MCP_TRACED_* */
+};
+#define MCP_TRACED_TARGET 0x1 /* named by the user (--pid, -- CMD) */
+#define MCP_TRACED_CHILD 0x2  /* a descendant, followed */
+#define MCP_MAX_TRACED 65536
+
+/* How a source's programs tell a traced task (traced_mode in traced.bpf.h). */
+enum mcp_traced_mode {
+	MCP_TRACED_BY_ATTACH = 0, /* its probes are attached to the traced pids only */
+	MCP_TRACED_BY_SET = 1,    /* its process is in traced_pids (targets and children) */
+	MCP_TRACED_BY_TASK = 2,   /* the task filter accepts it (a container) */
+};
+
 /* Per-CPU health counters (array map `stats`). */
 enum mcp_stat {
 	MCP_STAT_DROPPED = 0,     /* ring buffer full: record lost */
@@ -116,6 +190,8 @@ enum mcp_stat {
 	MCP_STAT_UNMATCHED_RET,   /* a return without its entry (attached mid-call) */
 	MCP_STAT_ABANDONED,       /* frames discarded: longjmp, thread exit mid-call */
 	MCP_STAT_STACK_ALLOC,     /* no room for a new thread's span stack */
+	MCP_STAT_PROC_TABLE_FULL, /* a child not followed: traced_pids map full */
+	MCP_STAT_ARGS_CUT,        /* exec argv longer than a record holds */
 	MCP_STAT_MAX,
 };
 

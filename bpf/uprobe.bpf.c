@@ -15,6 +15,7 @@
 #include "mcp_trace.h"
 #include "lib/ring.bpf.h"
 #include "lib/filter.bpf.h"
+#include "lib/traced.bpf.h"
 #include "lib/span_stack.bpf.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -338,7 +339,7 @@ int BPF_KPROBE(span_enter)
 {
 	__u64 args[MCP_NARGS];
 
-	if (!task_wanted())
+	if (!current_traced())
 		return 0;
 	regs_args(ctx, args);
 	return on_entry((__u32)bpf_get_attach_cookie(ctx), args, PT_REGS_SP(ctx));
@@ -347,7 +348,7 @@ int BPF_KPROBE(span_enter)
 SEC("uretprobe")
 int BPF_KRETPROBE(span_exit)
 {
-	if (!task_wanted())
+	if (!current_traced())
 		return 0;
 	return on_return((__u32)bpf_get_attach_cookie(ctx), PT_REGS_RC(ctx), PT_REGS_SP(ctx));
 }
@@ -357,7 +358,7 @@ int BPF_KPROBE(point_fire)
 {
 	__u64 args[MCP_NARGS];
 
-	if (!task_wanted())
+	if (!current_traced())
 		return 0;
 	regs_args(ctx, args);
 	return on_point((__u32)bpf_get_attach_cookie(ctx), args, PT_REGS_SP(ctx), true);
@@ -369,7 +370,7 @@ int usdt_point_fire(struct pt_regs *ctx)
 	__u64 args[MCP_NARGS] = {};
 	long v;
 
-	if (!task_wanted())
+	if (!current_traced())
 		return 0;
 	for (int i = 0; i < 6; i++) {
 		if (bpf_usdt_arg(ctx, i, &v))

@@ -36,9 +36,13 @@ struct call_ids {
 	uint16_t capture_errors;
 };
 
+#define CALL_TEXT_LEN 1024
+
 struct call {
 	struct call_ids rec;
-	char strs[MCP_MAX_STRS][MCP_STR_LEN]; /* string attributes point here */
+	char strs[MCP_MAX_STRS][MCP_STR_LEN]; /* uprobe string captures; attributes point here */
+	char text[CALL_TEXT_LEN]; /* text of attributes built-in sources add (call_add_str) */
+	size_t text_used;
 	const struct pm_binding *b;
 	const struct op_def *op;
 	bool failed;
@@ -48,6 +52,18 @@ struct call {
 	int nattrs;
 	char scratch[4][24]; /* text of out-of-range enum values */
 };
+
+/* For built-in sources, which build calls from what they decoded: a call of
+ * binding `binding` (probe_map_add_builtin) with no attributes yet. */
+void call_reset(struct call *c, const struct probe_map *pm, int binding);
+/* Adds an attribute; `key` must live for the run (a literal). Strings are
+ * copied into the call (cut to what is left of its text; false when cut). */
+bool call_add_str(struct call *c, const char *key, const char *val);
+bool call_add_int(struct call *c, const char *key, int64_t v);
+bool call_add_double(struct call *c, const char *key, double v);
+bool call_add_bool(struct call *c, const char *key, bool v);
+/* Marks the call failed with `error_type` (copied; also the span's error.type). */
+void call_fail(struct call *c, const char *error_type);
 
 /* Copies a call; string attributes that pointed into src's record point
  * into dst's. */

@@ -17,6 +17,9 @@ enum {
 	M_ACTIVE_PLANS,
 	M_VERIFY_TOTAL, M_VERIFY_ERRORS, M_VERIFY_DURATION, M_VERIFY_QUALITY,
 	M_FEEDBACK_ITERATIONS,
+	M_EXEC_DURATION,
+	M_GIT_OPS, M_GIT_ERRORS, M_GIT_DURATION, M_GIT_ACTIVE,
+	M_GENAI_DURATION, M_GENAI_TOKENS, M_GENAI_TTFC,
 	M_COUNT
 };
 
@@ -66,6 +69,16 @@ const struct metric_def catalog_metrics[] = {
 	[M_VERIFY_DURATION] = {"mcp_verification_duration_seconds", MK_HISTOGRAM, "s", "Verification duration", false},
 	[M_VERIFY_QUALITY] = {"mcp_verification_quality_score", MK_HISTOGRAM, "1", "Verification quality score", false},
 	[M_FEEDBACK_ITERATIONS] = {"mcp_feedback_loop_iterations", MK_HISTOGRAM, "1", "Iterations per feedback loop", false},
+	[M_EXEC_DURATION] = {"mcp_process_exec_duration_seconds", MK_HISTOGRAM, "s", "Processes run by the traced tree, exec to exit", false},
+	[M_GIT_OPS] = {"mcp_git_worktree_operations_total", MK_COUNTER, "1", "git worktree commands", false},
+	[M_GIT_ERRORS] = {"mcp_git_worktree_errors_total", MK_COUNTER, "1", "git worktree commands that failed", false},
+	[M_GIT_DURATION] = {"mcp_git_worktree_duration_seconds", MK_HISTOGRAM, "s", "git worktree command duration", false},
+	[M_GIT_ACTIVE] = {"mcp_active_git_worktrees", MK_UPDOWN, "1", "Worktrees added minus worktrees removed", false},
+	/* OpenTelemetry GenAI client metrics (semantic conventions), for LLM
+	 * calls seen over TLS (source/tls/). */
+	[M_GENAI_DURATION] = {"gen_ai.client.operation.duration", MK_HISTOGRAM, "s", "GenAI operation duration", false},
+	[M_GENAI_TOKENS] = {"gen_ai.client.token.usage", MK_HISTOGRAM, "{token}", "Number of input and output tokens used", false},
+	[M_GENAI_TTFC] = {"gen_ai.client.operation.time_to_first_chunk", MK_HISTOGRAM, "s", "Time to receive the first chunk of a streamed response", false},
 };
 const int catalog_nmetrics = M_COUNT;
 
@@ -78,9 +91,28 @@ const int catalog_nmetrics = M_COUNT;
 #define OK "mcp.success"
 #define ET "mcp.error_type"
 
-#define COUNT(m, w, ...) {m, w, AV_ONE, NULL, 1, {__VA_ARGS__}}
-#define DURATION(m, ...) {m, ACT_ALWAYS, AV_DURATION, NULL, 1, {__VA_ARGS__}}
-#define VALUE(m, w, attr, scale, ...) {m, w, AV_ATTR, attr, scale, {__VA_ARGS__}}
+#define COUNT(m, w, ...) {m, w, AV_ONE, NULL, 1, {__VA_ARGS__}, NULL}
+#define DURATION(m, ...) {m, ACT_ALWAYS, AV_DURATION, NULL, 1, {__VA_ARGS__}, NULL}
+#define VALUE(m, w, attr, scale, ...) {m, w, AV_ATTR, attr, scale, {__VA_ARGS__}, NULL}
+#define DELTA_IF(m, cond, delta) {m, ACT_IF_OK, AV_SCALE, NULL, delta, {NULL}, cond}
+#define GO "mcp.git.operation"
+#define EXE "process.executable.name"
+
+#define GOP "gen_ai.provider.name"
+#define GRM "gen_ai.request.model"
+#define GSM "gen_ai.response.model"
+#define SA "server.address"
+#define LLM_OP(name, span, op)                                                                           \
+	{name, span, SK_CLIENT, "llm", false, "LLM call", NULL, NULL, MT, "unknown", {                      \
+		DURATION(M_GENAI_DURATION, op, GOP, GRM, GSM, SA, "error.type"),                                 \
+		VALUE(M_GENAI_TOKENS, ACT_IF_OK, "gen_ai.usage.input_tokens", 1, op, GOP, GRM, GSM, SA, "gen_ai.token.type=input"), \
+		VALUE(M_GENAI_TOKENS, ACT_IF_OK, "gen_ai.usage.output_tokens", 1, op, GOP, GRM, GSM, SA, "gen_ai.token.type=output"), \
+		VALUE(M_GENAI_TTFC, ACT_IF_OK, "gen_ai.response.time_to_first_chunk", 1, op, GOP, GRM, GSM, SA), \
+		DURATION(M_INFERENCE_TIME, MT),                                                                   \
+		COUNT(M_MODEL_USAGE, ACT_ALWAYS, MT),                                                             \
+		VALUE(M_TOKENS, ACT_IF_OK, "mcp.tokens_used", 1, MT),                                             \
+		VALUE(M_COST, ACT_IF_OK, "mcp.cost", 1, MT),                                                      \
+		COUNT(M_MODEL_ERRORS, ACT_IF_FAILED, MT, ET)}}
 
 const struct op_def catalog_ops[] = {
 	{"agent_collaboration", "agent_collaboration_session", SK_SERVER, "agent-collaboration", false,
@@ -107,7 +139,7 @@ const struct op_def catalog_ops[] = {
 		COUNT(M_ACTIVE_ROUTINGS, ACT_ALWAYS, MT)}},
 	{"model_selection", "model_selection", SK_INTERNAL, "model-router", false,
 	 "Model selection", NULL, "mcp.selection_duration_ms", NULL, NULL, {
-		{M_SELECTION_TIME, ACT_IF_OK, AV_DURATION, NULL, 1, {"mcp.selected_model"}}}},
+		{M_SELECTION_TIME, ACT_IF_OK, AV_DURATION, NULL, 1, {"mcp.selected_model"}, NULL}}},
 	{"model_inference", "model_inference", SK_INTERNAL, "model-router", false,
 	 "Model inference", NULL, "mcp.inference_duration_ms", MT, "auto", {
 		DURATION(M_INFERENCE_TIME, MT),
@@ -165,6 +197,26 @@ const struct op_def catalog_ops[] = {
 	{"feedback_loop", "feedback_loop", SK_INTERNAL, "verification", false,
 	 "Feedback loop", NULL, NULL, NULL, NULL, {
 		VALUE(M_FEEDBACK_ITERATIONS, ACT_IF_OK, "mcp.feedback_iterations", 1, VT)}},
+	/* Seen from the kernel (source/proc/): an exec in the traced tree,
+	 * exec to exit; `git worktree SUB` is the catalog's sixth family. */
+	{"process_exec", "exec {process.executable.name}", SK_CLIENT, "process", false,
+	 "Process", NULL, NULL, NULL, NULL, {
+		DURATION(M_EXEC_DURATION, EXE, OK)}},
+	{"git_worktree", "git_worktree_{mcp.git.operation}", SK_CLIENT, "git-worktree", false,
+	 "Git worktree", NULL, NULL, NULL, NULL, {
+		COUNT(M_GIT_OPS, ACT_ALWAYS, GO, OK),
+		COUNT(M_GIT_ERRORS, ACT_IF_FAILED, GO),
+		DURATION(M_GIT_DURATION, GO),
+		DELTA_IF(M_GIT_ACTIVE, "mcp.git.operation=add", +1),
+		DELTA_IF(M_GIT_ACTIVE, "mcp.git.operation=remove", -1)}},
+	/* LLM API calls over HTTPS (source/tls/): one CLIENT span per request,
+	 * named as the GenAI conventions say, the GenAI client metrics and
+	 * the catalog's model_inference series per mcp.model_type (the
+	 * request model). Tokens and cost count on successful calls. */
+	LLM_OP("llm_chat", "chat {gen_ai.request.model}", "gen_ai.operation.name=chat"),
+	LLM_OP("llm_text_completion", "text_completion {gen_ai.request.model}", "gen_ai.operation.name=text_completion"),
+	LLM_OP("llm_embeddings", "embeddings {gen_ai.request.model}", "gen_ai.operation.name=embeddings"),
+	LLM_OP("llm_generate_content", "generate_content {gen_ai.request.model}", "gen_ai.operation.name=generate_content"),
 };
 const int catalog_nops = sizeof(catalog_ops) / sizeof(catalog_ops[0]);
 

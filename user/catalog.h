@@ -24,10 +24,13 @@ enum act_value {
 	AV_ONE = 1,  /* counters: +1 */
 	AV_DURATION, /* histograms: call duration in seconds */
 	AV_ATTR,     /* the numeric attribute `value_attr` times `scale` */
+	AV_SCALE,    /* up-down counters: `scale` itself, when the call ends
+		      * (an active count moved by what a call did, not by the
+		      * call being open: git worktree add +1, remove -1) */
 };
 
-#define ACT_MAX_ATTRS 3
-#define OP_MAX_ACTIONS 8
+#define ACT_MAX_ATTRS 6  /* the GenAI metrics' attributes (operation, provider, models, server, type) */
+#define OP_MAX_ACTIONS 10 /* an LLM call: GenAI metrics and the model_inference series */
 
 /* A metric update. Attribute keys name the call's attributes; the computed
  * ones are `mcp.success` ("true"/"false") and `mcp.error_type`; "key=value"
@@ -39,6 +42,7 @@ struct metric_action {
 	const char *value_attr;
 	double scale;
 	const char *attrs[ACT_MAX_ATTRS];
+	const char *only_if; /* "key=value": only calls whose attribute has it */
 };
 
 enum span_kind { SK_INTERNAL = 1, SK_SERVER = 2, SK_CLIENT = 3 };

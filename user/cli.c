@@ -12,11 +12,14 @@
 #include "term_quote.h"
 
 static const char usage[] =
-"Usage: mcp-bpftrace --probes FILE [OPTIONS] (--pid PID ... | --container ID | -- COMMAND [ARGS...])\n"
+"Usage: mcp-bpftrace [--probes FILE] [OPTIONS] (--pid PID ... | --container ID | -- COMMAND [ARGS...])\n"
 "       mcp-bpftrace --list [--object NAME] (--pid PID | --container ID | -- COMMAND [ARGS...])\n"
 "\n"
-"Traces an MCP system's operations from outside with eBPF (uprobes, USDT) and\n"
-"turns them into the OpenTelemetry spans and metrics of the MCP catalog.\n"
+"Traces an MCP system's operations from outside with eBPF (uprobes, USDT,\n"
+"scheduler tracepoints) and turns them into the OpenTelemetry spans and\n"
+"metrics of the MCP catalog. Without a probe map, the built-in sources trace\n"
+"what crosses the process boundary: child processes and their execs (git\n"
+"worktree commands among them).\n"
 "\n"
 "Targets:\n"
 "  -p, --pid PID            trace a running process (repeatable)\n"
@@ -76,6 +79,13 @@ static const char usage[] =
 "      --ringbuf-size SIZE  ring buffer bytes, power of two (K/M suffix;\n"
 "                           default 8M). Records that do not fit are counted\n"
 "                           and reported as dropped.\n"
+"      --sources LIST       which sources to run, comma-separated: uprobe (the\n"
+"                           probe map's bindings), exec (processes, execs, git\n"
+"                           worktree commands). Default: every one that applies\n"
+"      --no-follow          trace only the processes named, not the children\n"
+"                           they start (default: children, forked or exec'd\n"
+"                           after attach, are traced from their first\n"
+"                           instruction; README \"Following children\")\n"
 "      --no-uprobe-multi    one perf-event uprobe per probe, as on kernels\n"
 "                           before 6.6 (default: uprobe_multi links when the\n"
 "                           kernel has them: detaching takes ~0.1 s, not\n"
@@ -258,7 +268,7 @@ int cli_parse_histogram(const char *spec, bool *explicit_, double *bounds, size_
 int cli_parse(int argc, char **argv, struct config *cfg)
 {
 	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_MAX_SERIES, O_NO_UMULTI, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
-	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER, O_OBJECT };
+	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER, O_OBJECT, O_NO_FOLLOW, O_SOURCES };
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
 		{"container", required_argument, 0, 'c'},
@@ -275,6 +285,8 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		{"otlp-queue", required_argument, 0, O_OTLP_QUEUE},
 		{"max-series", required_argument, 0, O_MAX_SERIES},
 		{"no-uprobe-multi", no_argument, 0, O_NO_UMULTI},
+		{"no-follow", no_argument, 0, O_NO_FOLLOW},
+		{"sources", required_argument, 0, O_SOURCES},
 		{"otlp-shutdown-timeout", required_argument, 0, O_OTLP_SHUT},
 		{"prometheus-linger", required_argument, 0, O_PROM_LINGER},
 		{"prometheus", required_argument, 0, O_PROM},
@@ -352,6 +364,12 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		}
 		case O_NO_UMULTI:
 			cfg->no_uprobe_multi = true;
+			break;
+		case O_NO_FOLLOW:
+			cfg->no_follow = true;
+			break;
+		case O_SOURCES: /* names are checked against the sources (sources_open) */
+			cfg->sources = optarg;
 			break;
 		case O_MAX_SERIES: {
 			unsigned long long v;
@@ -439,7 +457,5 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		return bad("give one kind of target: --pid, --container, --cgroup or -- COMMAND");
 	if (cfg->list_object && !cfg->list)
 		return bad("--object NAME goes with --list (a probe map names objects itself)");
-	if (!cfg->list && !cfg->probes)
-		return bad("--probes FILE is required (write one with --list)%s%s", "", "");
 	return 0;
 }

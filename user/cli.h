@@ -28,6 +28,8 @@ struct config {
 	size_t max_series;             /* --max-series N (0: no limit) */
 	bool max_series_set;           /* else MS_DEFAULT_SERIES_LIMIT */
 	bool no_uprobe_multi;          /* --no-uprobe-multi */
+	bool no_follow;                /* --no-follow */
+	const char *sources;           /* --sources LIST, NULL: all that apply */
 	double otlp_shutdown_s;        /* --otlp-shutdown-timeout S (0: default) */
 	double prom_linger_s;          /* --prometheus-linger S after the targets exit */
 	const char *prometheus;

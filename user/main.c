@@ -133,7 +133,8 @@ static int setup(struct run *R, char *err, size_t len)
 	struct source_env *env = &R->env;
 	int rc;
 
-	if (probe_map_load(R->cfg.probes, R->cfg.capture_content, &R->pm, err, len))
+	/* No probe map: the built-in sources alone, with an empty binding table. */
+	if (R->cfg.probes && probe_map_load(R->cfg.probes, R->cfg.capture_content, &R->pm, err, len))
 		return 2;
 	if (open_targets(R, err, len))
 		return 1;
@@ -151,10 +152,13 @@ static int setup(struct run *R, char *err, size_t len)
 		.verbose = R->cfg.verbose,
 		.no_uprobe_multi = R->cfg.no_uprobe_multi,
 		.capture_content = R->cfg.capture_content,
+		.follow = !R->cfg.no_follow,
+		.only = R->cfg.sources,
 		.sink = {pipeline_call, &R->p},
 	};
 	if (R->ct.active) { /* every process of it, now and later: filtered in BPF */
 		R->st[0].pid = -1;
+		env->container = true;
 		env->filter_cgroup_id = R->ct.cgroup_id;
 		env->filter_cgroup_level = R->ct.cgroup_level;
 		env->filter_pidns_ino = R->ct.cgroup_id ? 0 : R->ct.pidns_ino;

@@ -65,6 +65,8 @@ struct pm_binding {
 	int ncaps;
 	struct pm_fail fail;
 	int error_type_cap; /* index of the `error.type` capture, -1 when not bound */
+	const char *builtin; /* the built-in source that added it ("exec"), NULL
+			      * for the probe map's own (probe_map_add_builtin) */
 };
 
 struct probe_map {
@@ -94,6 +96,11 @@ int probe_map_parse(const char *text, const char *name, bool capture_content,
 int probe_map_parse_bytes(const char *text, size_t len, const char *name, bool capture_content,
 			  FILE *warn, struct probe_map *out, char *err, size_t errlen);
 void probe_map_free(struct probe_map *pm);
+/* A binding a built-in source adds for its calls (per-binding statistics,
+ * summary and live-view rows): operation `op`, shown as `label`. Returns
+ * its index, or -1 (out of memory). Bindings move: take no pointer to one
+ * before every source has opened. */
+int probe_map_add_builtin(struct probe_map *pm, int op, const char *source, const char *label);
 
 /* Fills the BPF-side spec of a binding (flags, ncaps, caps) from the parsed one. */
 void probe_map_to_spec(const struct pm_binding *b, bool emit_start,

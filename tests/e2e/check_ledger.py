@@ -12,7 +12,7 @@ import fnmatch
 import json
 import re
 import sys
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from span_tree import PARENT_RULES, ROOT_SPANS
 
@@ -353,11 +353,40 @@ def check_durations(rep, section, spans, tolerance_ns):
             rep.fail("duration", f"span {name}", f"traced sum {traced:.9f}s over {len(durs)} spans outside "
                      f"[{inner - tol:.9f}, {outer + tol:.9f}] (inner_sum_s {inner}, outer_sum_s {outer}, tol {tol:.9f}s)")
 
+# ---------------------------------------------------------------- processes
+EXEC_METRIC = "mcp_process_exec_duration_seconds"
+
+
+def split_process_source(rep, exp):
+    """The process source's own telemetry (the demo's exec, when the tracer
+    launched it) is no part of the demo's ledger: take it out, and check it
+    stands for the demo alone: at most one `exec` span per process, ok, of
+    the demo's executable, as many as the exec histogram counts."""
+    execs = [s for s in exp.spans if s.get("name", "").startswith("exec ")]
+    exp.spans = [s for s in exp.spans if not s.get("name", "").startswith("exec ")]
+    counted = 0
+    for key in [k for k in exp.hists if k[0] == EXEC_METRIC]:
+        counted += total([v[0] for v in exp.hists.pop(key).values()])
+    per_pid = Counter()
+    for s in execs:
+        a = attrs_dict(s.get("attributes"))
+        per_pid[a.get("process.pid")] += 1
+        if status_code(s) == 2 or not str(a.get("process.executable.name", "")).startswith("mcp-demo"):
+            rep.fail("process", s["name"], f"not the demo's own exec: {a}")
+    if any(n > 1 for n in per_pid.values()):
+        rep.fail("process", "exec spans", f"more than one per process: {dict(per_pid)}")
+    if counted != len(execs):
+        rep.fail("process", EXEC_METRIC, f"counts {counted}, {len(execs)} exec spans")
+    else:
+        rep.ok("process", f"{len(execs)} exec span(s) of the demo")
+
+
 # ---------------------------------------------------------------- main
 def run(ledger, exp, tolerance_ns=0, verbose=False):
     rep = Report(verbose)
     for err in exp.parse_errors:
         rep.fail("parse", "otlp", err)
+    split_process_source(rep, exp)
     check_counters(rep, ledger.get("counters", {}), exp)
     check_histograms(rep, ledger.get("histograms", {}), exp)
     check_series_shape(rep, exp)

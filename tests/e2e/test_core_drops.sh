@@ -2,7 +2,7 @@
 # A ring buffer far too small: records are lost, and every lost record is
 # counted. received + dropped must equal what the demo did, exactly.
 source "$(dirname "$0")/lib.sh"
-"$TRACER" -P "$PROBES" --ringbuf-size 4K --otlp-file "$WORK/d.jsonl" -- "$DEMO" --seed 2 --threads 4 \
+"$TRACER" --sources uprobe -P "$PROBES" --ringbuf-size 4K --otlp-file "$WORK/d.jsonl" -- "$DEMO" --seed 2 --threads 4 \
   --ops 4000 --time-scale 0 --ledger "$WORK/d.ledger" >"$WORK/d.log" 2>&1 || { cat "$WORK/d.log"; fail "tracer failed"; }
 python3 - "$WORK/d.ledger" "$WORK/d.log" <<'PY'
 import json, re, sys

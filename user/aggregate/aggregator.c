@@ -94,6 +94,21 @@ static const char *spec_key(const char *spec, char *buf, size_t len)
 	return buf;
 }
 
+/* An action's "key=value" condition on the call's attributes. */
+static bool only_if_holds(const struct call *c, const char *cond)
+{
+	char buf[64];
+	const char *eq = cond ? strchr(cond, '=') : NULL;
+
+	if (!eq)
+		return true;
+	snprintf(buf, sizeof(buf), "%.*s", (int)(eq - cond), cond);
+	const struct attr *a = attr_find(c->attrs, c->nattrs, buf);
+	char text[64];
+
+	return a && !strcmp(attr_text(a, text, sizeof(text)), eq + 1);
+}
+
 /* Applies the call's actions for this phase; returns the up-down series
  * touched (if any), so a start can be matched by its end. */
 static struct series *apply(struct aggregator *ag, const struct call *c, int resource, enum phase ph,
@@ -113,8 +128,12 @@ static struct series *apply(struct aggregator *ag, const struct call *c, int res
 			continue;
 		bool updown = catalog_metrics[a->metric].kind == MK_UPDOWN;
 
-		if (updown != (updown_sign != 0) || (ph == PH_START && !updown))
+		if (a->value == AV_SCALE) { /* moved when a call ends, by what it did */
+			if (ph != PH_END || updown_sign || !only_if_holds(c, a->only_if))
+				continue;
+		} else if (updown != (updown_sign != 0) || (ph == PH_START && !updown)) {
 			continue;
+		}
 		if ((a->when == ACT_IF_OK && c->failed) || (a->when == ACT_IF_FAILED && !c->failed))
 			continue;
 		/* A value the call does not have (usage an API did not report)
@@ -131,9 +150,12 @@ static struct series *apply(struct aggregator *ag, const struct call *c, int res
 
 		if (!s)
 			continue;
-		if (updown)
+		if (updown && a->value != AV_SCALE)
 			touched = s;
 		switch (a->value) {
+		case AV_SCALE:
+			ms_add(s, a->scale);
+			break;
 		case AV_ONE:
 			ms_add(s, updown ? updown_sign : 1);
 			break;

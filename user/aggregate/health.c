@@ -31,6 +31,8 @@ const struct bpf_stat_def health_bpf_stats[MCP_STAT_MAX] = {
 	[MCP_STAT_UNMATCHED_RET] = {false, "return_without_entry", "returns without entry"},
 	[MCP_STAT_ABANDONED] = {false, "abandoned", "abandoned"},
 	[MCP_STAT_STACK_ALLOC] = {false, "no_stack", "no stack"},
+	[MCP_STAT_PROC_TABLE_FULL] = {false, "process_not_followed", "children not followed (table full)"},
+	[MCP_STAT_ARGS_CUT] = {false, "exec_args_cut", "exec argument lists cut"},
 };
 
 void health_split(const uint64_t bpf[MCP_STAT_MAX], uint64_t *dropped, uint64_t *lost)

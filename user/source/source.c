@@ -6,11 +6,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "source/source.h"
+#include "source/proc/proc_source.h"
+#include "source/tls/tls_source.h"
 #include "source/uprobe/uprobe_source.h"
 
 const struct source_ops *const source_registry[] = {
 	&uprobe_source_ops,
+	&proc_source_ops,
+	&tls_source_ops,
 	NULL,
 };
 
@@ -29,19 +34,99 @@ void source_libbpf_quiet(bool verbose)
 	libbpf_set_print(libbpf_print);
 }
 
-int sources_open(struct source_set *S, const struct source_env *env, char *err, size_t errlen)
+/* Whether `name` is one of the comma-separated `list`. */
+static bool listed(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+
+		if (l == n && !strncmp(p, name, n))
+			return true;
+		p += l + (e != NULL);
+	}
+	return false;
+}
+
+/* --sources: every name a registered source; the message lists them. */
+static int check_names(const char *list, char *err, size_t errlen)
+{
+	for (const char *p = list; *p;) {
+		const char *e = strchr(p, ',');
+		size_t l = e ? (size_t)(e - p) : strlen(p);
+		bool known = false;
+
+		for (int i = 0; source_registry[i]; i++)
+			known |= l == strlen(source_registry[i]->name) && !strncmp(p, source_registry[i]->name, l);
+		if (!known) {
+			size_t o = (size_t)snprintf(err, errlen, "--sources: unknown source '%.*s' (known:",
+						    (int)(l > 32 ? 32 : l), p);
+
+			for (int i = 0; source_registry[i] && o < errlen; i++)
+				o += (size_t)snprintf(err + o, errlen - o, "%s %s", i ? "," : "",
+						      source_registry[i]->name);
+			if (o < errlen)
+				snprintf(err + o, errlen - o, ")");
+			return -1;
+		}
+		p += l + (e != NULL);
+	}
+	return 0;
+}
+
+/* The traced set, made here so that every object can share it from its
+ * load on; the targets go in before anything attaches. */
+static int make_traced_set(struct source_set *S, const struct source_env *env, char *err, size_t errlen)
+{
+	S->shared.traced_fd = bpf_map_create(BPF_MAP_TYPE_HASH, "traced_pids", sizeof(__u32),
+					     sizeof(struct mcp_traced), MCP_MAX_TRACED, NULL);
+	if (S->shared.traced_fd < 0) {
+		snprintf(err, errlen, "cannot create the traced-process map: %s%s", strerror(errno),
+			 errno == EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");
+		return 1;
+	}
+	for (int i = 0; i < env->ntargets; i++) {
+		__u32 pid = (__u32)env->targets[i].pid;
+		struct mcp_traced v = {.flags = MCP_TRACED_TARGET};
+
+		if (env->targets[i].pid > 0)
+			bpf_map_update_elem(S->shared.traced_fd, &pid, &v, BPF_ANY);
+	}
+	return 0;
+}
+
+int sources_open(struct source_set *S, struct source_env *env, char *err, size_t errlen)
 {
 	memset(S, 0, sizeof(*S));
+	S->shared.stacks_fd = -1;
+	env->shared = &S->shared;
 	source_libbpf_quiet(env->verbose);
+	int rc = make_traced_set(S, env, err, errlen);
+
+	if (rc)
+		return rc;
+	if (env->only && check_names(env->only, err, errlen))
+		return 2;
 	for (int i = 0; source_registry[i] && S->n < SOURCE_MAX; i++) {
 		const struct source_ops *ops = source_registry[i];
+		bool named = env->only && listed(env->only, ops->name);
 
-		if (!ops->applies(env))
+		if (env->only && !named)
 			continue;
+		if (!ops->applies(env)) {
+			if (named) {
+				snprintf(err, errlen, "--sources %s: the %s source has nothing to trace here%s", env->only,
+					 ops->name, !strcmp(ops->name, "uprobe") ? " (it needs a probe map: --probes FILE)" : "");
+				return 2;
+			}
+			continue;
+		}
 		struct source *s = &S->v[S->n++];
 
-		*s = (struct source){.ops = ops, .env = env};
-		int rc = ops->open(s, err, errlen);
+		*s = (struct source){.ops = ops, .env = env, .set = S};
+		rc = ops->open(s, err, errlen);
 
 		if (rc)
 			return rc;
@@ -147,7 +232,47 @@ void sources_close(struct source_set *S)
 		ring_buffer__free(S->rb);
 	for (int i = 0; i < S->n; i++)
 		S->v[i].ops->close(&S->v[i]);
+	if (S->shared.traced_fd > 0)
+		close(S->shared.traced_fd);
+	if (S->shared.stacks_fd > 0)
+		close(S->shared.stacks_fd);
 	memset(S, 0, sizeof(*S));
+}
+
+void sources_notify(struct source_set *S, const struct source *from, const struct proc_event *e)
+{
+	for (int i = 0; i < S->n; i++)
+		if (&S->v[i] != from && S->v[i].ops->on_process)
+			S->v[i].ops->on_process(&S->v[i], e);
+}
+
+int source_share_maps(struct bpf_object *obj, const struct source_env *env, char *err, size_t errlen)
+{
+	struct bpf_map *m;
+	int e = 0;
+
+	if ((m = bpf_object__find_map_by_name(obj, "traced_pids")))
+		e = bpf_map__reuse_fd(m, env->shared->traced_fd);
+	if (!e && env->shared->stacks_fd >= 0 && (m = bpf_object__find_map_by_name(obj, "stacks")))
+		e = bpf_map__reuse_fd(m, env->shared->stacks_fd);
+	if (e)
+		snprintf(err, errlen, "cannot share a map between the BPF objects: %s", strerror(-e));
+	return e;
+}
+
+void source_publish_maps(struct bpf_object *obj, const struct source_env *env)
+{
+	struct bpf_map *m = bpf_object__find_map_by_name(obj, "stacks");
+
+	if (m && env->shared->stacks_fd < 0)
+		env->shared->stacks_fd = dup(bpf_map__fd(m));
+}
+
+unsigned source_traced_mode(const struct source_env *env, bool pid_filtered)
+{
+	if (env->container)
+		return MCP_TRACED_BY_TASK;
+	return pid_filtered && !env->follow ? MCP_TRACED_BY_ATTACH : MCP_TRACED_BY_SET;
 }
 
 void source_add_percpu_stats(int map_fd, uint64_t out[MCP_STAT_MAX])

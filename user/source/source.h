@@ -34,10 +34,27 @@ struct source_target {
 	const char *exe; /* its main executable, openable by the tracer */
 };
 
+/* BPF maps every source's object uses as one (sources_open makes or
+ * publishes them; source_share_maps hands them to an object before load). */
+struct source_shared {
+	int traced_fd; /* traced_pids: the traced process set (lib/traced.bpf.h) */
+	int stacks_fd; /* stacks: per-thread open spans (lib/span_stack.bpf.h), -1 until
+			* the first object that has it loads */
+};
+
+/* A process event, from the process source to the others (on_process). */
+enum proc_event_kind { PROC_FORK = 1, PROC_EXEC, PROC_EXIT };
+struct proc_event {
+	enum proc_event_kind kind;
+	pid_t pid, ppid;
+	const char *path; /* PROC_EXEC: the file executed */
+};
+
 /* What every source is given, for the whole run. */
 struct source_env {
-	const struct probe_map *pm; /* the bindings (the uprobe source's, and the
-				     * table binding indexes point into) */
+	struct probe_map *pm; /* the bindings: the probe map's, then those the
+			       * built-in sources add (probe_map_add_builtin);
+			       * call.rec.binding indexes them */
 	const struct source_target *targets;
 	int ntargets;
 	/* For targets with pid -1: which tasks count (filter.bpf.h). */
@@ -48,7 +65,11 @@ struct source_env {
 	bool verbose;
 	bool no_uprobe_multi;
 	bool capture_content;
+	bool container; /* the targets are a container's processes (task filter) */
+	bool follow;    /* children of the targets are traced too */
+	const char *only; /* --sources: comma-separated names; NULL: all that apply */
 	struct call_sink sink;
+	struct source_shared *shared;
 };
 
 struct source;
@@ -70,14 +91,20 @@ struct source_ops {
 	int (*on_record)(struct source *s, const void *data, size_t len);
 	/* Its BPF health counters, added into out[]. */
 	void (*read_stats)(struct source *s, uint64_t out[MCP_STAT_MAX]);
+	/* Optional: a traced process forked, exec'd or ended (from the
+	 * process source), for sources that attach per process image. */
+	void (*on_process)(struct source *s, const struct proc_event *e);
 	/* Removes its probes from the targets; the data already read stays. */
 	void (*detach)(struct source *s);
 	void (*close)(struct source *s);
 };
 
+struct source_set;
+
 struct source {
 	const struct source_ops *ops;
 	const struct source_env *env;
+	struct source_set *set; /* the run's sources, for sources_notify() */
 	void *priv;        /* the source's own state */
 	size_t nprobes;    /* attached */
 	int attach_errors;
@@ -85,20 +112,24 @@ struct source {
 };
 
 #define SOURCE_MAX 8
+#define SOURCE_MAX_TARGETS 64 /* --pid given many times */
 
 /* The sources of one run. */
 struct source_set {
 	struct source v[SOURCE_MAX];
 	int n;
 	struct ring_buffer *rb; /* every source's ring, polled together */
+	struct source_shared shared;
 };
 
 /* Every registered source, NULL-terminated. */
 extern const struct source_ops *const source_registry[];
 
-/* Opens every registered source that applies. 0, or an exit status with
- * err set (none applying is an error: nothing would be traced). */
-int sources_open(struct source_set *S, const struct source_env *env, char *err, size_t errlen);
+/* Makes the shared maps (the traced set holds the targets' pids), then
+ * opens every registered source that applies. 0, or an exit status with
+ * err set (none applying is an error: nothing would be traced). `env`
+ * must outlive the set; its `shared` is pointed at the set's. */
+int sources_open(struct source_set *S, struct source_env *env, char *err, size_t errlen);
 /* Attaches them all; their rings go into one poller. Returns the probes
  * attached, -1 with err set when the poller cannot be made. */
 int sources_attach(struct source_set *S, char *err, size_t errlen);
@@ -113,6 +144,18 @@ uint64_t sources_bad_records(const struct source_set *S);
 size_t sources_nprobes(const struct source_set *S);
 void sources_detach(struct source_set *S);
 void sources_close(struct source_set *S);
+
+/* For the process source: tells every other source about a process. */
+void sources_notify(struct source_set *S, const struct source *from, const struct proc_event *e);
+
+struct bpf_object;
+/* For sources, before loading an object: its shared maps become the run's. */
+int source_share_maps(struct bpf_object *obj, const struct source_env *env, char *err, size_t errlen);
+/* For sources, after loading: maps it made that the others will share. */
+void source_publish_maps(struct bpf_object *obj, const struct source_env *env);
+/* How an object's programs tell a traced task (enum mcp_traced_mode):
+ * `pid_filtered`: its probes are attached to the traced pids alone. */
+unsigned source_traced_mode(const struct source_env *env, bool pid_filtered);
 
 /* For sources: adds a per-CPU `stats` array map's totals into out[]. */
 void source_add_percpu_stats(int map_fd, uint64_t out[MCP_STAT_MAX]);

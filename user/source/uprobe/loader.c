@@ -80,6 +80,18 @@ static const struct elf_info *cached_elf(struct elf_cache *c, const char *path, 
 	return &c->v[c->n++];
 }
 
+static bool point_seen(const struct loader *L, const struct attach_point *ap)
+{
+	for (size_t i = 0; i < L->npoints; i++) {
+		const struct attach_point *o = &L->points[i];
+
+		if (o->binding == ap->binding && o->pid == ap->pid && o->offset == ap->offset &&
+		    !strcmp(o->path, ap->path))
+			return true;
+	}
+	return false;
+}
+
 int loader_resolve(struct loader *L, const struct probe_map *pm, const struct source_target *t,
 		   int nt, char *err, size_t errlen)
 {
@@ -87,7 +99,7 @@ int loader_resolve(struct loader *L, const struct probe_map *pm, const struct so
 	char msg[512];
 	int rc = -1;
 
-	L->points = calloc(pm->n * nt + 1, sizeof(*L->points));
+	L->points = calloc(pm->n * (size_t)nt + 1, sizeof(*L->points));
 	if (!L->points) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
@@ -98,6 +110,8 @@ int loader_resolve(struct loader *L, const struct probe_map *pm, const struct so
 			struct attach_point *ap = &L->points[L->npoints];
 			const struct elf_info *elf;
 
+			if (b->builtin)
+				continue;
 			ap->binding = (int)bi;
 			ap->pid = t[ti].pid;
 			if (resolve_object(b, &t[ti], ap->path, sizeof(ap->path))) {
@@ -126,7 +140,8 @@ int loader_resolve(struct loader *L, const struct probe_map *pm, const struct so
 				}
 				ap->offset = f->offset;
 			}
-			L->npoints++;
+			if (!point_seen(L, ap))
+				L->npoints++;
 		}
 	}
 	rc = 0;
@@ -158,6 +173,7 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 	skel->rodata->filter_cgroup_id = o->filter_cgroup_id;
 	skel->rodata->filter_cgroup_level = o->filter_cgroup_level;
 	skel->rodata->filter_pidns_ino = o->filter_pidns_ino;
+	skel->rodata->traced_mode = o->traced_mode;
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(skel->maps.events, (__u32)o->ringbuf_bytes);
 	/* A wakeup per 1/16 of the ring: rare enough to cost nothing per call,
@@ -189,7 +205,11 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 	if (o->verbose)
 		fprintf(stderr, "mcp-bpftrace: uprobes as %s\n",
 			L->use_multi ? "uprobe_multi links" : "one perf-event link each");
+	if (o->env && source_share_maps(skel->obj, o->env, err, errlen))
+		return -1;
 	e = uprobe_bpf__load(skel);
+	if (!e && o->env)
+		source_publish_maps(skel->obj, o->env);
 	if (e) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-e),
 			 -e == EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");

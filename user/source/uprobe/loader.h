@@ -29,6 +29,8 @@ struct loader_opts {
 	uint32_t filter_pidns_ino;
 	bool verbose;
 	bool no_uprobe_multi; /* one perf-event link per probe, as before 6.6 */
+	unsigned traced_mode; /* enum mcp_traced_mode */
+	const struct source_env *env; /* for the maps shared with other sources */
 };
 
 struct loader {
@@ -46,7 +48,9 @@ struct loader {
 };
 
 /* Resolves every binding in every target into attach points, checking that
- * each symbol / USDT probe exists. On failure: -1 and "FILE:LINE: ..." in err. */
+ * each symbol / USDT probe exists; the same point twice (targets attached
+ * by pid -1 that run one executable) is kept once. Built-in bindings
+ * (b->builtin) are not the loader's. On failure: -1 and "FILE:LINE: ..." in err. */
 int loader_resolve(struct loader *L, const struct probe_map *pm, const struct source_target *t,
 		   int nt, char *err, size_t errlen);
 /* Opens and loads the BPF object. */

@@ -18,7 +18,10 @@ static struct uprobe_source *priv(struct source *s)
 
 static bool uprobe_applies(const struct source_env *env)
 {
-	return env->pm && env->pm->n > 0;
+	for (size_t i = 0; env->pm && i < env->pm->n; i++)
+		if (!env->pm->bindings[i].builtin)
+			return true;
+	return false;
 }
 
 static int uprobe_open(struct source *s, char *err, size_t errlen)
@@ -32,14 +35,28 @@ static int uprobe_open(struct source *s, char *err, size_t errlen)
 		.filter_pidns_ino = env->filter_pidns_ino,
 		.verbose = env->verbose,
 		.no_uprobe_multi = env->no_uprobe_multi,
+		.traced_mode = source_traced_mode(env, true),
+		.env = env,
 	};
+	struct source_target t[SOURCE_MAX_TARGETS];
+	int nt = env->ntargets < SOURCE_MAX_TARGETS ? env->ntargets : SOURCE_MAX_TARGETS;
 
 	if (!u) {
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
 	s->priv = u;
-	if (loader_resolve(&u->L, env->pm, env->targets, env->ntargets, err, errlen))
+	/* Following children: the probes go on the code for every process
+	 * (pid -1) and the programs keep to the traced set, which a child
+	 * joins at fork, before it runs: none of its calls is missed. A
+	 * process outside the set that runs the same code pays a trap per
+	 * call (README, "Following children"). */
+	for (int i = 0; i < nt; i++) {
+		t[i] = env->targets[i];
+		if (lo.traced_mode == MCP_TRACED_BY_SET)
+			t[i].pid = -1;
+	}
+	if (loader_resolve(&u->L, env->pm, t, nt, err, errlen))
 		return 2;
 	if (loader_load(&u->L, env->pm, &lo, err, errlen))
 		return 1;
