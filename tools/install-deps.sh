@@ -4,6 +4,7 @@
 set -euo pipefail
 PKGS=(
   make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
+  libclang-rt-14-dev # tests/fuzz: clang's libFuzzer and sanitizer runtimes
   libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev libncurses-dev
   libcjson-dev systemtap-sdt-dev python3 valgrind tmux binutils procps
   libhttp-parser-dev libbrotli-dev openssl # user/source/tls: HTTP/1.1 parser, br bodies; tests/llm: mock's certificate
