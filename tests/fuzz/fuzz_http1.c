@@ -2,7 +2,8 @@
  * SSE framed, LLM calls read, priced), as the tracer runs it. The input is
  * a sequence of records: one control byte (bit 0: direction; bit 1: end of
  * connection after this piece; bits 2-7: the piece's length / 4, so up to
- * 252 bytes) then the piece. Small caps make truncation paths run.
+ * 252 bytes) then the piece; a length of 0 with bit 1 set is instead a
+ * hole (http1_gap) of 16 times the next byte. Small caps make truncation paths run.
  * Checks: every call emitted has its strings terminated within their
  * buffers and counts that are -1 or more. */
 #include <stdint.h>
@@ -59,6 +60,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	while (i < size && c) {
 		uint8_t ctl = data[i++];
 		size_t n = (size_t)(ctl >> 2) * 4;
+		if (n == 0 && (ctl & 2)) {
+			if (i < size)
+				http1_gap(c, (ctl & 1) ? TLS_DIR_READ : TLS_DIR_WRITE, (uint64_t)data[i++] * 16, ts++);
+			continue;
+		}
 		if (n > size - i)
 			n = size - i;
 		http1_feed(c, (ctl & 1) ? TLS_DIR_READ : TLS_DIR_WRITE, (const char *)data + i, n, ts++);

@@ -481,6 +481,40 @@ static void test_request_details(void)
 	http1_close(c, 3);
 }
 
+/* Bytes the BPF side could not copy (a request larger than it sends):
+ * a body of known length is cut there, framing goes on, the model is
+ * still read from the body's head; a hole in a header gives the message up. */
+static void test_gaps(void)
+{
+	struct rec r;
+	rec_init(&r, false, &prices);
+	struct http1_conn *c = conn(&r);
+	static const char body[] = "{\"model\":\"gpt-4o-mini\",\"stream\":false,\"messages\":[\"0123456789012345\"]}";
+	char head[256];
+	snprintf(head, sizeof(head), "POST /v1/chat/completions HTTP/1.1\r\nHost: h\r\nContent-Length: %zu\r\n\r\n",
+		 strlen(body));
+	feed_str(c, TLS_DIR_WRITE, head, 1);
+	http1_feed(c, TLS_DIR_WRITE, body, 30, 1);
+	http1_gap(c, TLS_DIR_WRITE, 20, 1);
+	http1_feed(c, TLS_DIR_WRITE, body + 50, strlen(body) - 50, 1);
+	send_resp(c, 200, "application/json", chat_resp, 2);
+	CHECK_EQ_INT(r.n, 1);
+	CHECK_STR_EQ(r.calls[0].c.request_model, "gpt-4o-mini");
+	CHECK_EQ_INT(r.calls[0].c.output_tokens, 2000);
+	CHECK_EQ_INT(r.http.st.gap_bytes, 20);
+	CHECK_EQ_INT(r.http.st.bodies_truncated, 1);
+
+	/* a hole in a request head: that exchange is lost, the next is whole */
+	feed_str(c, TLS_DIR_WRITE, "POST /v1/chat/completions HTTP/1.1\r\nHo", 3);
+	http1_gap(c, TLS_DIR_WRITE, 100, 3);
+	send_req(c, "/v1/chat/completions", chat_req, 4);
+	send_resp(c, 200, "application/json", chat_resp, 5);
+	CHECK_EQ_INT(r.n, 2);
+	CHECK_EQ_INT(r.calls[1].c.input_tokens, 1000);
+	CHECK_EQ_INT(r.http.st.skipped_messages, 1);
+	http1_close(c, 6);
+}
+
 static void test_routes(void)
 {
 	char m[64];
@@ -517,6 +551,7 @@ int main(void)
 	test_errors();
 	test_big_stream();
 	test_request_details();
+	test_gaps();
 	test_routes();
 	prices_free(&prices);
 	UNIT_DONE();

@@ -9,49 +9,13 @@
 
 #include <ctype.h>
 #include <http_parser.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "source/tls/http1_sync.h"
-
-enum { ROLE_UNKNOWN, ROLE_CLIENT, ROLE_SERVER };
-enum { D_FRESH, D_SYNC, D_RESYNC };
-
-struct dirstate {
-	http_parser p;
-	struct http1_conn *conn;
-	int state;
-	bool is_request;     /* once the role is known */
-	bool in_msg;
-	struct http1_sync sync; /* D_RESYNC: looking for a message start */
-	bool skipped_any;    /* bytes given up since the last message start */
-	/* the header being parsed */
-	char field[32];
-	size_t field_len;
-	bool in_value;
-	char *vtarget;
-	size_t vcap, vlen;
-	bool url_done;       /* '?' or '#' seen: the rest of the URL is not kept */
-	bool interim;        /* a 1xx response: the real one follows */
-	/* the message being parsed */
-	struct http1_exchange *x;
-	struct http1_body *body; /* NULL: body not kept */
-	bool dec_on, sse_on;
-	struct body_decoder dec;
-	struct sse_parser sse;
-	uint64_t ts;         /* timestamp of the chunk being parsed */
-};
-
-struct http1_conn {
-	struct http1_ctx *ctx;
-	int role;
-	bool unparsed;
-	struct dirstate d[2];
-	struct http1_exchange *qhead, *qtail;
-	size_t nq;
-};
+#include "source/tls/http1_int.h"
 
 void http1_ctx_init(struct http1_ctx *ctx, const struct http1_handler *h)
 {
@@ -163,7 +127,7 @@ static void body_start(struct dirstate *d, struct http1_body *b, const char *cod
 }
 
 /* The message's body is over (complete = its framing says so). */
-static void body_end(struct dirstate *d, bool complete)
+void http1_body_end(struct dirstate *d, bool complete)
 {
 	if (d->dec_on) {
 		if (complete && d->body && !d->body->decode_failed && !body_decoder_complete(&d->dec)) {
@@ -196,7 +160,7 @@ static void queue_remove(struct http1_conn *c, struct http1_exchange *x)
 	x->next = NULL;
 }
 
-static void exchange_finish(struct http1_conn *c, struct http1_exchange *x, enum http1_outcome how)
+void http1_exchange_finish(struct http1_conn *c, struct http1_exchange *x, enum http1_outcome how)
 {
 	struct http1_ctx *ctx = c->ctx;
 	for (int i = 0; i < 2; i++)
@@ -204,7 +168,7 @@ static void exchange_finish(struct http1_conn *c, struct http1_exchange *x, enum
 			/* the other direction may be mid-header for this exchange
 			 * (a request cut by a parse error while its response
 			 * arrives): nothing of it may point into x any more */
-			body_end(&c->d[i], false);
+			http1_body_end(&c->d[i], false);
 			c->d[i].x = NULL;
 			c->d[i].vtarget = NULL;
 		}
@@ -249,6 +213,7 @@ static int cb_message_begin(http_parser *p)
 	d->in_value = false;
 	d->vtarget = NULL;
 	d->url_done = false;
+	d->in_body = d->gapped = false;
 	d->x = NULL;
 	if (d->is_request) {
 		if (c->nq >= c->ctx->max_pending) {
@@ -362,6 +327,7 @@ static int cb_headers_complete(http_parser *p)
 	struct http1_exchange *x = d->x;
 	if (d->in_value)
 		header_end(d);
+	d->in_body = true;
 	if (d->is_request) {
 		ctx->st.requests++;
 		if (!x)
@@ -392,7 +358,7 @@ static int cb_headers_complete(http_parser *p)
 static int cb_body(http_parser *p, const char *at, size_t n)
 {
 	struct dirstate *d = p->data;
-	if (!d->body || !d->x)
+	if (!d->body || !d->x || d->gapped)
 		return 0;
 	if (!body_decoder_feed(&d->dec, at, n, decoded_sink, d) && !d->body->decode_failed) {
 		d->body->decode_failed = true;
@@ -406,7 +372,7 @@ static int cb_message_complete(http_parser *p)
 	struct dirstate *d = p->data;
 	struct http1_conn *c = d->conn;
 	struct http1_exchange *x = d->x;
-	d->in_msg = false;
+	d->in_msg = d->in_body = false;
 	if (d->interim) {
 		d->interim = false;
 		if (x)
@@ -419,18 +385,18 @@ static int cb_message_complete(http_parser *p)
 	if (d->is_request) {
 		x->req_complete = true;
 		x->req_end_ns = d->ts;
-		body_end(d, true);
+		http1_body_end(d, true);
 		d->x = NULL;
 		return 0;
 	}
 	x->resp_end_ns = d->ts;
-	body_end(d, true);
+	http1_body_end(d, true);
 	d->x = NULL;
-	exchange_finish(c, x, HTTP1_COMPLETE);
+	http1_exchange_finish(c, x, HTTP1_COMPLETE);
 	return 0;
 }
 
-static const http_parser_settings settings = {
+const http_parser_settings http1_settings = {
 	.on_message_begin = cb_message_begin,
 	.on_url = cb_url,
 	.on_header_field = cb_header_field,
@@ -439,166 +405,3 @@ static const http_parser_settings settings = {
 	.on_body = cb_body,
 	.on_message_complete = cb_message_complete,
 };
-
-/* ---- feeding -------------------------------------------------------- */
-
-static void set_role(struct http1_conn *c, int role)
-{
-	c->role = role;
-	int reqdir = role == ROLE_CLIENT ? TLS_DIR_WRITE : TLS_DIR_READ;
-	for (int i = 0; i < 2; i++) {
-		struct dirstate *d = &c->d[i];
-		d->is_request = i == reqdir;
-		http_parser_init(&d->p, d->is_request ? HTTP_REQUEST : HTTP_RESPONSE);
-		d->p.data = d;
-	}
-}
-
-/* The message in progress in d cannot be finished (bad framing). */
-static void message_abort(struct dirstate *d, enum http1_outcome how)
-{
-	struct http1_conn *c = d->conn;
-	struct http1_exchange *x = d->x;
-	body_end(d, false);
-	d->x = NULL;
-	d->in_msg = false;
-	d->interim = false;
-	if (!x)
-		return;
-	if (d->is_request)
-		exchange_finish(c, x, HTTP1_PARSE_ERROR); /* the request never completed */
-	else
-		exchange_finish(c, x, how);
-}
-
-static void feed_resync(struct http1_conn *c, struct dirstate *d, const char *p, size_t n);
-
-static void feed_parser(struct http1_conn *c, struct dirstate *d, const char *p, size_t n)
-{
-	struct http1_ctx *ctx = c->ctx;
-	size_t got = http_parser_execute(&d->p, &settings, p, n);
-	if (c->unparsed)
-		return;
-	if (d->p.upgrade) {
-		/* CONNECT or Upgrade (websocket, h2c): not HTTP/1 from here on */
-		ctx->st.upgrades++;
-		c->unparsed = true;
-		return;
-	}
-	enum http_errno e = HTTP_PARSER_ERRNO(&d->p);
-	if (e == HPE_OK)
-		return;
-	ctx->st.parse_errors++;
-	if (ctx->verbose)
-		fprintf(stderr, "mcp-bpftrace: tls: HTTP/1 %s did not parse (%s); skipping to the next message\n",
-			d->is_request ? "request" : "response", http_errno_name(e));
-	message_abort(d, HTTP1_PARSE_ERROR);
-	ctx->st.skipped_messages++;
-	http_parser_init(&d->p, d->is_request ? HTTP_REQUEST : HTTP_RESPONSE);
-	d->p.data = d;
-	d->state = D_RESYNC;
-	memset(&d->sync, 0, sizeof(d->sync));
-	size_t skip = got < n ? got + 1 : n; /* past the byte that failed */
-	ctx->st.skipped_bytes += skip;
-	if (skip < n)
-		feed_resync(c, d, p + skip, n - skip);
-}
-
-static void feed_resync(struct http1_conn *c, struct dirstate *d, const char *p, size_t n)
-{
-	struct http1_ctx *ctx = c->ctx;
-	unsigned kinds = START_H2;
-	if (c->role == ROLE_UNKNOWN)
-		kinds |= START_REQUEST | START_RESPONSE;
-	else
-		kinds |= d->is_request ? START_REQUEST : START_RESPONSE;
-	size_t off, cl;
-	uint64_t skipped;
-	char carried[HTTP1_SYNC_CARRY];
-	int k = http1_sync_scan(&d->sync, kinds, p, n, &off, carried, &cl, &skipped);
-	ctx->st.skipped_bytes += skipped;
-	if (skipped)
-		d->skipped_any = true;
-	if (k == START_NONE)
-		return;
-	if (d->skipped_any)
-		ctx->st.skipped_messages++;
-	d->skipped_any = false;
-	if (k == START_H2) {
-		ctx->st.h2_connections++;
-		c->unparsed = true;
-		if (ctx->verbose)
-			fprintf(stderr, "mcp-bpftrace: tls: HTTP/2 connection (client preface seen): not parsed\n");
-		return;
-	}
-	if (c->role == ROLE_UNKNOWN) {
-		bool request_written = (k == START_REQUEST) == (d == &c->d[TLS_DIR_WRITE]);
-		set_role(c, request_written ? ROLE_CLIENT : ROLE_SERVER);
-	}
-	d->state = D_SYNC;
-	if (cl)
-		feed_parser(c, d, carried, cl);
-	if (d->state == D_SYNC && !c->unparsed)
-		feed_parser(c, d, p + off, n - off);
-	else if (!c->unparsed)
-		feed_resync(c, d, p + off, n - off);
-}
-
-void http1_feed(struct http1_conn *c, enum tls_dir dir, const char *p, size_t n, uint64_t ts_ns)
-{
-	if (!c || c->unparsed || !n || (dir != TLS_DIR_WRITE && dir != TLS_DIR_READ))
-		return;
-	struct dirstate *d = &c->d[dir];
-	d->ts = ts_ns;
-	if (d->state == D_FRESH)
-		d->state = D_RESYNC;
-	if (d->state == D_RESYNC)
-		feed_resync(c, d, p, n);
-	else
-		feed_parser(c, d, p, n);
-}
-
-static void conn_end(struct http1_conn *c, bool closed, uint64_t ts_ns)
-{
-	struct http1_ctx *ctx = c->ctx;
-	if (closed && !c->unparsed) {
-		/* EOF: ends a response whose body runs to the connection's end */
-		for (int i = 0; i < 2; i++) {
-			struct dirstate *d = &c->d[i];
-			if (d->state == D_SYNC && d->in_msg) {
-				d->ts = ts_ns;
-				http_parser_execute(&d->p, &settings, NULL, 0);
-			}
-		}
-	}
-	for (int i = 0; i < 2; i++)
-		body_end(&c->d[i], false);
-	while (c->qhead) {
-		struct http1_exchange *x = c->qhead;
-		enum http1_outcome how = HTTP1_ABANDONED;
-		if (closed) {
-			x->resp_end_ns = ts_ns;
-			if (x->resp_started) {
-				how = HTTP1_CLOSED_MID_RESPONSE;
-				ctx->st.closed_mid_response++;
-			} else {
-				how = HTTP1_NO_RESPONSE;
-				ctx->st.unanswered++;
-			}
-		}
-		exchange_finish(c, x, how);
-	}
-	free(c);
-}
-
-void http1_close(struct http1_conn *c, uint64_t ts_ns)
-{
-	if (c)
-		conn_end(c, true, ts_ns);
-}
-
-void http1_abandon(struct http1_conn *c)
-{
-	if (c)
-		conn_end(c, false, 0);
-}

@@ -106,6 +106,7 @@ struct http1_stats {
 	uint64_t decode_errors;    /* corrupt or unsupported Content-Encoding */
 	uint64_t closed_mid_response;
 	uint64_t unanswered;       /* connection ended with a request unanswered */
+	uint64_t gap_bytes;        /* plaintext lost before it reached us (see http1_gap) */
 	uint64_t sse_events;
 	uint64_t sse_truncated_events;
 };
@@ -127,6 +128,11 @@ struct http1_conn;
 struct http1_conn *http1_conn_new(struct http1_ctx *ctx);
 /* Plaintext bytes written (TLS_DIR_WRITE) or read by the traced process. */
 void http1_feed(struct http1_conn *c, enum tls_dir dir, const char *p, size_t n, uint64_t ts_ns);
+/* n bytes of a direction never arrived (a call larger than the BPF side
+ * copies, records lost): a body of known length is cut there and framing
+ * goes on; anywhere else the message is given up and the next one looked
+ * for. */
+void http1_gap(struct http1_conn *c, enum tls_dir dir, uint64_t n, uint64_t ts_ns);
 /* The connection ended (SSL_free, SSL_shutdown): an EOF-delimited body
  * ends here; exchanges still open end as closed mid-response or unanswered.
  * Frees c. */

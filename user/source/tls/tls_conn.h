@@ -17,6 +17,13 @@ struct tls_conn {
 	struct http1_conn *http;
 	uint64_t last_ns;
 	uint64_t bytes[2];            /* by enum tls_dir */
+	/* per direction: where the current SSL call's bytes are (the BPF side
+	 * sends them in chunks; a missing chunk is a gap, see http1_gap) */
+	uint32_t next_off[2], total[2];
+	/* the thread that wrote the last request, and the native span open on
+	 * it then: an LLM call's parent */
+	uint32_t req_tid;
+	unsigned long long req_parent_trace[2], req_parent_span;
 	struct tls_conn *hnext;       /* hash chain */
 	struct tls_conn *lprev, *lnext; /* LRU list, most recent first */
 };
