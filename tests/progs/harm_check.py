@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Compares a tracer's summary with harm-target's ledger, exactly.
 
-  harm_check.py --ledger FILE --log TRACER_LOG --pid PID [--lost K=N,...] [--traced FN=N,...]
+  harm_check.py --ledger FILE --log TRACER_LOG --pid PID [--children] [--lost K=N,...] [--traced FN=N,...]
 
 Every harm_* row of the summary must show as CALLS the calls of that
 function that returned in process PID (its ledger lines; an exec'ed image
-adds its own lines under the same pid); nothing dropped. --lost checks the
+adds its own lines under the same pid) and, with --children (the tracer
+follows children, its default), in every process of the ledger; nothing
+dropped. --lost checks the
 "not traced" counts (too_deep, returns_without_entry, abandoned, no_stack;
 the line is absent when all are 0). --traced sets what a function must
 show where the ledger cannot say it (calls nested deeper than the tracer
@@ -17,6 +19,7 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--ledger", required=True)
 ap.add_argument("--log", required=True)
 ap.add_argument("--pid", type=int, required=True)
+ap.add_argument("--children", action="store_true")
 ap.add_argument("--lost", default="")
 ap.add_argument("--traced", default="")
 a = ap.parse_args()
@@ -24,7 +27,7 @@ a = ap.parse_args()
 returned = collections.Counter()
 for line in open(a.ledger):
     f = dict(kv.split("=", 1) for kv in line.split())
-    if int(f["pid"]) == a.pid and "fn" in f:
+    if (a.children or int(f["pid"]) == a.pid) and "fn" in f:
         returned[f["fn"]] += int(f["returned"])
 
 for kv in filter(None, a.traced.split(",")):
