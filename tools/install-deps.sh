@@ -10,9 +10,10 @@ PKGS=(
   libhttp-parser-dev libbrotli-dev openssl # user/source/tls: HTTP/1.1 parser, br bodies; tests/llm: mock's certificate
   bpftrace linux-perf nodejs # tools/bench: the alternatives, profiling, Node.js
   podman runc crun debootstrap # tests/e2e/test_container.sh: a real container
-  mandoc # tests/e2e/test_install.sh: mandoc -Tlint on the man page
+  mandoc python3-yaml # tests/e2e: test_install (mandoc -Tlint on the man page), test_deploy (PyYAML)
   prometheus curl # tests/e2e/test_prometheus.sh (prometheus, promtool); OTLP tests
   libmicrohttpd-dev # user/export/prom_server.c: the /metrics server
+  git # tests/e2e/test_proc_git.sh: git worktree commands under the exec source
 )
 missing=()
 for p in "${PKGS[@]}"; do
