@@ -65,7 +65,7 @@ static void body_put(struct http1_ctx *ctx, struct http1_body *b, const char *p,
 	if (!n)
 		return;
 	if (b->len + n + 1 > b->cap) {
-		size_t cap = b->cap ? b->cap : 4096;
+		size_t cap = b->cap ? b->cap : 512;
 		while (cap < b->len + n + 1)
 			cap *= 2;
 		if (cap > ctx->max_body + 1)
@@ -296,7 +296,10 @@ static char *header_target(struct dirstate *d, size_t *cap)
 		T("content-type", req_content_type)
 		T("content-encoding", req_content_encoding)
 		T("traceparent", traceparent)
+		T("mcp-session-id", mcp_session_id)
+		T("mcp-protocol-version", mcp_protocol_version)
 	} else {
+		T("mcp-session-id", resp_mcp_session_id)
 		T("content-type", resp_content_type)
 		T("content-encoding", resp_content_encoding)
 		T("transfer-encoding", resp_transfer_encoding)

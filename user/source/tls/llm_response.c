@@ -270,6 +270,45 @@ void llm_parse_response(struct llm_call *c, const char *body, size_t len, const 
 	cJSON_Delete(j);
 }
 
+/* Whether `key` appears in data followed (after spaces and a colon) by
+ * one of the bytes in `next`. */
+static bool key_then(const char *data, size_t len, const char *key, const char *next)
+{
+	size_t k = strlen(key);
+	const char *p = data, *end = data + len;
+	while ((p = memmem(p, (size_t)(end - p), key, k))) {
+		p += k;
+		while (p < end && (*p == ' ' || *p == ':' || *p == '\t'))
+			p++;
+		if (p < end && strchr(next, *p))
+			return true;
+	}
+	return false;
+}
+
+/* Most events of a long stream are text deltas that change nothing we
+ * keep unless content is captured: they are counted, not parsed as JSON
+ * (a 64 MB stream: 46 -> 300+ MB/s). Everything that may carry ids,
+ * models, usage, finish reasons or errors is parsed. */
+static bool worth_parsing(const struct llm_call *c, const char *event, const char *data, size_t len,
+			  const struct llm_opts *o)
+{
+	if ((o && o->capture_content) || c->chunks == 1)
+		return true;
+	switch (c->api) {
+	case LLM_OPENAI_CHAT:
+	case LLM_OPENAI_COMPLETIONS:
+		return key_then(data, len, "\"finish_reason\"", "\"") || key_then(data, len, "\"usage\"", "{") ||
+		       memmem(data, len, "\"error\"", 7);
+	case LLM_ANTHROPIC_MESSAGES:
+		return !event || strcmp(event, "content_block_delta");
+	case LLM_OPENAI_RESPONSES:
+		return !event || strcmp(event, "response.output_text.delta");
+	default:
+		return true;
+	}
+}
+
 void llm_stream_event(struct llm_call *c, const char *event, const char *data, size_t len,
 		      uint64_t ts_ns, const struct llm_opts *o)
 {
@@ -280,6 +319,8 @@ void llm_stream_event(struct llm_call *c, const char *event, const char *data, s
 		c->stream_ended = true; /* OpenAI's end of stream */
 		return;
 	}
+	if (!worth_parsing(c, event, data, len, o))
+		return;
 	cJSON *j = cJSON_ParseWithLength(data, len);
 	if (!cJSON_IsObject(j)) {
 		cJSON_Delete(j);

@@ -1,0 +1,408 @@
+/* The tls source behind the source interface: see tls_source.h. */
+#include "source/tls/tls_source.h"
+
+#include <bpf/libbpf.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include "catalog.h"
+#include "source/tls/llm_tracker.h"
+#include "source/tls/tls_conn.h"
+#include "source/tls/tls_emit.h"
+#include "source/tls/tls_files.h"
+#include "tls.skel.h"
+
+#define TLS_MAX_FILES 64
+
+struct tls_source {
+	struct source *s;
+	struct tls_bpf *skel;
+	struct http1_ctx http;
+	struct llm_tracker tracker;
+	struct price_table prices;
+	struct tls_conn_table conns;
+	struct tls_bindings b;
+	uint64_t rng;
+	struct call scratch;
+	const struct mcp_tls_rec *cur; /* the record being fed, and its connection */
+	struct tls_conn *cur_conn;
+	struct bpf_link **links;
+	size_t nlinks, caplinks;
+	struct { dev_t dev; ino_t ino; } files[TLS_MAX_FILES];
+	int nfiles;
+};
+
+static struct tls_source *priv(struct source *s)
+{
+	return s->priv;
+}
+
+static unsigned long long next_id(void *ctx)
+{
+	struct tls_source *p = ctx;
+	uint64_t z = (p->rng += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return (z ^ (z >> 31)) | 1;
+}
+
+/* Whether the run has bindings of its own (a probe map): then the tls
+ * source turns on only for targets that use OpenSSL for sure. */
+static bool has_probe_map(const struct source_env *env)
+{
+	for (size_t i = 0; env->pm && i < env->pm->n; i++)
+		if (!env->pm->bindings[i].builtin)
+			return true;
+	return false;
+}
+
+static void count_path(void *ctx, const char *path)
+{
+	(void)path;
+	(*(int *)ctx)++;
+}
+
+static bool tls_applies(const struct source_env *env)
+{
+	bool map = has_probe_map(env);
+	for (int i = 0; i < env->ntargets; i++) {
+		const struct source_target *t = &env->targets[i];
+		int n = 0;
+		if (t->maps_pid > 0 && tls_mapped_libssl(t->maps_pid, count_path, &n) > 0)
+			return true;
+		if (t->exe && (tls_elf_exports_ssl(t->exe) || tls_elf_needs_libssl(t->exe)))
+			return true;
+		/* no probe map: whatever the target may load later (python's
+		 * _ssl is a dlopen), with the system's libssl */
+		if (!map && tls_system_libssl())
+			return true;
+	}
+	return false;
+}
+
+/* ---- LLM calls out -------------------------------------------------- */
+
+static void emit(void *ctx, const struct llm_call *k)
+{
+	struct tls_source *p = ctx;
+	const struct source_env *env = p->s->env;
+	struct tls_origin o = {0};
+	if (p->cur) {
+		o.pid = p->cur->h.pid;
+		o.tid = p->cur->h.tid;
+	}
+	if (p->cur_conn) {
+		if (p->cur_conn->req_tid)
+			o.tid = p->cur_conn->req_tid;
+		o.parent_trace[0] = p->cur_conn->req_parent_trace[0];
+		o.parent_trace[1] = p->cur_conn->req_parent_trace[1];
+		o.parent_span = p->cur_conn->req_parent_span;
+	}
+	tls_call_build(&p->scratch, env->pm, &p->b, k, &o, next_id, p);
+	env->sink.fn(env->sink.ctx, &p->scratch);
+}
+
+static void note_unpriced(void *ctx, const char *provider, const char *model)
+{
+	(void)ctx;
+	fprintf(stderr, "mcp-bpftrace: tls: no price for %s model \"%s\" in the price table: its calls get no cost\n",
+		provider, model);
+}
+
+/* ---- open / attach -------------------------------------------------- */
+
+static int tls_open(struct source *s, char *err, size_t errlen)
+{
+	const struct source_env *env = s->env;
+	struct tls_source *p = calloc(1, sizeof(*p));
+	if (!p) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	s->priv = p;
+	p->s = s;
+	if (getrandom(&p->rng, sizeof(p->rng), 0) != sizeof(p->rng))
+		p->rng = (uint64_t)(uintptr_t)p ^ 0x2545f4914f6cdd1dULL;
+	p->b.chat = probe_map_add_builtin(env->pm, catalog_find_op("llm_chat"), "tls", "chat");
+	p->b.text_completion = probe_map_add_builtin(env->pm, catalog_find_op("llm_text_completion"), "tls", "text_completion");
+	p->b.embeddings = probe_map_add_builtin(env->pm, catalog_find_op("llm_embeddings"), "tls", "embeddings");
+	p->b.generate_content = probe_map_add_builtin(env->pm, catalog_find_op("llm_generate_content"), "tls", "generate_content");
+	if (p->b.chat < 0 || p->b.text_completion < 0 || p->b.embeddings < 0 || p->b.generate_content < 0) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	char path[4096], perr[512];
+	const char *prices = prices_default_path(path, sizeof(path));
+	if (prices && prices_load(&p->prices, prices, perr, sizeof(perr)))
+		fprintf(stderr, "mcp-bpftrace: tls: %s; LLM calls get no cost\n", perr);
+	else if (!prices)
+		fprintf(stderr, "mcp-bpftrace: tls: no price table found (data/prices.tsv); LLM calls get no cost\n");
+	struct llm_opts o = {.capture_content = env->capture_content, .content_max = LLM_DEFAULT_CONTENT_MAX};
+	llm_tracker_init(&p->tracker, &o, &p->prices, emit, p);
+	p->tracker.note_unpriced = note_unpriced;
+	struct http1_handler h = llm_tracker_handler(&p->tracker);
+	http1_ctx_init(&p->http, &h);
+	p->http.verbose = env->verbose;
+	if (tls_conn_table_init(&p->conns, &p->http, TLS_CONN_DEFAULT_MAX)) {
+		snprintf(err, errlen, "out of memory");
+		return 1;
+	}
+	p->skel = tls_bpf__open();
+	if (!p->skel) {
+		snprintf(err, errlen, "cannot open the tls BPF object: %s", strerror(errno));
+		return 1;
+	}
+	p->skel->rodata->traced_mode = source_traced_mode(env, false);
+	p->skel->rodata->filter_cgroup_id = env->filter_cgroup_id;
+	p->skel->rodata->filter_cgroup_level = env->filter_cgroup_level;
+	p->skel->rodata->filter_pidns_ino = env->filter_pidns_ino;
+	if (env->ringbuf_bytes)
+		bpf_map__set_max_entries(p->skel->maps.events, (uint32_t)env->ringbuf_bytes);
+	/* wake the reader per 1/16 of the ring, not per record: a wakeup is an
+	 * IPI in the traced thread (ring.bpf.h); the poll timeout reads the rest */
+	p->skel->rodata->wakeup_bytes = bpf_map__max_entries(p->skel->maps.events) / 16;
+	if (source_share_maps(p->skel->obj, env, err, errlen))
+		return 1;
+	int e = tls_bpf__load(p->skel);
+	if (e) {
+		snprintf(err, errlen, "cannot load the tls BPF programs: %s", strerror(-e));
+		return 1;
+	}
+	source_publish_maps(p->skel->obj, env);
+	return 0;
+}
+
+static bool add_link(struct tls_source *p, struct bpf_link *l)
+{
+	if (p->nlinks == p->caplinks) {
+		size_t cap = p->caplinks ? p->caplinks * 2 : 32;
+		struct bpf_link **v = realloc(p->links, cap * sizeof(*v));
+		if (!v)
+			return false;
+		p->links = v;
+		p->caplinks = cap;
+	}
+	p->links[p->nlinks++] = l;
+	return true;
+}
+
+/* Probes every OpenSSL entry point in one file, once per file (inode).
+ * Returns the probes attached (0: not OpenSSL, or seen before). */
+static int attach_file(struct source *s, const char *path)
+{
+	struct tls_source *p = priv(s);
+	struct stat st;
+	if (stat(path, &st) || p->nfiles == TLS_MAX_FILES)
+		return 0;
+	for (int i = 0; i < p->nfiles; i++)
+		if (p->files[i].dev == st.st_dev && p->files[i].ino == st.st_ino)
+			return 0;
+	p->files[p->nfiles].dev = st.st_dev;
+	p->files[p->nfiles].ino = st.st_ino;
+	p->nfiles++;
+	const struct {
+		const char *sym;
+		struct bpf_program *prog;
+		bool ret;
+	} probes[] = {
+		{"SSL_write", p->skel->progs.ssl_write, false},
+		{"SSL_write", p->skel->progs.ssl_write_ret, true},
+		{"SSL_read", p->skel->progs.ssl_read, false},
+		{"SSL_read", p->skel->progs.ssl_read_ret, true},
+		{"SSL_write_ex", p->skel->progs.ssl_write_ex, false},
+		{"SSL_write_ex", p->skel->progs.ssl_write_ex_ret, true},
+		{"SSL_read_ex", p->skel->progs.ssl_read_ex, false},
+		{"SSL_read_ex", p->skel->progs.ssl_read_ex_ret, true},
+		{"SSL_shutdown", p->skel->progs.ssl_end, false},
+		{"SSL_free", p->skel->progs.ssl_end, false},
+	};
+	int n = 0;
+	for (size_t i = 0; i < sizeof(probes) / sizeof(probes[0]); i++) {
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = probes[i].sym, .retprobe = probes[i].ret);
+		/* every process that maps the file; the BPF side keeps only the
+		 * traced ones (traced_pids or the container's task filter) */
+		struct bpf_link *l = bpf_program__attach_uprobe_opts(probes[i].prog, -1, path, 0, &o);
+		if (!l) {
+			if (s->env->verbose)
+				fprintf(stderr, "mcp-bpftrace: tls: %s in %s: not attached (%s)\n", probes[i].sym, path,
+					strerror(errno));
+			continue;
+		}
+		if (!add_link(p, l)) {
+			bpf_link__destroy(l);
+			continue;
+		}
+		n++;
+	}
+	if (s->env->verbose)
+		fprintf(stderr, "mcp-bpftrace: tls: %d probes on %s\n", n, path);
+	s->nprobes += (size_t)n;
+	return n;
+}
+
+static void attach_mapped(void *ctx, const char *path)
+{
+	attach_file(ctx, path);
+}
+
+static int tls_attach(struct source *s)
+{
+	const struct source_env *env = s->env;
+	size_t before = s->nprobes;
+	const char *sys = tls_system_libssl();
+	if (sys)
+		attach_file(s, sys); /* children, and libssl loaded later (dlopen) */
+	for (int i = 0; i < env->ntargets; i++) {
+		const struct source_target *t = &env->targets[i];
+		if (t->maps_pid > 0) {
+			char exe[64];
+			tls_mapped_libssl(t->maps_pid, attach_mapped, s);
+			snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)t->maps_pid);
+			if (tls_elf_exports_ssl(exe))
+				attach_file(s, exe);
+		} else if (t->exe && tls_elf_exports_ssl(t->exe)) {
+			attach_file(s, t->exe);
+		}
+	}
+	if (s->nprobes == before) {
+		fprintf(stderr, "mcp-bpftrace: tls: no OpenSSL found to probe (no libssl mapped, none in the system, "
+				"no executable exporting SSL_write)\n");
+		s->attach_errors++;
+	}
+	return (int)(s->nprobes - before);
+}
+
+static void tls_on_process(struct source *s, const struct proc_event *e)
+{
+	struct tls_source *p = priv(s);
+	if (!p || !p->skel)
+		return;
+	if (e->kind == PROC_EXEC && e->path) {
+		/* a new image that carries OpenSSL itself (a child `node`) */
+		char path[4200];
+		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)e->pid, e->path);
+		if (tls_elf_exports_ssl(path))
+			attach_file(s, path);
+	} else if (e->kind == PROC_EXIT) {
+		tls_conn_close_pid(&p->conns, (uint32_t)e->pid, 0);
+	}
+}
+
+/* ---- records -------------------------------------------------------- */
+
+static void on_data(struct tls_source *p, const struct mcp_tls_rec *r)
+{
+	enum tls_dir dir = (r->h.flags & MCP_TLS_READ) ? TLS_DIR_READ : TLS_DIR_WRITE;
+	struct tls_conn *c = tls_conn_get(&p->conns, r->h.pid, r->ssl, r->h.start_ns);
+	if (!c)
+		return;
+	p->cur = r;
+	p->cur_conn = c;
+	/* a chunk missing before this one: the bytes never came */
+	uint64_t missing = 0;
+	if (r->offset == 0 && c->next_off[dir] && c->next_off[dir] < c->total[dir])
+		missing = c->total[dir] - c->next_off[dir]; /* the last call's tail */
+	else if (r->offset > c->next_off[dir])
+		missing = r->offset - c->next_off[dir];
+	if (missing)
+		http1_gap(c->http, dir, missing, r->h.start_ns);
+	if (r->offset == 0 && dir == TLS_DIR_WRITE) {
+		c->req_tid = r->h.tid;
+		c->req_parent_trace[0] = r->parent_trace_id[0];
+		c->req_parent_trace[1] = r->parent_trace_id[1];
+		c->req_parent_span = r->parent_span_id;
+	}
+	c->total[dir] = r->total;
+	c->next_off[dir] = r->offset + r->len;
+	if (c->next_off[dir] >= c->total[dir])
+		c->next_off[dir] = c->total[dir] = 0; /* the call is whole */
+	c->bytes[dir] += r->len;
+	http1_feed(c->http, dir, r->data, r->len, r->h.start_ns);
+	p->cur = NULL;
+	p->cur_conn = NULL;
+}
+
+static int tls_on_record(struct source *s, const void *data, size_t len)
+{
+	struct tls_source *p = priv(s);
+	const struct mcp_tls_rec *r = data;
+	if (len < MCP_TLS_REC_SIZE(0) || r->h.size > len)
+		return -1;
+	switch (r->h.type) {
+	case MCP_REC_TLS_DATA:
+		if (r->len > MCP_TLS_CHUNK || MCP_TLS_REC_SIZE(r->len) > len)
+			return -1;
+		on_data(p, r);
+		return 0;
+	case MCP_REC_TLS_CLOSE:
+		p->cur = r;
+		p->cur_conn = NULL;
+		tls_conn_close(&p->conns, r->h.pid, r->ssl, r->h.start_ns);
+		p->cur = NULL;
+		return 0;
+	}
+	return -1;
+}
+
+static int tls_ring_fd(struct source *s)
+{
+	return bpf_map__fd(priv(s)->skel->maps.events);
+}
+
+static void tls_read_stats(struct source *s, uint64_t out[MCP_STAT_MAX])
+{
+	if (priv(s) && priv(s)->skel)
+		source_add_percpu_stats(bpf_map__fd(priv(s)->skel->maps.stats), out);
+}
+
+static void tls_detach(struct source *s)
+{
+	struct tls_source *p = priv(s);
+	if (!p)
+		return;
+	for (size_t i = 0; i < p->nlinks; i++)
+		bpf_link__destroy(p->links[i]);
+	p->nlinks = 0;
+}
+
+static void tls_close(struct source *s)
+{
+	struct tls_source *p = priv(s);
+	if (!p)
+		return;
+	tls_detach(s);
+	free(p->links);
+	tls_conn_table_free(&p->conns);
+	const struct http1_stats *h = &p->http.st;
+	const struct llm_tracker_stats *t = &p->tracker.st;
+	if (s->env->verbose || h->gap_bytes || h->h2_connections)
+		fprintf(stderr,
+			"mcp-bpftrace: tls: %llu LLM calls, %llu other HTTPS requests, %llu HTTP/2 connections not parsed, "
+			"%llu partial messages skipped, %llu parse errors, %llu bytes not copied (calls over %d KiB or "
+			"records dropped), %llu calls lost\n",
+			(unsigned long long)t->calls, (unsigned long long)t->other_https,
+			(unsigned long long)h->h2_connections, (unsigned long long)h->skipped_messages,
+			(unsigned long long)h->parse_errors, (unsigned long long)h->gap_bytes,
+			MCP_TLS_CHUNK * MCP_TLS_MAX_CHUNKS / 1024, (unsigned long long)t->lost);
+	tls_bpf__destroy(p->skel);
+	prices_free(&p->prices);
+	free(p);
+	s->priv = NULL;
+}
+
+const struct source_ops tls_source_ops = {
+	.name = "tls",
+	.applies = tls_applies,
+	.open = tls_open,
+	.attach = tls_attach,
+	.ring_fd = tls_ring_fd,
+	.on_record = tls_on_record,
+	.read_stats = tls_read_stats,
+	.on_process = tls_on_process,
+	.detach = tls_detach,
+	.close = tls_close,
+};

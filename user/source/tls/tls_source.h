@@ -1,0 +1,13 @@
+/* The tls source: LLM API calls in the HTTPS plaintext of the traced
+ * processes (bpf/tls.bpf.c: SSL_read/SSL_write in libssl and in
+ * executables that carry OpenSSL), reassembled as HTTP/1.1 (http1.c),
+ * read as LLM calls (llm_api.c), priced (prices.c) and handed on as calls
+ * of the catalog's llm_* operations (tls_emit.c). No probe map needed. */
+#ifndef TLS_SOURCE_H
+#define TLS_SOURCE_H
+
+#include "source/source.h"
+
+extern const struct source_ops tls_source_ops;
+
+#endif
