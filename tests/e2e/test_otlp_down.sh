@@ -10,7 +10,9 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/otlp_lib.sh"
 
 start_receiver down --down-after 1 --down-for-ms 5000
-"$TRACER" -P "$PROBES" --no-top --otlp-queue 1000 --otlp-shutdown-timeout 30 --interval 1 \
+# --sources uprobe: spans are counted against the demo's ledger, which has
+# no exec span of the process source.
+"$TRACER" --sources uprobe -P "$PROBES" --no-top --otlp-queue 1000 --otlp-shutdown-timeout 30 --interval 1 \
   --otlp "http://127.0.0.1:$RPORT" -- "$DEMO" --seed 31 --threads 4 --duration 9 --rate 300 \
   --ledger "$WORK/down.ledger" >"$WORK/down.log" 2>&1 &
 tpid=$!

@@ -11,7 +11,8 @@ DEMO_ARGS=(--threads 4 --ops 1500)
 # run NAME SEED [tracer flags...]: the demo under the tracer, to the receiver.
 run() {
   local name=$1 seed=$2; shift 2
-  "$TRACER" -P "$PROBES" --no-top --otlp-queue 100000 --otlp-shutdown-timeout 30 \
+  # --sources uprobe: spans are counted against the demo's ledger alone.
+  "$TRACER" --sources uprobe -P "$PROBES" --no-top --otlp-queue 100000 --otlp-shutdown-timeout 30 \
     --otlp "http://127.0.0.1:$RPORT" "$@" \
     -- "$DEMO" --seed "$seed" "${DEMO_ARGS[@]}" --ledger "$WORK/$name.ledger" >"$WORK/$name.log" 2>&1 ||
     { cat "$WORK/$name.log"; fail "$name: tracer failed"; }

@@ -11,7 +11,8 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/otlp_lib.sh"
 
 start_receiver slow --delay-ms 300
-"$TRACER" -P "$PROBES" --no-top --ringbuf-size 256K --otlp-queue 600 --otlp-shutdown-timeout 30 \
+# --sources uprobe: spans are counted against the demo's ledger alone.
+"$TRACER" --sources uprobe -P "$PROBES" --no-top --ringbuf-size 256K --otlp-queue 600 --otlp-shutdown-timeout 30 \
   --otlp "http://127.0.0.1:$RPORT" -- "$DEMO" --seed 41 --threads 4 --ops 3000 \
   --ledger "$WORK/slow.ledger" >"$WORK/slow.log" 2>&1 || { cat "$WORK/slow.log"; fail "slow: tracer failed"; }
 grep -q "dropped 0 (ring buffer full)" "$WORK/slow.log" ||

@@ -32,7 +32,9 @@ until curl -sf "http://127.0.0.1:$WPORT/-/ready" >/dev/null; do
 done
 t_start=$(date +%s)
 
-"$TRACER" -P "$PROBES" --no-top --interval 1 --prometheus "127.0.0.1:$PPORT" --prometheus-linger 4 \
+# --sources uprobe: the ledger is the demo's calls; the exec span of the
+# process source has no place in it.
+"$TRACER" --sources uprobe -P "$PROBES" --no-top --interval 1 --prometheus "127.0.0.1:$PPORT" --prometheus-linger 4 \
   -- "$DEMO" --seed 51 --threads 4 --duration 4 --rate 200 --ledger "$WORK/p.ledger" >"$WORK/p.log" 2>&1 &
 tpid=$!
 bg $tpid
