@@ -304,6 +304,17 @@ int main(int argc, char **argv)
 	}
 	rc = setup(&R, err, sizeof(err));
 	if (rc) {
+		/* A --pid target that exited while the tracer was starting is the
+		 * cause, whichever step then failed (its /proc/PID/exe gone, every
+		 * probe refused): say so, as a runtime failure, not a bad map. */
+		for (int i = 0; i < R.ntargets; i++) {
+			if (R.targets[i].launched || !target_pid_gone(R.targets[i].pid))
+				continue;
+			snprintf(err, sizeof(err), "pid %d exited before its probes were attached: nothing was traced",
+				 (int)R.targets[i].pid);
+			rc = 1;
+			break;
+		}
 		live_view_close(R.view);
 		fprintf(stderr, "mcp-bpftrace: %s\n", err);
 		teardown(&R);

@@ -27,6 +27,8 @@
  *                 left (the ledger so far is written first)
  *   exit:S        harm_exit() writes the ledger and exit(S)s mid-call
  *   slow:MS       one call of harm_slow(), which sleeps MS milliseconds
+ *   locked:N      N calls of harm_locked(), whose first instruction is
+ *                 lock-prefixed: x86 uprobes cannot probe it (not counted)
  *   wait:PATH     wait until PATH exists (not traced)
  *   signals       ledger line with SigIgn, SigBlk and the open fds
  *   quick         nothing (a target that is gone in about a millisecond)
@@ -108,6 +110,19 @@ static void ledger_write(int status, int with_exit)
 	if (fd != 1)
 		close(fd);
 }
+
+/* What a compiler makes of a short function that bumps an atomic counter:
+ * the lock-prefixed add comes first. The tracer must refuse to bind it. */
+long harm_locked(void);
+__asm__(".text\n"
+	".globl harm_locked\n"
+	".type harm_locked, @function\n"
+	"harm_locked:\n"
+	"	lock incq harm_locked_calls(%rip)\n"
+	"	xorl %eax, %eax\n"
+	"	ret\n"
+	".size harm_locked, .-harm_locked\n");
+__attribute__((used)) long harm_locked_calls;
 
 TRACED long harm_work(long x)
 {
@@ -402,6 +417,9 @@ int main(int argc, char **argv)
 			harm_exit(num(v, s));
 		} else if (!strncmp(s, "slow:", 5)) {
 			harm_slow(num(v, s));
+		} else if (!strncmp(s, "locked:", 7)) {
+			for (long k = num(v, s); k > 0; k--)
+				harm_locked();
 		} else if (!strncmp(s, "wait:", 5)) {
 			wait_for_file(v);
 		} else if (!strcmp(s, "signals")) {

@@ -257,6 +257,20 @@ int target_open_pid(pid_t pid, struct target *t, char *err, size_t errlen)
 	return 0;
 }
 
+bool target_pid_gone(pid_t pid)
+{
+	char stat[512], *rp;
+
+	if (kill(pid, 0) && errno == ESRCH)
+		return true;
+	proc_read_line(pid, "stat", stat, sizeof(stat));
+	if (!stat[0])
+		return true; /* gone between the two */
+	/* "PID (comm) S ...": comm may hold anything, the state follows its last ')'. */
+	rp = strrchr(stat, ')');
+	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+}
+
 bool target_check_exited(struct target *t)
 {
 	int st;

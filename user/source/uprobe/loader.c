@@ -2,6 +2,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +13,7 @@
 #include "loader.h"
 #include "uprobe.skel.h"
 #include "target/proc_maps.h"
+#include "target/target.h"
 #include "uprobe_multi.h"
 
 static const char *const lib_dirs[] = {
@@ -19,12 +21,14 @@ static const char *const lib_dirs[] = {
 	"/lib", "/usr/lib", "/usr/local/lib", NULL,
 };
 
-/* Finds the ELF a binding names, as seen by target `t`. */
+/* Finds the ELF a binding names, as seen by target `t`; when it cannot,
+ * says why in `why` (from errno, not a guess). */
 static int resolve_object(const struct pm_binding *b, const struct source_target *t,
-			  char *out, size_t len)
+			  char *out, size_t len, char *why, size_t wlen)
 {
 	const char *obj = b->object;
 	char root[64] = "";
+	size_t n;
 
 	if (t->maps_pid > 0)
 		snprintf(root, sizeof(root), "/proc/%d/root", (int)t->maps_pid);
@@ -34,10 +38,18 @@ static int resolve_object(const struct pm_binding *b, const struct source_target
 	}
 	if (obj[0] == '/') { /* a path in the target's own mount namespace */
 		snprintf(out, len, "%s%s", root, obj);
-		return access(out, R_OK);
+		if (access(out, R_OK) == 0)
+			return 0;
+		snprintf(why, wlen, "cannot read %.400s: %s", out, strerror(errno));
+		return -1;
 	}
-	if (strchr(obj, '/')) /* relative: to where the tracer was started */
-		return realpath(obj, out) ? 0 : -1;
+	if (strchr(obj, '/')) { /* relative: to where the tracer was started */
+		if (realpath(obj, out))
+			return 0;
+		snprintf(why, wlen, "cannot read %.400s (from the directory the tracer runs in): %s", obj,
+			 strerror(errno));
+		return -1;
+	}
 	if (t->maps_pid > 0) {
 		struct proc_maps m;
 
@@ -56,7 +68,43 @@ static int resolve_object(const struct pm_binding *b, const struct source_target
 		if (access(out, R_OK) == 0)
 			return 0;
 	}
+	if (t->maps_pid > 0)
+		n = (size_t)snprintf(why, wlen, "not mapped by pid %d, and not in", (int)t->maps_pid);
+	else
+		n = (size_t)snprintf(why, wlen, "not in");
+	for (int i = 0; lib_dirs[i] && n < wlen; i++)
+		n += (size_t)snprintf(why + n, wlen - n, "%s %s", i ? "," : "", lib_dirs[i]);
+	if (t->maps_pid <= 0 && n < wlen) /* a command held before its exec */
+		snprintf(why + n, wlen - n, " (the command has not started, so its own libraries "
+			 "are not known yet: give the object's path)");
 	return -1;
+}
+
+/*
+ * The kernel cannot put a uprobe on an instruction with a segment or LOCK
+ * prefix (arch/x86/kernel/uprobes.c, is_prefix_bad()): the function would
+ * never fire. Compilers do emit a lock-prefixed first instruction for a
+ * short function that bumps an atomic counter. 1 (with `why`) if so.
+ */
+static int first_insn_unprobeable(const char *path, uint64_t off, char *why, size_t wlen)
+{
+	static const struct { unsigned char b; const char *name; } bad[] = {
+		{0xf0, "lock"}, {0x26, "es"}, {0x2e, "cs"}, {0x36, "ss"}, {0x3e, "ds"},
+	};
+	unsigned char c;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd < 0 ? -1 : pread(fd, &c, 1, (off_t)off);
+
+	if (fd >= 0)
+		close(fd);
+	for (size_t i = 0; n == 1 && i < sizeof(bad) / sizeof(bad[0]); i++) {
+		if (c != bad[i].b)
+			continue;
+		snprintf(why, wlen, "begins with a %s-prefixed instruction (byte 0x%02x at file offset %#llx), "
+			 "which the kernel cannot place a uprobe on", bad[i].name, c, (unsigned long long)off);
+		return 1;
+	}
+	return 0;
 }
 
 /* A small cache: bindings usually share one or two ELF files. */
@@ -114,9 +162,8 @@ int loader_resolve(struct loader *L, const struct probe_map *pm, const struct so
 				continue;
 			ap->binding = (int)bi;
 			ap->pid = t[ti].pid;
-			if (resolve_object(b, &t[ti], ap->path, sizeof(ap->path))) {
-				snprintf(err, errlen, "%s:%d: object '%s' not found for pid %d", pm->path,
-					 b->line, b->object, (int)t[ti].maps_pid);
+			if (resolve_object(b, &t[ti], ap->path, sizeof(ap->path), msg, sizeof(msg))) {
+				snprintf(err, errlen, "%s:%d: object '%s': %s", pm->path, b->line, b->object, msg);
 				goto out;
 			}
 			elf = cached_elf(&cache, ap->path, msg, sizeof(msg));
@@ -139,6 +186,11 @@ int loader_resolve(struct loader *L, const struct probe_map *pm, const struct so
 					goto out;
 				}
 				ap->offset = f->offset;
+				if (first_insn_unprobeable(ap->path, f->offset, msg, sizeof(msg))) {
+					snprintf(err, errlen, "%s:%d: function '%s' in %s %s", pm->path, b->line,
+						 b->symbol, ap->path, msg);
+					goto out;
+				}
 			}
 			if (!point_seen(L, ap))
 				L->npoints++;
@@ -260,6 +312,15 @@ static void attach_failed(struct loader *L, const struct probe_map *pm, const st
 {
 	const struct pm_binding *b = &pm->bindings[ap->binding];
 
+	/* A target that exited while its probes went in: no fault of the
+	 * probe map's, said once by the caller (target_pid_gone). Its pid:
+	 * the probe's, or for probes on every process the one in the path. */
+	int pid = ap->pid;
+
+	if (pid <= 0 && sscanf(ap->path, "/proc/%d/", &pid) != 1)
+		pid = 0;
+	if (pid > 0 && target_pid_gone(pid))
+		return;
 	fprintf(stderr, "mcp-bpftrace: %s:%d: cannot attach to %s%s%s in %s (pid %d): %s\n", pm->path, b->line,
 		b->symbol ? b->symbol : b->usdt_provider, b->symbol ? "" : ":", b->symbol ? "" : b->usdt_name,
 		ap->path, (int)ap->pid, strerror(err));
