@@ -109,23 +109,25 @@ note "man page: $n options of --help documented, no warnings"
 
 # 6. Bash completion, in a clean bash: options (read from --help), --pid
 #    with pids, --list-ops= forms, the command after --.
-complete_words() { # words... (the last one is completed)
+complete_words() { # words... (the last one is completed) -> $WORK/comp, one a line
   PATH="$DEST$PREFIX/sbin:$PATH" bash --norc --noprofile -c '
-    source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mcp_bpftrace; [ ${#COMPREPLY[@]} -eq 0 ] || printf "%s\n" "${COMPREPLY[@]}"' \
-    "$COMP" "$@"
+    source "$0"; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _mcp_bpftrace
+    [ ${#COMPREPLY[@]} -eq 0 ] || printf "%s\n" "${COMPREPLY[@]}"' "$COMP" "$@" >"$WORK/comp"
 }
-complete_words mcp-bpftrace --pi | grep -qx -- --pid || fail "completion: --pi does not give --pid"
-complete_words mcp-bpftrace --list-ops= | grep -qx -- --list-ops=markdown || fail "completion: --list-ops=markdown"
-complete_words mcp-bpftrace -P x.probes --pid "" | grep -qx "$$" || fail "completion: --pid does not offer pid $$"
-complete_words mcp-bpftrace --pid "" >"$WORK/pids"
-[ -s "$WORK/pids" ] && ! grep -qvE '^[0-9]+$' "$WORK/pids" || fail "completion: --pid must offer pids only"
-complete_words mcp-bpftrace --otlp-compression "" | sort | tr '\n' ' ' | grep -qx "gzip none " ||
-  fail "completion: --otlp-compression"
-complete_words mcp-bpftrace -P x -- mcp-dem | grep -q . && fail "completion: a command that does not exist completed"
-complete_words mcp-bpftrace -P x -- bas | grep -qx bash || fail "completion: the command after -- is not completed"
-ncomp=$(complete_words mcp-bpftrace -- | wc -l)
+offers() { grep -qx -- "$1" "$WORK/comp"; } # (files, not pipes: grep -q would cut the writer short)
+complete_words mcp-bpftrace --pi && offers --pid || fail "completion: --pi does not give --pid"
+complete_words mcp-bpftrace --list-ops= && offers --list-ops=markdown || fail "completion: --list-ops=markdown"
+complete_words mcp-bpftrace -P x.probes --pid "" && offers "$$" || fail "completion: --pid does not offer pid $$"
+[ -s "$WORK/comp" ] && ! grep -qvE '^[0-9]+$' "$WORK/comp" || fail "completion: --pid must offer pids only"
+complete_words mcp-bpftrace --otlp-compression ""
+[ "$(sort "$WORK/comp" | tr '\n' ' ')" = "gzip none " ] || fail "completion: --otlp-compression"
+complete_words mcp-bpftrace -P x -- mcp-dem
+[ ! -s "$WORK/comp" ] || fail "completion: a command that does not exist completed"
+complete_words mcp-bpftrace -P x -- bas && offers bash || fail "completion: the command after -- is not completed"
+complete_words mcp-bpftrace --
+ncomp=$(wc -l <"$WORK/comp")
 nlong=$(help_options | grep -c -- '^--')
-[ "$(complete_words mcp-bpftrace --  | grep -c '^--')" -ge "$nlong" ] || fail "completion: -- gives fewer than the $nlong long options"
+[ "$(grep -c '^--' "$WORK/comp")" -ge "$nlong" ] || fail "completion: -- gives fewer than the $nlong long options"
 note "completion: $nlong long options, pids, --list-ops=, commands ($ncomp words for --)"
 
 # 7. make uninstall leaves nothing behind.

@@ -5,8 +5,8 @@
 #include "aggregate/health.h"
 #include "view/catalog_doc.h"
 
-/* The attribute each health metric is split by and its values. health.c
- * and exporters.c set these series; tests/e2e/test_catalog_doc.sh compares
+/* The attribute each health metric is split by and its values. health.c,
+ * exporters.c and aggregator.c set these series; tests/e2e/test_catalog_doc.sh compares
  * this list with a real export, so a new reason cannot go unnoticed. The
  * lost-call reasons are read from health_bpf_stats, not listed here. */
 static const struct {
@@ -16,6 +16,9 @@ static const struct {
 	[HM_LOST] = {"reason", NULL},
 	[HM_ATTACH_ERRORS] = {"reason", "attach_failed"},
 	[HM_EXPORT_ERRORS] = {"signal", "traces, metrics"},
+	/* An open set, in parentheses: the checker compares no values. */
+	[HM_CAPTURE_ERRORS] = {"binding", "(the binding's function, or usdt:PROVIDER:NAME; "
+					  "a series from the first attribute left out)"},
 };
 
 static const char *instrument(enum metric_kind k)
@@ -68,16 +71,19 @@ static void print_attr(FILE *f, int op, const char *key)
 		fprintf(f, "`%s` (computed)", key);
 }
 
-/* An up-down counter held +1 while a call is open (the "active" ones). */
+/* An up-down counter held +1 while a call is open (the "active" ones),
+ * rather than moved by what a finished call did (AV_SCALE). */
 static bool open_calls(const struct metric_action *a)
 {
-	return catalog_metrics[a->metric].kind == MK_UPDOWN;
+	return catalog_metrics[a->metric].kind == MK_UPDOWN && a->value != AV_SCALE;
 }
 
 static void print_value(FILE *f, const struct metric_action *a)
 {
 	if (open_calls(a))
 		fprintf(f, "+1 at entry, −1 at return");
+	else if (a->value == AV_SCALE)
+		fprintf(f, "%+g", a->scale);
 	else if (a->value == AV_ONE)
 		fprintf(f, "+1");
 	else if (a->value == AV_DURATION)
@@ -167,6 +173,12 @@ static void print_op(FILE *f, int i)
 		fprintf(f, "| `%s` | %s | `%s` | ", d->name, instrument(d->kind), d->unit);
 		print_value(f, m);
 		fprintf(f, " | %s", open_calls(m) ? "every call" : when_text(m->when));
+		if (m->only_if) {
+			const char *eq = strchr(m->only_if, '=');
+
+			fprintf(f, ", when `%.*s`=\"%s\"", (int)(eq ? eq - m->only_if : 0), m->only_if,
+				eq ? eq + 1 : m->only_if);
+		}
 		fprintf(f, " | ");
 		for (int k = 0; k < ACT_MAX_ATTRS && m->attrs[k]; k++) {
 			fprintf(f, "%s", k ? ", " : "");
@@ -248,7 +260,8 @@ int catalog_doc_markdown(FILE *f)
 	fprintf(f, "How to read it:\n\n");
 	fprintf(f, "- A call's metrics are updated when it returns (a point event's when it fires); "
 		"\"if ok\" and \"if failed\" follow the binding's `fail if` line (without one no call "
-		"fails). The \"active\" up-down counters go +1 at entry and −1 at return.\n");
+		"fails). The \"active\" up-down counters go +1 at entry and −1 at return; "
+		"the others move by a fixed amount when a call ends.\n");
 	fprintf(f, "- Attribute keys are written in full. Bound attributes come from the probe map; "
 		"`mcp.success` (\"true\"/\"false\") and `mcp.error_type` (the bound `error.type`, "
 		"or `_OTHER`) are computed for every call; `key`=\"value\" is a constant.\n");
