@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "catalog.h"
+#include "data_dir.h"
 #include "source/tls/llm_tracker.h"
 #include "source/tls/tls_conn.h"
 #include "source/tls/tls_emit.h"
@@ -138,8 +140,14 @@ static int tls_open(struct source *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
-	char path[4096], perr[512];
-	const char *prices = prices_default_path(path, sizeof(path));
+	char path[4096], dir[4096], perr[512];
+	const char *prices = NULL;
+	if (data_dir(dir, sizeof(dir))) { /* beside the binary, or PREFIX/share/mcp-bpftrace */
+		snprintf(path, sizeof(path), "%.4000s/prices.tsv", dir);
+		prices = access(path, R_OK) == 0 ? path : NULL;
+	}
+	if (!prices)
+		prices = prices_default_path(path, sizeof(path));
 	if (prices && prices_load(&p->prices, prices, perr, sizeof(perr)))
 		fprintf(stderr, "mcp-bpftrace: tls: %s; LLM calls get no cost\n", perr);
 	else if (!prices)
