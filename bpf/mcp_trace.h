@@ -25,6 +25,8 @@ enum mcp_rec_type {
 	MCP_REC_POINT = 3,      /* a point event (no duration) */
 	MCP_REC_TLS_DATA = 16,  /* plaintext of one SSL_read/SSL_write, or a chunk of it */
 	MCP_REC_TLS_CLOSE = 17, /* a TLS connection ended (SSL_shutdown, SSL_free, read EOF) */
+	MCP_REC_IO_DATA = 32,   /* bytes one read/write-family syscall moved on a pipe or socket */
+	MCP_REC_IO_CLOSE = 33,  /* a read on a pipe or socket returned 0 (the other end closed) */
 	MCP_REC_PROC_FORK = 48, /* a traced process forked a new process */
 	MCP_REC_PROC_EXEC = 49, /* a traced process exec'd */
 	MCP_REC_PROC_EXIT = 50, /* a traced process ended (its last thread) */
@@ -165,6 +167,40 @@ struct mcp_tls_rec {
 };
 #define MCP_TLS_REC_SIZE(len) (__builtin_offsetof(struct mcp_tls_rec, data) + (len))
 _Static_assert(__builtin_offsetof(struct mcp_tls_rec, data) == 80, "tls record layout");
+
+/*
+ * MCP on the wire (mcp_io.bpf.c): what a traced process read from or wrote
+ * to a pipe, a Unix socket or a TCP socket, per syscall (read, write,
+ * readv, writev, recvfrom, sendto, recvmsg, sendmsg). The bytes (`total`)
+ * go out in chunks of up to MCP_IO_CHUNK at `offset`; a call longer than
+ * MCP_IO_MAX_CHUNKS chunks sends its first ones and its last chunk (where
+ * a message's newline is), and user space sees the gap in between. `conn`
+ * is the same on both ends: the pipe's inode, a Unix socket pair's and a
+ * TCP connection's id; `stream` is this end (the file's inode). h.flags:
+ * MCP_IO_READ for bytes read. A close record ends at `data` with len 0.
+ */
+#define MCP_IO_CHUNK 16384
+#define MCP_IO_MAX_CHUNKS 16
+#define MCP_IO_READ 0x1
+enum mcp_io_kind { MCP_IO_PIPE = 1, MCP_IO_UNIX = 2, MCP_IO_TCP = 3 };
+
+struct mcp_io_rec {
+	struct mcp_rec_hdr h;
+	unsigned long long conn;
+	unsigned long long stream;
+	unsigned long long parent_trace_id[2]; /* the native span open on the writing */
+	unsigned long long parent_span_id;     /* thread (uprobe source), 0: none */
+	unsigned int fd;
+	unsigned int total;  /* bytes the call moved */
+	unsigned int offset; /* of this chunk, within them */
+	unsigned int len;    /* bytes in data[] */
+	unsigned char kind;  /* enum mcp_io_kind */
+	unsigned char pad[3];
+	unsigned short lport, rport; /* TCP: this end's port, the peer's */
+	char data[MCP_IO_CHUNK];
+};
+#define MCP_IO_REC_SIZE(len) (__builtin_offsetof(struct mcp_io_rec, data) + (len))
+_Static_assert(__builtin_offsetof(struct mcp_io_rec, data) == 96, "io record layout");
 
 /* What user space keeps per traced process in the shared `traced_pids`
  * map (lib/traced.bpf.h); the key is the tgid. */

@@ -20,6 +20,7 @@ enum {
 	M_EXEC_DURATION,
 	M_GIT_OPS, M_GIT_ERRORS, M_GIT_DURATION, M_GIT_ACTIVE,
 	M_GENAI_DURATION, M_GENAI_TOKENS, M_GENAI_TTFC,
+	M_MCP_CLIENT_DURATION, M_MCP_SERVER_DURATION, M_MCP_CLIENT_SESSION, M_MCP_SERVER_SESSION,
 	M_COUNT
 };
 
@@ -79,6 +80,12 @@ const struct metric_def catalog_metrics[] = {
 	[M_GENAI_DURATION] = {"gen_ai.client.operation.duration", MK_HISTOGRAM, "s", "GenAI operation duration", false},
 	[M_GENAI_TOKENS] = {"gen_ai.client.token.usage", MK_HISTOGRAM, "{token}", "Number of input and output tokens used", false},
 	[M_GENAI_TTFC] = {"gen_ai.client.operation.time_to_first_chunk", MK_HISTOGRAM, "s", "Time to receive the first chunk of a streamed response", false},
+	/* OpenTelemetry MCP metrics (semantic conventions), for JSON-RPC seen
+	 * on pipes and sockets (source/mcp/). */
+	[M_MCP_CLIENT_DURATION] = {"mcp.client.operation.duration", MK_HISTOGRAM, "s", "MCP request duration as observed on the sender, from sending it until the response is received", false},
+	[M_MCP_SERVER_DURATION] = {"mcp.server.operation.duration", MK_HISTOGRAM, "s", "MCP request duration as observed on the receiver, from receiving it until the response is sent", false},
+	[M_MCP_CLIENT_SESSION] = {"mcp.client.session.duration", MK_HISTOGRAM, "s", "Duration of the MCP session as observed on the MCP client", false},
+	[M_MCP_SERVER_SESSION] = {"mcp.server.session.duration", MK_HISTOGRAM, "s", "Duration of the MCP session as observed on the MCP server", false},
 };
 const int catalog_nmetrics = M_COUNT;
 
@@ -113,6 +120,13 @@ const int catalog_nmetrics = M_COUNT;
 		VALUE(M_TOKENS, ACT_IF_OK, "mcp.tokens_used", 1, MT),                                             \
 		VALUE(M_COST, ACT_IF_OK, "mcp.cost", 1, MT),                                                      \
 		COUNT(M_MODEL_ERRORS, ACT_IF_FAILED, MT, ET)}}
+
+/* The MCP conventions' metric attributes (the resource URI is not one:
+ * too many values). */
+#define MCP_OP(name, span, kind, metric)                                                      \
+	{name, span, kind, "mcp", false, "MCP request", NULL, NULL, NULL, NULL, {                \
+		DURATION(metric, "mcp.method.name", "gen_ai.tool.name", "gen_ai.prompt.name",    \
+			 "error.type", "network.transport", "mcp.protocol.version")}}
 
 const struct op_def catalog_ops[] = {
 	{"agent_collaboration", "agent_collaboration_session", SK_SERVER, "agent-collaboration", false,
@@ -217,6 +231,23 @@ const struct op_def catalog_ops[] = {
 	LLM_OP("llm_text_completion", "text_completion {gen_ai.request.model}", "gen_ai.operation.name=text_completion"),
 	LLM_OP("llm_embeddings", "embeddings {gen_ai.request.model}", "gen_ai.operation.name=embeddings"),
 	LLM_OP("llm_generate_content", "generate_content {gen_ai.request.model}", "gen_ai.operation.name=generate_content"),
+	/* Model Context Protocol on the wire (source/mcp/): a span per
+	 * JSON-RPC request on each traced side, "{mcp.method.name} {target}"
+	 * as the MCP conventions name it (one operation per kind of target);
+	 * notifications and ended sessions are point events. */
+	MCP_OP("mcp_client_tool", "tools/call {gen_ai.tool.name}", SK_CLIENT, M_MCP_CLIENT_DURATION),
+	MCP_OP("mcp_client_prompt", "prompts/get {gen_ai.prompt.name}", SK_CLIENT, M_MCP_CLIENT_DURATION),
+	MCP_OP("mcp_client_resource", "resources/read {mcp.resource.uri}", SK_CLIENT, M_MCP_CLIENT_DURATION),
+	MCP_OP("mcp_client_other", "{mcp.method.name}", SK_CLIENT, M_MCP_CLIENT_DURATION),
+	MCP_OP("mcp_server_tool", "tools/call {gen_ai.tool.name}", SK_SERVER, M_MCP_SERVER_DURATION),
+	MCP_OP("mcp_server_prompt", "prompts/get {gen_ai.prompt.name}", SK_SERVER, M_MCP_SERVER_DURATION),
+	MCP_OP("mcp_server_resource", "resources/read {mcp.resource.uri}", SK_SERVER, M_MCP_SERVER_DURATION),
+	MCP_OP("mcp_server_other", "{mcp.method.name}", SK_SERVER, M_MCP_SERVER_DURATION),
+	{"mcp_notification", "mcp_notification", SK_INTERNAL, "mcp", true, "MCP notification", NULL, NULL, NULL, NULL, {{0}}},
+	{"mcp_client_session", "mcp_client_session", SK_INTERNAL, "mcp", true, "MCP session ended", NULL, NULL, NULL, NULL, {
+		VALUE(M_MCP_CLIENT_SESSION, ACT_ALWAYS, "mcp.session.duration", 1, "mcp.protocol.version", "network.transport")}},
+	{"mcp_server_session", "mcp_server_session", SK_INTERNAL, "mcp", true, "MCP session ended", NULL, NULL, NULL, NULL, {
+		VALUE(M_MCP_SERVER_SESSION, ACT_ALWAYS, "mcp.session.duration", 1, "mcp.protocol.version", "network.transport")}},
 };
 const int catalog_nops = sizeof(catalog_ops) / sizeof(catalog_ops[0]);
 

@@ -204,7 +204,8 @@ def check_metrics(rep, where, exp, pid, side, reqs):
     want = Counter((r["method"], r.get("tool"), expected_error_type(r)) for r in reqs)
     got = Counter()
     for a, n in exp.hists.get((pid, OP_METRIC[side]), []):
-        got[(a.get("mcp.method.name"), a.get("gen_ai.tool.name"), a.get("error.type"))] += n
+        # a series attribute the call did not have is exported as "": absent
+        got[tuple(a.get(k) or None for k in ("mcp.method.name", "gen_ai.tool.name", "error.type"))] += n
     for key in sorted(set(want) | set(got), key=str):
         rep.check(want[key] == got[key], where, f"{OP_METRIC[side]} count {key}", f"{got[key]}, expected {want[key]}")
     sessions = sum(n for _, n in exp.hists.get((pid, SESSION_METRIC[side]), []))

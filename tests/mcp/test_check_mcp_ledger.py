@@ -92,10 +92,9 @@ def export_for(led):
             a = []
             if method:
                 a.append(kv("mcp.method.name", method))
-            if tool:
-                a.append(kv("gen_ai.tool.name", tool))
-            if err:
-                a.append(kv("error.type", err))
+            # as mcp-bpftrace exports them: an attribute a call lacks is ""
+            a.append(kv("gen_ai.tool.name", tool or ""))
+            a.append(kv("error.type", err or ""))
             metrics.append({"name": name, "unit": "s", "histogram": {"aggregationTemporality": 2, "dataPoints": [
                 {"attributes": a, "count": str(n), "sum": 0.001 * n}]}})
         lines.append({"resourceMetrics": [{"resource": res, "scopeMetrics": [{"metrics": metrics}]}]})

@@ -343,6 +343,28 @@ static void test_cancellation(void)
 	mcp_tracker_free(t);
 }
 
+/* The client cancels before the server has read the request (found by
+ * test_mcp.sh: the server reads request and cancellation together): the
+ * client's operation is over when the server's begins, and the server's is
+ * still its child. */
+static void test_cancelled_before_server_reads(void)
+{
+	struct mcp_tracker *t = tracker(0, false);
+	const char *req = "{\"jsonrpc\":\"2.0\",\"id\":\"py-9\",\"method\":\"tools/call\",\"params\":{\"name\":\"slow\"}}";
+	const char *cancel = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":\"py-9\"}}";
+
+	msg(t, CLIENT, PIPE_IN, true, 1, req);
+	msg(t, CLIENT, PIPE_IN, true, 2, cancel);
+	msg(t, SERVER, PIPE_IN, false, 3, req);
+	msg(t, SERVER, PIPE_IN, false, 3, cancel);
+	CHECK_EQ_INT(got.nops, 2);
+	CHECK_EQ_INT(got.ops[1].role, MCP_ROLE_SERVER);
+	CHECK(got.ops[1].stitched);
+	CHECK_EQ_INT(got.ops[1].parent, got.ops[0].span_id);
+	CHECK(got.ops[1].trace_hi == got.ops[0].trace_hi && got.ops[1].trace_lo == got.ops[0].trace_lo);
+	mcp_tracker_free(t);
+}
+
 /* params._meta.traceparent wins over stitching, on both sides. */
 static void test_traceparent_wins(void)
 {
@@ -557,6 +579,7 @@ int main(void)
 	test_out_of_order_and_id_types();
 	test_two_servers_same_ids();
 	test_cancellation();
+	test_cancelled_before_server_reads();
 	test_traceparent_wins();
 	test_server_to_client_request();
 	test_http_sessions();

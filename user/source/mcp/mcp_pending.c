@@ -2,8 +2,11 @@
 #include <string.h>
 #include "mcp_pending.h"
 
+#define RECENT_SLOTS 4096
+
 struct mcp_pending_table {
 	struct mcp_pending **by_proc, **by_conn;
+	struct mcp_recent recent[RECENT_SLOTS];
 	size_t mask; /* buckets - 1 */
 	size_t count, max;
 	uint64_t seq;
@@ -188,6 +191,28 @@ struct mcp_pending *mcp_pending_find_client(struct mcp_pending_table *t, uint64_
 		    (!best || p->seq < best->seq))
 			best = p;
 	return best;
+}
+
+void mcp_pending_remember(struct mcp_pending_table *t, const struct mcp_pending *client)
+{
+	struct mcp_recent *r = &t->recent[conn_bucket(t, client->conn, &client->id) % RECENT_SLOTS];
+
+	r->conn = client->conn;
+	r->pid = client->pid;
+	r->id = client->id;
+	r->trace_hi = client->trace_hi;
+	r->trace_lo = client->trace_lo;
+	r->span_id = client->span_id;
+}
+
+const struct mcp_recent *mcp_pending_recall(const struct mcp_pending_table *t, uint64_t conn,
+					    const struct jsonrpc_id *id, uint32_t not_pid)
+{
+	const struct mcp_recent *r = &t->recent[conn_bucket(t, conn, id) % RECENT_SLOTS];
+
+	if (!r->span_id || r->conn != conn || r->pid == not_pid || !jsonrpc_id_equal(&r->id, id))
+		return NULL;
+	return r;
 }
 
 struct mcp_pending *mcp_pending_oldest(struct mcp_pending_table *t)

@@ -66,6 +66,20 @@ struct mcp_pending *mcp_pending_best(struct mcp_pending_table *t, uint32_t pid, 
 /* The requester's entry of the request (conn, id) seen from another pid. */
 struct mcp_pending *mcp_pending_find_client(struct mcp_pending_table *t, uint64_t conn,
 					    const struct jsonrpc_id *id, uint32_t not_pid);
+/* Requests whose CLIENT side is over, remembered for the SERVER side that
+ * has not read them yet: a client that cancels a request right after
+ * sending it ends its operation before the server even reads the two
+ * together. A fixed table: a newer request takes an older one's slot. */
+struct mcp_recent {
+	uint64_t conn, trace_hi, trace_lo, span_id;
+	uint32_t pid;
+	struct jsonrpc_id id;
+};
+void mcp_pending_remember(struct mcp_pending_table *t, const struct mcp_pending *client);
+/* The remembered CLIENT side of (conn, id) seen from another pid, NULL if none. */
+const struct mcp_recent *mcp_pending_recall(const struct mcp_pending_table *t, uint64_t conn,
+					    const struct jsonrpc_id *id, uint32_t not_pid);
+
 /* The oldest entry, for timeouts and exits. */
 struct mcp_pending *mcp_pending_oldest(struct mcp_pending_table *t);
 struct mcp_pending *mcp_pending_newer(struct mcp_pending *p);

@@ -181,12 +181,20 @@ static void stitch(struct mcp_tracker *t, struct mcp_pending *p)
 	if (p->role != MCP_ROLE_SERVER || p->parent_remote || p->parent_stitched)
 		return;
 	struct mcp_pending *c = mcp_pending_find_client(t->pending, p->conn, &p->id, p->pid);
-	if (!c)
+	if (c) {
+		p->trace_hi = c->trace_hi;
+		p->trace_lo = c->trace_lo;
+		p->parent_span_id = c->span_id;
+		p->parent_stitched = true;
 		return;
-	p->trace_hi = c->trace_hi;
-	p->trace_lo = c->trace_lo;
-	p->parent_span_id = c->span_id;
-	p->parent_stitched = true;
+	}
+	const struct mcp_recent *r = mcp_pending_recall(t->pending, p->conn, &p->id, p->pid);
+	if (r) {
+		p->trace_hi = r->trace_hi;
+		p->trace_lo = r->trace_lo;
+		p->parent_span_id = r->span_id;
+		p->parent_stitched = true;
+	}
 }
 
 static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcome outcome,
@@ -259,6 +267,8 @@ static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcom
 	op.arguments = p->arguments;
 	op.result = resp ? resp->content : NULL;
 
+	if (p->role == MCP_ROLE_CLIENT)
+		mcp_pending_remember(t->pending, p);
 	t->stats.ops++;
 	if (p->parent_stitched)
 		t->stats.stitched++;

@@ -37,6 +37,7 @@ enum tls_dir { TLS_DIR_WRITE = 0, TLS_DIR_READ = 1 };
 #define HTTP1_TYPE_MAX 128
 #define HTTP1_CODING_MAX 64
 #define HTTP1_TRACEPARENT_MAX 64
+#define HTTP1_MCP_SESSION_MAX 128
 
 struct http1_body {
 	char *data;        /* decoded bytes, NUL-terminated, at most max_body */
@@ -63,6 +64,11 @@ struct http1_exchange {
 	char req_content_type[HTTP1_TYPE_MAX];
 	char req_content_encoding[HTTP1_CODING_MAX];
 	char traceparent[HTTP1_TRACEPARENT_MAX];
+	/* Model Context Protocol, Streamable HTTP (source/mcp/): the session
+	 * the request names and the one a response (to initialize) assigns */
+	char mcp_session_id[HTTP1_MCP_SESSION_MAX];
+	char resp_mcp_session_id[HTTP1_MCP_SESSION_MAX];
+	char mcp_protocol_version[32];
 	struct http1_body req_body;
 	bool req_complete;
 	uint64_t req_start_ns, req_end_ns;
