@@ -13,8 +13,12 @@ source "$(dirname "$0")/lib.sh"
 LLM=$ROOT/tests/llm
 CHECK_LLM="python3 $LLM/check_llm_ledger.py --prices $ROOT/data/prices.tsv"
 [ -d "$LLM/node_modules/openai" ] || fail "npm packages missing in tests/llm (run make deps)"
+# The key and the prompt go to the clients in the environment, not on their
+# command lines (the exec source exports those with --capture-content).
 KEY="sk-test-E2E-$RANDOM$RANDOM-SECRET"
+export LLM_API_KEY=$KEY
 PROMPT="PROMPT-$RANDOM-the secret plans for the lighthouse"
+export LLM_PROMPT=$PROMPT
 
 "$LLM/make_cert.sh" "$WORK"
 node "$LLM/mock.js" --cert "$WORK/cert.pem" --key "$WORK/key.pem" --port-file "$WORK/port" 2>"$WORK/mock.err" &
@@ -37,12 +41,10 @@ trace() {
 }
 
 export NODE_EXTRA_CA_CERTS=$WORK/cert.pem
-trace node_seq node "$LLM/node_client.mjs" --base "$BASE" --ledger "$WORK/node_seq.ledger" --key "$KEY" --prompt "$PROMPT"
-trace node_conc node "$LLM/node_client.mjs" --base "$BASE" --ledger "$WORK/node_conc.ledger" --mode concurrent \
-  --key "$KEY" --prompt "$PROMPT"
-trace python python3 "$LLM/py_client.py" --base "$BASE" --cafile "$WORK/cert.pem" --ledger "$WORK/python.ledger" \
-  --key "$KEY" --prompt "$PROMPT"
-trace curl "$LLM/curl_client.sh" "$BASE" "$WORK/cert.pem" "$WORK/curl.ledger" "$KEY"
+trace node_seq node "$LLM/node_client.mjs" --base "$BASE" --ledger "$WORK/node_seq.ledger"
+trace node_conc node "$LLM/node_client.mjs" --base "$BASE" --ledger "$WORK/node_conc.ledger" --mode concurrent
+trace python python3 "$LLM/py_client.py" --base "$BASE" --cafile "$WORK/cert.pem" --ledger "$WORK/python.ledger"
+trace curl "$LLM/curl_client.sh" "$BASE" "$WORK/cert.pem" "$WORK/curl.ledger"
 
 # The 5 MB streams kept their final usage event (checked above through the
 # token sums); say so from the ledger too, so a mock without them fails.
@@ -52,7 +54,7 @@ grep -q '"scenario": "big"' "$WORK/node_seq.ledger" || fail "the big streams are
 # made) when the tracer attaches; the calls after are traced exactly, the
 # one before is not counted.
 python3 "$LLM/py_client.py" --base "$BASE" --cafile "$WORK/cert.pem" --ledger "$WORK/pid.ledger" \
-  --key "$KEY" --prompt "$PROMPT" --wait-file "$WORK/go" 2>"$WORK/pid.client.err" &
+  --wait-file "$WORK/go" 2>"$WORK/pid.client.err" &
 cpid=$!; bg $cpid
 for _ in $(seq 200); do grep -q ESTAB <(ss -tnp 2>/dev/null | grep "pid=$cpid,") && break; sleep 0.05; done
 "$TRACER" --no-top --pid $cpid --otlp-file "$WORK/pid.jsonl" >"$WORK/pid.out" 2>"$WORK/pid.err" &
@@ -69,7 +71,7 @@ note "pid (keep-alive connection open before attach): $(tail -n 1 "$WORK/pid.che
 # nowhere in the exports or the tracer's output (--capture-content off),
 # even with --verbose.
 "$TRACER" --no-top -v --otlp-file "$WORK/secret.jsonl" -- python3 "$LLM/py_client.py" --base "$BASE" \
-  --cafile "$WORK/cert.pem" --ledger "$WORK/secret.ledger" --key "$KEY" --prompt "$PROMPT" \
+  --cafile "$WORK/cert.pem" --ledger "$WORK/secret.ledger" \
   >"$WORK/secret.out" 2>"$WORK/secret.err" || { cat "$WORK/secret.err"; fail "secret: tracer exited with $?"; }
 grep -q '"gen_ai.operation.name"' "$WORK/secret.jsonl" || fail "secret: no LLM span exported"
 for f in "$WORK"/*.jsonl "$WORK"/*.out "$WORK"/*.err; do
@@ -82,7 +84,7 @@ note "secrets: neither the API key nor the prompt in $(ls "$WORK"/*.jsonl "$WORK
 # The same grep finds the prompt when content capture is on: the check
 # above can fail.
 "$TRACER" --no-top --capture-content --otlp-file "$WORK/capture.json" -- python3 "$LLM/py_client.py" --base "$BASE" \
-  --cafile "$WORK/cert.pem" --ledger "$WORK/capture.ledger" --key "$KEY" --prompt "$PROMPT" \
+  --cafile "$WORK/cert.pem" --ledger "$WORK/capture.ledger" \
   >/dev/null 2>"$WORK/capture.log" || { cat "$WORK/capture.log"; fail "capture: tracer exited with $?"; }
 grep -qF -- "$PROMPT" "$WORK/capture.json" || fail "capture: --capture-content did not export the prompt"
 grep -q '"gen_ai.input.messages"' "$WORK/capture.json" || fail "capture: no gen_ai.input.messages"

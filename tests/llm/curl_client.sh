@@ -2,9 +2,9 @@
 # curl --http1.1 as a client of the mock (libssl.so.3 through libcurl):
 # each call its own curl process; then a ledger of what curl got back
 # (status, model, usage, failed or not; curl's exit 18 = cut mid-body).
-# usage: curl_client.sh BASE CAFILE LEDGER [KEY]
+# usage: curl_client.sh BASE CAFILE LEDGER [KEY]   (or the key in LLM_API_KEY)
 set -u
-base=$1 cafile=$2 ledger=$3 key=${4:-sk-test-not-a-real-key}
+base=$1 cafile=$2 ledger=$3 key=${4:-${LLM_API_KEY:-sk-test-not-a-real-key}}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 n=0

@@ -5,6 +5,8 @@
 //
 // usage: node node_client.mjs --base https://127.0.0.1:PORT --ledger FILE
 //          [--mode sequential|concurrent] [--key API_KEY] [--prompt TEXT]
+// The key and the prompt may come from LLM_API_KEY and LLM_PROMPT instead
+// (not on the command line).
 // NODE_EXTRA_CA_CERTS must name the mock's certificate.
 import fs from 'node:fs';
 import OpenAI from 'openai';
@@ -12,8 +14,8 @@ import Anthropic from '@anthropic-ai/sdk';
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
-const key = args.key || 'sk-test-not-a-real-key';
-const prompt = args.prompt || 'Say hello.';
+const key = args.key || process.env.LLM_API_KEY || 'sk-test-not-a-real-key';
+const prompt = args.prompt || process.env.LLM_PROMPT || 'Say hello.';
 const openai = new OpenAI({ apiKey: key, baseURL: `${args.base}/v1`, maxRetries: 0, timeout: 60000 });
 const anthropic = new Anthropic({ apiKey: key, baseURL: args.base, maxRetries: 0, timeout: 60000 });
 const ledger = [];

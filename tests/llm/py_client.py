@@ -7,6 +7,8 @@ server cuts a stream).
 
 usage: py_client.py --base https://127.0.0.1:PORT --cafile CERT --ledger FILE
          [--key KEY] [--prompt TEXT] [--wait-file PATH]
+The key and the prompt may come from LLM_API_KEY and LLM_PROMPT instead
+(not on the command line).
 --wait-file: make one call, then wait until PATH exists (the tracer attaches
 meanwhile, the connection staying open), then make the rest; the ledger
 marks the calls made before the file appeared with "before_attach": true.
@@ -25,8 +27,8 @@ ap = argparse.ArgumentParser()
 ap.add_argument("--base", required=True)
 ap.add_argument("--cafile", required=True)
 ap.add_argument("--ledger", required=True)
-ap.add_argument("--key", default="sk-test-not-a-real-key")
-ap.add_argument("--prompt", default="Say hello.")
+ap.add_argument("--key", default=os.environ.get("LLM_API_KEY", "sk-test-not-a-real-key"))
+ap.add_argument("--prompt", default=os.environ.get("LLM_PROMPT", "Say hello."))
 ap.add_argument("--wait-file")
 args = ap.parse_args()
 

@@ -248,6 +248,49 @@ void sources_notify(struct source_set *S, const struct source *from, const struc
 			S->v[i].ops->on_process(&S->v[i], e);
 }
 
+void sources_publish_span(struct source_set *S, pid_t pid, const unsigned long long trace_id[2],
+			  unsigned long long span_id)
+{
+	struct open_span *free_slot = NULL;
+
+	for (int i = 0; i < SOURCE_OPEN_SPANS; i++) {
+		struct open_span *o = &S->open[i];
+
+		if (o->pid == pid) {
+			if (!span_id) {
+				o->pid = 0;
+				return;
+			}
+			free_slot = o;
+			break;
+		}
+		if (!o->pid && !free_slot)
+			free_slot = o;
+	}
+	if (!span_id || !free_slot)
+		return; /* full: the exec then starts a trace of its own */
+	free_slot->pid = pid;
+	free_slot->trace_id[0] = trace_id[0];
+	free_slot->trace_id[1] = trace_id[1];
+	free_slot->span_id = span_id;
+}
+
+bool sources_open_span(const struct source_set *S, pid_t pid, unsigned long long trace_id[2],
+		       unsigned long long *span_id)
+{
+	for (int i = 0; i < SOURCE_OPEN_SPANS; i++) {
+		const struct open_span *o = &S->open[i];
+
+		if (o->pid == pid && pid) {
+			trace_id[0] = o->trace_id[0];
+			trace_id[1] = o->trace_id[1];
+			*span_id = o->span_id;
+			return true;
+		}
+	}
+	return false;
+}
+
 int source_share_maps(struct bpf_object *obj, const struct source_env *env, char *err, size_t errlen)
 {
 	struct bpf_map *m;

@@ -111,6 +111,16 @@ struct source {
 	uint64_t bad_records;
 };
 
+/* A span a source has open in a process, for the other sources to hang
+ * theirs under: an MCP SERVER span while the server handles a request, so
+ * that a command the tool runs (exec source) is its child. */
+struct open_span {
+	pid_t pid;
+	unsigned long long trace_id[2];
+	unsigned long long span_id;
+};
+#define SOURCE_OPEN_SPANS 1024 /* processes with a published span, at most */
+
 #define SOURCE_MAX 8
 #define SOURCE_MAX_TARGETS 64 /* --pid given many times */
 
@@ -120,6 +130,7 @@ struct source_set {
 	int n;
 	struct ring_buffer *rb; /* every source's ring, polled together */
 	struct source_shared shared;
+	struct open_span open[SOURCE_OPEN_SPANS]; /* pid 0: free slot */
 };
 
 /* Every registered source, NULL-terminated. */
@@ -144,6 +155,13 @@ uint64_t sources_bad_records(const struct source_set *S);
 size_t sources_nprobes(const struct source_set *S);
 void sources_detach(struct source_set *S);
 void sources_close(struct source_set *S);
+
+/* For sources: `span_id` is open in process `pid` now (0: none any more). */
+void sources_publish_span(struct source_set *S, pid_t pid, const unsigned long long trace_id[2],
+			  unsigned long long span_id);
+/* The span another source has open in `pid`: true and its ids, or false. */
+bool sources_open_span(const struct source_set *S, pid_t pid, unsigned long long trace_id[2],
+		       unsigned long long *span_id);
 
 /* For the process source: tells every other source about a process. */
 void sources_notify(struct source_set *S, const struct source *from, const struct proc_event *e);

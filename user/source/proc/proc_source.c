@@ -183,6 +183,8 @@ static void on_fork(struct source *s, const struct mcp_proc_rec *r)
 		e->up_trace_id[0] = r->parent_trace_id[0];
 		e->up_trace_id[1] = r->parent_trace_id[1];
 		e->up_span_id = r->parent_span_id;
+	} else if (sources_open_span(s->set, e->ppid, e->up_trace_id, &e->up_span_id)) {
+		/* another source's span in the parent (an MCP request it serves) */
 	} else if (parent && parent->running) { /* else the parent's exec span */
 		e->up_trace_id[0] = parent->trace_id[0];
 		e->up_trace_id[1] = parent->trace_id[1];

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "data_dir.h"
 
 static char *field(char **p)
 {
@@ -137,22 +138,13 @@ int prices_load(struct price_table *t, const char *path, char *err, size_t errle
 
 const char *prices_default_path(char *buf, size_t cap)
 {
-	char exe[PATH_MAX];
-	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-	if (n > 0) {
-		exe[n] = '\0';
-		char *slash = strrchr(exe, '/');
-		if (slash) {
-			*slash = '\0';
-			const char *rel[] = { "/../data/prices.tsv", "/data/prices.tsv", "/../share/mcp-bpftrace/prices.tsv" };
-			for (size_t i = 0; i < sizeof(rel) / sizeof(rel[0]); i++) {
-				snprintf(buf, cap, "%s%s", exe, rel[i]);
-				if (access(buf, R_OK) == 0)
-					return buf;
-			}
-		}
-	}
-	snprintf(buf, cap, "/usr/share/mcp-bpftrace/prices.tsv");
+	/* The data directory beside the executable, then the PREFIX's
+	 * (data_dir.c: the same places --version names). */
+	char dir[PATH_MAX - 16];
+
+	if (!data_dir(dir, sizeof(dir)))
+		return NULL;
+	snprintf(buf, cap, "%s/prices.tsv", dir);
 	return access(buf, R_OK) == 0 ? buf : NULL;
 }
 

@@ -36,8 +36,9 @@ struct price_table {
 int prices_parse(struct price_table *t, const char *text, const char *name, char *err, size_t errlen);
 /* Reads a file: 0, or -1 with the reason in err. */
 int prices_load(struct price_table *t, const char *path, char *err, size_t errlen);
-/* Where the shipped table is: beside the executable (../data/prices.tsv
- * from build/, data/prices.tsv) or the installed copy. NULL when none. */
+/* Where the shipped table is: prices.tsv in data_dir() (beside the
+ * executable: ../share/mcp-bpftrace installed, ../data from a build
+ * directory; then the PREFIX's). NULL when none. */
 const char *prices_default_path(char *buf, size_t cap);
 const struct price_entry *prices_find(const struct price_table *t, const char *provider, const char *model);
 /* Cost of a call priced by the first of the models given that the table

@@ -8,7 +8,9 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "catalog.h"
+#include "data_dir.h"
 #include "source/tls/llm_tracker.h"
 #include "source/tls/tls_conn.h"
 #include "source/tls/tls_emit.h"
@@ -33,6 +35,9 @@ struct tls_source {
 	size_t nlinks, caplinks;
 	struct { dev_t dev; ino_t ino; } files[TLS_MAX_FILES];
 	int nfiles;
+	/* a second reader of our own ring, to drain it when a process exits
+	 * (see tls_on_process) */
+	struct ring_buffer *drain;
 };
 
 static struct tls_source *priv(struct source *s)
@@ -135,8 +140,14 @@ static int tls_open(struct source *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
-	char path[4096], perr[512];
-	const char *prices = prices_default_path(path, sizeof(path));
+	char path[4096], dir[4096], perr[512];
+	const char *prices = NULL;
+	if (data_dir(dir, sizeof(dir))) { /* beside the binary, or PREFIX/share/mcp-bpftrace */
+		snprintf(path, sizeof(path), "%.4000s/prices.tsv", dir);
+		prices = access(path, R_OK) == 0 ? path : NULL;
+	}
+	if (!prices)
+		prices = prices_default_path(path, sizeof(path));
 	if (prices && prices_load(&p->prices, prices, perr, sizeof(perr)))
 		fprintf(stderr, "mcp-bpftrace: tls: %s; LLM calls get no cost\n", perr);
 	else if (!prices)
@@ -249,9 +260,12 @@ static void attach_mapped(void *ctx, const char *path)
 	attach_file(ctx, path);
 }
 
+static int drain_record(void *ctx, void *data, size_t len);
+
 static int tls_attach(struct source *s)
 {
 	const struct source_env *env = s->env;
+	struct tls_source *p = priv(s);
 	size_t before = s->nprobes;
 	const char *sys = tls_system_libssl();
 	if (sys)
@@ -268,6 +282,7 @@ static int tls_attach(struct source *s)
 			attach_file(s, t->exe);
 		}
 	}
+	p->drain = ring_buffer__new(bpf_map__fd(p->skel->maps.events), drain_record, s, NULL);
 	if (s->nprobes == before) {
 		fprintf(stderr, "mcp-bpftrace: tls: no OpenSSL found to probe (no libssl mapped, none in the system, "
 				"no executable exporting SSL_write)\n");
@@ -276,11 +291,27 @@ static int tls_attach(struct source *s)
 	return (int)(s->nprobes - before);
 }
 
+static int tls_on_record(struct source *s, const void *data, size_t len);
+
+static int drain_record(void *ctx, void *data, size_t len)
+{
+	struct source *s = ctx;
+	if (tls_on_record(s, data, len))
+		s->bad_records++;
+	return 0;
+}
+
 static void tls_on_process(struct source *s, const struct proc_event *e)
 {
 	struct tls_source *p = priv(s);
 	if (!p || !p->skel)
 		return;
+	/* The exit comes from another source's ring, which may be read before
+	 * ours: the exited process's last plaintext (the answer its last call
+	 * waited for) may still be in our ring. Read it first, or those calls
+	 * would end as unanswered. */
+	if (e->kind == PROC_EXIT && p->drain)
+		ring_buffer__consume(p->drain);
 	if (e->kind == PROC_EXEC && e->path) {
 		/* a new image that carries OpenSSL itself (a child `node`) */
 		char path[4200];
@@ -375,6 +406,7 @@ static void tls_close(struct source *s)
 	if (!p)
 		return;
 	tls_detach(s);
+	ring_buffer__free(p->drain);
 	free(p->links);
 	tls_conn_table_free(&p->conns);
 	const struct http1_stats *h = &p->http.st;
@@ -382,10 +414,11 @@ static void tls_close(struct source *s)
 	if (s->env->verbose || h->gap_bytes || h->h2_connections)
 		fprintf(stderr,
 			"mcp-bpftrace: tls: %llu LLM calls, %llu other HTTPS requests, %llu HTTP/2 connections not parsed, "
-			"%llu partial messages skipped, %llu parse errors, %llu bytes not copied (calls over %d KiB or "
-			"records dropped), %llu calls lost\n",
+			"%llu partial messages skipped, %llu answers without their request, %llu parse errors, "
+			"%llu bytes not copied (calls over %d KiB or records dropped), %llu calls lost\n",
 			(unsigned long long)t->calls, (unsigned long long)t->other_https,
 			(unsigned long long)h->h2_connections, (unsigned long long)h->skipped_messages,
+			(unsigned long long)h->orphan_responses,
 			(unsigned long long)h->parse_errors, (unsigned long long)h->gap_bytes,
 			MCP_TLS_CHUNK * MCP_TLS_MAX_CHUNKS / 1024, (unsigned long long)t->lost);
 	tls_bpf__destroy(p->skel);
