@@ -259,16 +259,22 @@ int target_open_pid(pid_t pid, struct target *t, char *err, size_t errlen)
 
 bool target_pid_gone(pid_t pid)
 {
-	char stat[512], *rp;
+	char stat[512], state = 0, *rp;
+	unsigned long flags = 0;
 
 	if (kill(pid, 0) && errno == ESRCH)
 		return true;
 	proc_read_line(pid, "stat", stat, sizeof(stat));
 	if (!stat[0])
 		return true; /* gone between the two */
-	/* "PID (comm) S ...": comm may hold anything, the state follows its last ')'. */
+	/* "PID (comm) S ppid pgrp session tty tpgid flags ...": comm may hold
+	 * anything, the fields follow its last ')'. A process on its way out
+	 * (PF_EXITING, 0x4) has already let go of its memory and executable:
+	 * /proc/PID/exe fails before it is a zombie. */
 	rp = strrchr(stat, ')');
-	return rp && rp[1] == ' ' && (rp[2] == 'Z' || rp[2] == 'X');
+	if (!rp || sscanf(rp + 1, " %c %*d %*d %*d %*d %*d %lu", &state, &flags) != 2)
+		return false;
+	return state == 'Z' || state == 'X' || (flags & 0x4);
 }
 
 bool target_check_exited(struct target *t)

@@ -29,8 +29,10 @@ int target_launch(char *const argv[], struct target *t, char *err, size_t errlen
 int target_release(struct target *t, char *err, size_t errlen);
 /* Adopts a running process. */
 int target_open_pid(pid_t pid, struct target *t, char *err, size_t errlen);
-/* True when process `pid` no longer runs: no such process, or a zombie
- * (exited, not yet reaped by its parent: its exe and maps are gone). */
+/* True when process `pid` no longer runs: no such process, exiting, or a
+ * zombie (exited, not yet reaped by its parent: its exe and maps are gone).
+ * Reads the leader thread: a process whose main thread left by
+ * pthread_exit() while others run counts as gone (its /proc/PID/exe is). */
 bool target_pid_gone(pid_t pid);
 /* Non-blocking: true once the process is gone (reaps launched children). */
 bool target_check_exited(struct target *t);
