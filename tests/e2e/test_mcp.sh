@@ -16,7 +16,7 @@
 #     from what the head and tail of the message say;
 #   - an HTTP server attached by --pid, its client not traced: the server
 #     side alone;
-#   - all the while, an MCP pair that is not traced: nothing of it exported;
+#   - all the while, MCP pairs that are not traced: nothing of them exported;
 #   - tool arguments and results only with --capture-content.
 source "$(dirname "$0")/lib.sh"
 MCP=$ROOT/tests/mcp
@@ -26,14 +26,21 @@ CHECK_MCP="python3 $MCP/check_mcp_ledger.py"
 python3 -m unittest discover -s "$MCP" -p 'test_check_mcp_ledger.py' >"$WORK/selftest.log" 2>&1 ||
   { cat "$WORK/selftest.log"; fail "check_mcp_ledger.py's own tests fail"; }
 
-# An MCP pair nobody traces, busy during every traced run below.
-python3 "$MCP/py_client.py" --ledger "$WORK/untraced.ledger" --calls 40000 >"$WORK/untraced.log" 2>&1 &
+# MCP pairs nobody traces, one after the other during every traced run
+# below (until $WORK/stop).
+(
+  i=0
+  while [ ! -e "$WORK/stop" ]; do
+    i=$((i + 1))
+    python3 "$MCP/py_client.py" --ledger "$WORK/untraced.$i.ledger" --calls 20 || exit 1
+  done
+) >"$WORK/untraced.log" 2>&1 &
 untraced=$!; bg $untraced
 
 # trace NAME [TRACER ARGS] -- CMD...: CMD under the tracer (no probe map),
 # its export checked against the ledger CMD wrote to $WORK/NAME.ledger.
 trace() {
-  local name=$1; shift
+  local name=$1 t0=$SECONDS; shift
   local targs=()
   while [ "$1" != -- ]; do targs+=("$1"); shift; done
   shift
@@ -43,11 +50,11 @@ trace() {
   grep -q "dropped 0 (ring buffer full)" "$WORK/$name.out" || { cat "$WORK/$name.out"; fail "$name: records dropped"; }
   $CHECK_MCP --ledger "$WORK/$name.ledger" --otlp "$WORK/$name.jsonl" >"$WORK/$name.check" 2>&1 ||
     { tail -n 30 "$WORK/$name.check"; cat "$WORK/$name.err"; fail "$name: export differs from the ledger"; }
-  note "$name: $(tail -n 1 "$WORK/$name.check")"
+  note "$name: $(tail -n 1 "$WORK/$name.check") ($((SECONDS - t0)) s)"
 }
 
 trace python -- python3 "$MCP/py_client.py" --ledger "$WORK/python.ledger" --calls 20
-kill -0 $untraced 2>/dev/null || fail "the untraced pair finished before the traced runs: it proves nothing"
+kill -0 $untraced 2>/dev/null || { cat "$WORK/untraced.log"; fail "the untraced pairs stopped early"; }
 grep -q '"outcome": "cancelled"' "$WORK/python.ledger" || fail "python: no cancelled call in the run"
 trace python_big -- python3 "$MCP/py_client.py" --ledger "$WORK/python_big.ledger" --calls 2 --big 2000000
 grep -q '"mcp.message.truncated"' "$WORK/python_big.jsonl" || fail "python_big: no span says its message was cut"
@@ -74,11 +81,12 @@ $CHECK_MCP --side server --ledger "$WORK/pid.ledger" --otlp "$WORK/pid.jsonl" >"
   { tail -n 30 "$WORK/pid.check"; fail "pid: export differs from the ledger"; }
 note "pid (server only): $(tail -n 1 "$WORK/pid.check")"
 
-# The pair nobody traced left nothing in any export.
-wait $untraced || { cat "$WORK/untraced.log"; fail "the untraced pair failed"; }
-$CHECK_MCP --otlp "$WORK"/*.jsonl --untraced "$WORK/untraced.ledger" >"$WORK/untraced.check" 2>&1 ||
-  { cat "$WORK/untraced.check"; fail "the untraced pair shows in an export"; }
-note "untraced pair: $(tail -n 1 "$WORK/untraced.check")"
+# The pairs nobody traced left nothing in any export.
+touch "$WORK/stop"
+wait $untraced || { cat "$WORK/untraced.log"; fail "an untraced pair failed"; }
+$CHECK_MCP --otlp "$WORK"/*.jsonl --untraced "$WORK"/untraced.*.ledger >"$WORK/untraced.check" 2>&1 ||
+  { cat "$WORK/untraced.check"; fail "an untraced pair shows in an export"; }
+note "untraced pairs ($(ls "$WORK"/untraced.*.ledger | wc -l) sessions): $(tail -n 1 "$WORK/untraced.check")"
 
 # Content: tool arguments and results never without --capture-content.
 grep -q 'hello 7' "$WORK/node_stdio.jsonl" && fail "a tool argument is in the export without --capture-content"

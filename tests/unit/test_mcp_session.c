@@ -87,6 +87,21 @@ static void on_session(void *ctx, const struct mcp_session_end *s)
 	}
 }
 
+static uint64_t published[8][2]; /* server_span calls: pid, span */
+static int npublished;
+
+static void on_server_span(void *ctx, uint32_t pid, uint64_t hi, uint64_t lo, uint64_t span)
+{
+	(void)ctx;
+	(void)hi;
+	(void)lo;
+	if (npublished < 8) {
+		published[npublished][0] = pid;
+		published[npublished][1] = span;
+		npublished++;
+	}
+}
+
 static void reset(void)
 {
 	for (int i = 0; i < got.nops; i++) {
@@ -100,9 +115,10 @@ static void reset(void)
 static struct mcp_tracker *tracker(size_t max_inflight, bool content)
 {
 	struct mcp_tracker_config cfg = {.max_inflight = max_inflight, .capture_content = content, .seed = 42};
-	struct mcp_sink sink = {.op = on_op, .note = on_note, .session = on_session};
+	struct mcp_sink sink = {.op = on_op, .note = on_note, .session = on_session, .server_span = on_server_span};
 
 	reset();
+	npublished = 0;
 	return mcp_tracker_new(&cfg, &sink);
 }
 
@@ -399,6 +415,48 @@ static void test_traceparent_wins(void)
 	mcp_tracker_free(t);
 }
 
+/* A server that calls another MCP server while it handles a request: its
+ * CLIENT span is the child of its SERVER span; a request sent inside a
+ * native span is that span's child; the SERVER span open in a process is
+ * published while it is open. */
+static void test_nested_and_native_parents(void)
+{
+	struct mcp_tracker *t = tracker(0, false);
+	const char *call = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/call\",\"params\":{\"name\":\"search\"}}";
+	const char *inner = "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"tools/call\",\"params\":{\"name\":\"fetch\"}}";
+	const char *ok1 = "{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{}}";
+	const char *ok0 = "{\"jsonrpc\":\"2.0\",\"id\":0,\"result\":{}}";
+
+	msg(t, SERVER, PIPE_IN, false, 1, call);            /* SERVER handles id 1 */
+	CHECK_EQ_INT(npublished, 1);
+	CHECK_EQ_INT(published[0][0], SERVER);
+	CHECK(published[0][1] != 0);
+	msg(t, SERVER, 9001, true, 2, inner);               /* and calls another server */
+	msg(t, SERVER, 9002, false, 3, ok0);
+	msg(t, SERVER, PIPE_OUT, true, 4, ok1);
+	CHECK_EQ_INT(got.nops, 2);
+	struct rec *c = &got.ops[0], *s = &got.ops[1];
+	CHECK_EQ_INT(c->role, MCP_ROLE_CLIENT);
+	CHECK_EQ_INT(c->parent, s->span_id);
+	CHECK(c->trace_hi == s->trace_hi && c->trace_lo == s->trace_lo);
+	CHECK_EQ_INT(published[0][1], s->span_id);
+	CHECK_EQ_INT(npublished, 2);
+	CHECK_EQ_INT(published[1][1], 0); /* nothing open any more */
+	mcp_tracker_free(t);
+
+	t = tracker(0, false);
+	struct mcp_io io = {.pid = CLIENT, .tid = CLIENT, .conn = PIPE_IN, .outbound = true, .transport = MCP_TR_PIPE,
+			    .parent_trace_hi = 0x1111, .parent_trace_lo = 0x2222, .parent_span_id = 0x3333};
+	struct jsonrpc_frame f = {.data = inner, .len = strlen(inner), .first_ns = 1, .last_ns = 1};
+	mcp_tracker_frame(t, &io, &f);
+	msg(t, CLIENT, PIPE_OUT, false, 2, ok0);
+	CHECK_EQ_INT(got.nops, 1);
+	CHECK_EQ_INT(got.ops[0].parent, 0x3333);
+	CHECK_EQ_INT(got.ops[0].trace_hi, 0x1111);
+	CHECK_EQ_INT(npublished, 0); /* a client publishes nothing */
+	mcp_tracker_free(t);
+}
+
 /* A server asking its client (sampling): the server is the CLIENT side. */
 static void test_server_to_client_request(void)
 {
@@ -582,6 +640,7 @@ int main(void)
 	test_cancelled_before_server_reads();
 	test_traceparent_wins();
 	test_server_to_client_request();
+	test_nested_and_native_parents();
 	test_http_sessions();
 	test_ten_thousand_in_flight();
 	test_eviction_timeout_exit();

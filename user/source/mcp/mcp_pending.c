@@ -224,3 +224,13 @@ struct mcp_pending *mcp_pending_newer(struct mcp_pending *p)
 {
 	return p->newer;
 }
+
+struct mcp_pending *mcp_pending_newest(struct mcp_pending_table *t)
+{
+	return t->newest;
+}
+
+struct mcp_pending *mcp_pending_older(struct mcp_pending *p)
+{
+	return p->older;
+}

@@ -83,5 +83,7 @@ const struct mcp_recent *mcp_pending_recall(const struct mcp_pending_table *t, u
 /* The oldest entry, for timeouts and exits. */
 struct mcp_pending *mcp_pending_oldest(struct mcp_pending_table *t);
 struct mcp_pending *mcp_pending_newer(struct mcp_pending *p);
+struct mcp_pending *mcp_pending_newest(struct mcp_pending_table *t);
+struct mcp_pending *mcp_pending_older(struct mcp_pending *p);
 
 #endif

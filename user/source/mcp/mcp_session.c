@@ -197,6 +197,26 @@ static void stitch(struct mcp_tracker *t, struct mcp_pending *p)
 	}
 }
 
+/* The newest SERVER operation pid is handling, among the newest requests
+ * in flight (a bounded look: a server answers its own requests soon). */
+#define OPEN_SERVER_LOOK 256
+static struct mcp_pending *open_server(struct mcp_tracker *t, uint32_t pid)
+{
+	int n = 0;
+
+	for (struct mcp_pending *p = mcp_pending_newest(t->pending); p && n < OPEN_SERVER_LOOK;
+	     p = mcp_pending_older(p), n++)
+		if (p->pid == pid && p->role == MCP_ROLE_SERVER)
+			return p;
+	return NULL;
+}
+
+static void tell_server_span(struct mcp_tracker *t, uint32_t pid, const struct mcp_pending *p)
+{
+	if (t->sink.server_span)
+		t->sink.server_span(t->sink.ctx, pid, p ? p->trace_hi : 0, p ? p->trace_lo : 0, p ? p->span_id : 0);
+}
+
 static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcome outcome,
 		   uint64_t end_ns, const struct jsonrpc_msg *resp, const struct mcp_io *rio,
 		   bool resp_truncated)
@@ -274,9 +294,13 @@ static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcom
 		t->stats.stitched++;
 	if (t->sink.op)
 		t->sink.op(t->sink.ctx, &op);
+	uint32_t pid = p->pid;
+	bool server = p->role == MCP_ROLE_SERVER;
 	mcp_pending_remove(t->pending, p);
 	mcp_pending_destroy(p);
 	t->stats.inflight = mcp_pending_count(t->pending);
+	if (server) /* the one still open, if any, is the server's span now */
+		tell_server_span(t, pid, open_server(t, pid));
 }
 
 /* The same request (same id on the same stream) already in flight: its
@@ -323,9 +347,18 @@ static void on_request(struct mcp_tracker *t, const struct mcp_io *io, const str
 	p->truncated = truncated;
 	if (m->content)
 		p->arguments = strdup(m->content);
+	struct mcp_pending *serving = role == MCP_ROLE_CLIENT ? open_server(t, io->pid) : NULL;
 	if (m->traceparent[0] &&
 	    parse_traceparent(m->traceparent, &p->trace_hi, &p->trace_lo, &p->parent_span_id)) {
 		p->parent_remote = true;
+	} else if (role == MCP_ROLE_CLIENT && io->parent_span_id) {
+		p->trace_hi = io->parent_trace_hi; /* sent inside a native span */
+		p->trace_lo = io->parent_trace_lo;
+		p->parent_span_id = io->parent_span_id;
+	} else if (serving) {
+		p->trace_hi = serving->trace_hi; /* sent while serving a request */
+		p->trace_lo = serving->trace_lo;
+		p->parent_span_id = serving->span_id;
 	} else {
 		stitch(t, p);
 		if (!p->parent_stitched) {
@@ -342,6 +375,8 @@ static void on_request(struct mcp_tracker *t, const struct mcp_io *io, const str
 	t->stats.inflight = mcp_pending_count(t->pending);
 	if (t->stats.inflight > t->stats.inflight_max)
 		t->stats.inflight_max = t->stats.inflight;
+	if (role == MCP_ROLE_SERVER)
+		tell_server_span(t, p->pid, p);
 }
 
 struct pick {

@@ -8,7 +8,10 @@
  *
  * When both ends are traced, the SERVER operation is the child of the
  * CLIENT one in the same trace: they share the stream the request crossed
- * and its id. A W3C traceparent in params._meta wins when present.
+ * and its id. A W3C traceparent in params._meta wins when present. A
+ * CLIENT operation's parent is, after a traceparent, the native span open
+ * on the writing thread, else the SERVER operation its process is handling
+ * (an MCP server calling another while it serves a request).
  *
  * Output is plain structs through callbacks: finished operations,
  * notifications (cancellations included), and ended sessions. */
@@ -36,6 +39,8 @@ struct mcp_io {
 	const char *session_id;       /* Mcp-Session-Id, or NULL */
 	const char *protocol_version; /* MCP-Protocol-Version header, or NULL */
 	uint64_t first_ns, last_ns;   /* CLOCK_MONOTONIC */
+	/* the span open on the writing thread (a native span), 0: none */
+	uint64_t parent_trace_hi, parent_trace_lo, parent_span_id;
 };
 
 enum mcp_outcome {
@@ -99,6 +104,9 @@ struct mcp_sink {
 	void (*op)(void *ctx, const struct mcp_op *op);
 	void (*note)(void *ctx, const struct mcp_note *n);
 	void (*session)(void *ctx, const struct mcp_session_end *s);
+	/* Optional: the SERVER span open in pid is now this one (span_id 0:
+	 * none), for what else the server does meanwhile to hang under it. */
+	void (*server_span)(void *ctx, uint32_t pid, uint64_t trace_hi, uint64_t trace_lo, uint64_t span_id);
 	void *ctx;
 };
 

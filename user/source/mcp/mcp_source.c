@@ -75,6 +75,17 @@ static void on_session(void *ctx, const struct mcp_session_end *e)
 	env->sink.fn(env->sink.ctx, &p->scratch);
 }
 
+/* What the server does while it handles a request (an exec, an LLM call)
+ * hangs under its SERVER span: the other sources look it up. */
+static void on_server_span(void *ctx, uint32_t pid, uint64_t trace_hi, uint64_t trace_lo, uint64_t span_id)
+{
+	struct mcp_source *p = ctx;
+	const unsigned long long trace[2] = {trace_hi, trace_lo};
+
+	if (p->s->set)
+		sources_publish_span(p->s->set, (pid_t)pid, trace, span_id);
+}
+
 /* ---- streams ---------------------------------------------------------- */
 
 static void drop_stream(void *ctx, struct mcp_stream *st)
@@ -156,6 +167,9 @@ static void on_frame(void *ctx, const struct jsonrpc_frame *f)
 		.peer_conn = std ? mcp_streams_std_peer(c->p->streams, r->h.pid, r->fd) : 0,
 		.outbound = !(r->h.flags & MCP_IO_READ),
 		.transport = json_transport(r->kind),
+		.parent_trace_hi = r->parent_trace_id[0],
+		.parent_trace_lo = r->parent_trace_id[1],
+		.parent_span_id = r->parent_span_id,
 	};
 	uint64_t invalid = mcp_tracker_stats(c->p->tracker)->invalid;
 
@@ -278,7 +292,8 @@ static int mcp_open(struct source *s, char *err, size_t errlen)
 		return 1;
 	}
 	struct mcp_tracker_config cfg = {.capture_content = env->capture_content};
-	struct mcp_sink sink = {.op = on_op, .note = on_note, .session = on_session, .ctx = p};
+	struct mcp_sink sink = {.op = on_op, .note = on_note, .session = on_session,
+				.server_span = on_server_span, .ctx = p};
 	p->tracker = mcp_tracker_new(&cfg, &sink);
 	p->streams = mcp_streams_new(MAX_STREAMS, 0, drop_stream, p);
 	if (!p->tracker || !p->streams) {
