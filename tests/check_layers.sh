@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The pipeline's stages point one way (README, "How it works"):
-#   target -> source -> aggregate -> export -> view -> main
+#   target -> source -> aggregate -> cost -> export -> view -> main
 # A file may include from its own folder, from user/ (catalog, attrs,
 # clock, cli, probe map: what every stage uses) and from stages before its
 # own; never from a later one. Prints each violation; exits 1 if any.
@@ -8,7 +8,7 @@ set -u
 cd "$(dirname "$0")/.."
 rank() {
   case $1 in
-    target) echo 1 ;; source) echo 2 ;; aggregate) echo 3 ;; export) echo 4 ;; view) echo 5 ;;
+    target) echo 1 ;; source) echo 2 ;; aggregate) echo 3 ;; cost) echo 4 ;; export) echo 5 ;; view) echo 6 ;;
     *) echo 0 ;;
   esac
 }

@@ -88,6 +88,11 @@ static const char usage[] =
 "                           they start (default: children, forked or exec'd\n"
 "                           after attach, are traced from their first\n"
 "                           instruction; README \"Following children\")\n"
+"      --max-overhead PCT   when the probes cost a process more than PCT % of\n"
+"                           its CPU time for 3 s, detach the bindings that\n"
+"                           cost most and bring least (points, then the\n"
+"                           innermost spans); default: off (README \"Cost to\n"
+"                           the target\")\n"
 "      --no-uprobe-multi    one perf-event uprobe per probe, as on kernels\n"
 "                           before 6.6 (default: uprobe_multi links when the\n"
 "                           kernel has them: detaching takes ~0.1 s, not\n"
@@ -270,7 +275,7 @@ int cli_parse_histogram(const char *spec, bool *explicit_, double *bounds, size_
 int cli_parse(int argc, char **argv, struct config *cfg)
 {
 	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_MAX_SERIES, O_NO_UMULTI, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
-	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER, O_OBJECT, O_NO_FOLLOW, O_SOURCES };
+	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER, O_OBJECT, O_NO_FOLLOW, O_SOURCES, O_MAX_OVERHEAD };
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
 		{"container", required_argument, 0, 'c'},
@@ -288,6 +293,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		{"max-series", required_argument, 0, O_MAX_SERIES},
 		{"no-uprobe-multi", no_argument, 0, O_NO_UMULTI},
 		{"no-follow", no_argument, 0, O_NO_FOLLOW},
+		{"max-overhead", required_argument, 0, O_MAX_OVERHEAD},
 		{"sources", required_argument, 0, O_SOURCES},
 		{"otlp-shutdown-timeout", required_argument, 0, O_OTLP_SHUT},
 		{"prometheus-linger", required_argument, 0, O_PROM_LINGER},
@@ -370,6 +376,19 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		case O_NO_FOLLOW:
 			cfg->no_follow = true;
 			break;
+		case O_MAX_OVERHEAD: { /* a percentage of the target's CPU time; "5" or "5%" */
+			char *end;
+
+			errno = 0;
+			cfg->max_overhead = strtod(optarg, &end);
+			if (*end == '%')
+				end++;
+			if (errno || end == optarg || *end || !isfinite(cfg->max_overhead) || cfg->max_overhead < 0.1 ||
+			    cfg->max_overhead > 100)
+				return bad("--max-overhead: expected a percentage of the target's CPU time from 0.1 to 100, got %s",
+					   QUOTE_STR(optarg));
+			break;
+		}
 		case O_SOURCES: /* names are checked against the sources (sources_open) */
 			cfg->sources = optarg;
 			break;

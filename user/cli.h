@@ -29,6 +29,7 @@ struct config {
 	bool max_series_set;           /* else MS_DEFAULT_SERIES_LIMIT */
 	bool no_uprobe_multi;          /* --no-uprobe-multi */
 	bool no_follow;                /* --no-follow */
+	double max_overhead;           /* --max-overhead PCT, 0: off (cost/cap.h) */
 	const char *sources;           /* --sources LIST, NULL: all that apply */
 	double otlp_shutdown_s;        /* --otlp-shutdown-timeout S (0: default) */
 	double prom_linger_s;          /* --prometheus-linger S after the targets exit */

@@ -15,6 +15,8 @@
 #include "target/container.h"
 #include "export/exporters.h"
 #include "aggregate/health.h"
+#include "cost/cost_metrics.h"
+#include "cost/induced.h"
 #include "list.h"
 #include "view/live_view.h"
 #include "source/kernel_features.h"
@@ -57,6 +59,8 @@ struct run {
 	struct health_counts h;
 	struct live_view *view; /* --top: curses or text; NULL: none */
 	struct container ct; /* --container, --cgroup */
+	struct cost *cost;   /* what the probes cost the targets (cost/) */
+	struct cost_report cost_rep;
 };
 
 static int open_targets(struct run *R, char *err, size_t len)
@@ -125,6 +129,8 @@ static void report_exits(struct run *R)
 static void export_metrics(struct run *R)
 {
 	update_health(&R->p, &R->sources, &R->h);
+	cost_report(R->cost, &R->cost_rep);
+	cost_fold_metrics(&R->cost_rep, &R->pm, &R->p.ms);
 	exporters_metrics(&R->ex, &R->p.ms, &R->eo, &R->h);
 }
 
@@ -138,6 +144,8 @@ static int setup(struct run *R, char *err, size_t len)
 		return 2;
 	if (open_targets(R, err, len))
 		return 1;
+	/* Calls pass through the cost's count of probe hits on their way. */
+	R->cost = cost_new(&R->pm, (struct call_sink){pipeline_call, &R->p}, R->cfg.max_overhead);
 	for (int i = 0; i < R->ntargets; i++)
 		R->st[i] = (struct source_target){
 			.pid = R->targets[i].pid,
@@ -154,7 +162,8 @@ static int setup(struct run *R, char *err, size_t len)
 		.capture_content = R->cfg.capture_content,
 		.follow = !R->cfg.no_follow,
 		.only = R->cfg.sources,
-		.sink = {pipeline_call, &R->p},
+		.sink = R->cost ? cost_call_sink(R->cost) : (struct call_sink){pipeline_call, &R->p},
+		.link_per_binding = R->cfg.max_overhead > 0,
 	};
 	if (R->ct.active) { /* every process of it, now and later: filtered in BPF */
 		R->st[0].pid = -1;
@@ -210,6 +219,7 @@ static void run_loop(struct run *R)
 		}
 		uint64_t now = clock_mono_ns();
 
+		cost_sample(R->cost, now, false);
 		if (now >= next_export) {
 			export_metrics(R);
 			next_export = now + (uint64_t)(R->cfg.interval_s * 1e9);
@@ -217,6 +227,8 @@ static void run_loop(struct run *R)
 		if (R->view && now >= next_view) { /* records, drops: for the view's header */
 			update_health(&R->p, &R->sources, &R->h);
 			live_view_publish(R->view, &R->h);
+			cost_report(R->cost, &R->cost_rep);
+			live_view_publish_cost(R->view, &R->cost_rep);
 			next_view = now + 250 * 1000000ULL;
 		}
 		if (stop_at && now >= stop_at)
@@ -238,6 +250,7 @@ static void run_loop(struct run *R)
 static void teardown(struct run *R)
 {
 	sources_close(&R->sources);
+	cost_free(R->cost); /* its calibration thread reads the targets and bindings */
 	for (int i = 0; i < R->ntargets; i++) {
 		target_stop(&R->targets[i]);
 		target_close(&R->targets[i]);
@@ -323,9 +336,12 @@ int main(int argc, char **argv)
 	/* Scripts wait for this line before they start the target's work. */
 	fprintf(stderr, "mcp-bpftrace: %zu probes attached (%zu bindings, %d targets)\n",
 		sources_nprobes(&R.sources), R.pm.n, R.ntargets);
+	cost_start(R.cost, R.st, R.ntargets, R.cfg.no_uprobe_multi, R.cfg.verbose, &R.sources);
 	live_view_start(R.view, &R.p, &R.sources, R.targets, R.ntargets, &exiting);
 	run_loop(&R);
 	report_exits(&R);
+	cost_wait_calibrated(R.cost, 500); /* a run shorter than the calibration */
+	cost_sample(R.cost, clock_mono_ns(), true);
 	export_metrics(&R);
 	if (live_view_finish(R.view, &R.h, stop_reason(&R))) { /* --linger */
 		sources_detach(&R.sources); /* the view keeps the final figures */
@@ -335,6 +351,8 @@ int main(int argc, char **argv)
 	live_view_close(R.view); /* the terminal is ours again: the summary can print */
 	if (R.cfg.summary)
 		summary_print(stdout, &R.p.stats, &R.h, (clock_mono_ns() - R.eo.start_mono_ns) / 1e9);
+	if (R.cfg.summary)
+		summary_print_cost(stdout, &R.cost_rep, &R.pm);
 	teardown(&R);
 	return rc;
 }

@@ -11,6 +11,10 @@ const struct metric_def health_metrics[HM_COUNT] = {
 	[HM_EXPORT_ERRORS] = {"mcp_bpftrace_export_errors_total", MK_COUNTER, "1", "Failed exports, by signal", false},
 	[HM_DROPPED_SPANS] = {"mcp_bpftrace_dropped_spans_total", MK_COUNTER, "1", "Spans dropped by an exporter whose queue was full", false},
 	[HM_CAPTURE_ERRORS] = {"mcp_bpftrace_capture_errors_total", MK_COUNTER, "1", "Attributes left out because the target's memory could not be read, by binding", false},
+	[HM_INDUCED_CPU] = {"mcp_bpftrace_induced_cpu_seconds_total", MK_COUNTER, "s", "CPU time the tracer's probes added to a traced process (estimate: probe hits x calibrated trap cost + BPF run time)", true},
+	[HM_BINDING_INDUCED_CPU] = {"mcp_bpftrace_binding_induced_cpu_seconds_total", MK_COUNTER, "s", "CPU time one binding's probes added to the traced processes (estimate)", true},
+	[HM_TARGET_CPU] = {"mcp_bpftrace_target_cpu_seconds_total", MK_COUNTER, "s", "CPU time of a traced process since tracing began (utime + stime)", true},
+	[HM_DETACHED] = {"mcp_bpftrace_detached_bindings_total", MK_COUNTER, "1", "Bindings --max-overhead took off the targets", false},
 };
 
 void health_set(struct metric_store *ms, int hm, const char *key, const char *val, uint64_t v)
@@ -22,6 +26,18 @@ void health_set(struct metric_store *ms, int hm, const char *key, const char *va
 	s = ms_series(ms, -1, HEALTH_METRIC(hm), keys, vals, key ? 1 : 0, clock_mono_ns());
 	if (s)
 		s->v.i = (int64_t)v;
+	pthread_mutex_unlock(&ms->lock);
+}
+
+void health_set_double(struct metric_store *ms, int hm, const char *key, const char *val, double v)
+{
+	const char *keys[1] = {key}, *vals[1] = {val};
+	struct series *s;
+
+	pthread_mutex_lock(&ms->lock);
+	s = ms_series(ms, -1, HEALTH_METRIC(hm), keys, vals, key ? 1 : 0, clock_mono_ns());
+	if (s)
+		s->v.d = v;
 	pthread_mutex_unlock(&ms->lock);
 }
 

@@ -17,6 +17,10 @@ enum health_metric {
 	HM_EXPORT_ERRORS,   /* {signal} */
 	HM_DROPPED_SPANS,   /* spans an exporter had to drop (queue full) */
 	HM_CAPTURE_ERRORS,  /* {binding}: attributes left out, memory not readable */
+	HM_INDUCED_CPU,     /* {process.pid}: CPU time the probes added to a process (cost/) */
+	HM_BINDING_INDUCED_CPU, /* {binding}: the same per binding, every process */
+	HM_TARGET_CPU,      /* {process.pid}: the process's CPU time since tracing began */
+	HM_DETACHED,        /* {binding}: taken off by --max-overhead */
 	HM_COUNT
 };
 
@@ -54,5 +58,7 @@ void health_print_lost(FILE *f, const struct health_counts *h);
 /* Sets health counter `hm` (with one attribute key=val, or none when key
  * is NULL) to its running total v, under the store's lock. */
 void health_set(struct metric_store *ms, int hm, const char *key, const char *val, uint64_t v);
+/* The same for a metric of doubles (seconds). */
+void health_set_double(struct metric_store *ms, int hm, const char *key, const char *val, double v);
 
 #endif

@@ -228,6 +228,20 @@ void sources_detach(struct source_set *S)
 		S->v[i].ops->detach(&S->v[i]);
 }
 
+int sources_detach_binding(struct source_set *S, int binding)
+{
+	int n = 0;
+
+	for (int i = 0; i < S->n; i++) {
+		int k = S->v[i].ops->detach_binding ? S->v[i].ops->detach_binding(&S->v[i], binding) : 0;
+
+		if (k < 0)
+			return -1;
+		n += k;
+	}
+	return n;
+}
+
 void sources_close(struct source_set *S)
 {
 	if (S->rb)

@@ -67,6 +67,7 @@ struct source_env {
 	bool capture_content;
 	bool container; /* the targets are a container's processes (task filter) */
 	bool follow;    /* children of the targets are traced too */
+	bool link_per_binding; /* --max-overhead: bindings can be detached one by one */
 	const char *only; /* --sources: comma-separated names; NULL: all that apply */
 	struct call_sink sink;
 	struct source_shared *shared;
@@ -94,6 +95,9 @@ struct source_ops {
 	/* Optional: a traced process forked, exec'd or ended (from the
 	 * process source), for sources that attach per process image. */
 	void (*on_process)(struct source *s, const struct proc_event *e);
+	/* Optional: removes one binding's probes alone; the links removed,
+	 * -1 when it cannot (sources_detach_binding). */
+	int (*detach_binding)(struct source *s, int binding);
 	/* Removes its probes from the targets; the data already read stays. */
 	void (*detach)(struct source *s);
 	void (*close)(struct source *s);
@@ -154,6 +158,10 @@ int sources_attach_errors(const struct source_set *S);
 uint64_t sources_bad_records(const struct source_set *S);
 size_t sources_nprobes(const struct source_set *S);
 void sources_detach(struct source_set *S);
+/* Removes binding `binding`'s probes from whichever source holds them;
+ * the other bindings' stay. Returns the links removed, -1 when a source
+ * cannot take one binding out. */
+int sources_detach_binding(struct source_set *S, int binding);
 void sources_close(struct source_set *S);
 
 /* For sources: `span_id` is open in process `pid` now (0: none any more). */

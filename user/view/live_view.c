@@ -458,6 +458,15 @@ void live_view_publish(struct live_view *v, const struct health_counts *h)
 	pthread_mutex_unlock(&v->lock);
 }
 
+void live_view_publish_cost(struct live_view *v, const struct cost_report *r)
+{
+	if (!v || v->mode == TOP_OFF)
+		return;
+	pthread_mutex_lock(&v->lock);
+	v->status.cost = *r;
+	pthread_mutex_unlock(&v->lock);
+}
+
 bool live_view_finish(struct live_view *v, const struct health_counts *h, const char *why)
 {
 	bool linger;

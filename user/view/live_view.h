@@ -41,6 +41,8 @@ struct live_view *live_view_new(const struct config *cfg, char *err, size_t errl
 void live_view_start(struct live_view *v, struct pipeline *p, struct source_set *sources,
 		     const struct target *t, int nt, volatile sig_atomic_t *exit_flag);
 void live_view_publish(struct live_view *v, const struct health_counts *h);
+/* What the probes cost the targets (header, and per binding in a row's detail). */
+void live_view_publish_cost(struct live_view *v, const struct cost_report *r);
 bool live_view_finish(struct live_view *v, const struct health_counts *h, const char *why);
 void live_view_wait(struct live_view *v);
 void live_view_close(struct live_view *v);

@@ -134,7 +134,12 @@ static void draw_header(struct live_view *v)
 	x = outf(1, x, st->lost ? (color(v, C_RED) | A_BOLD) : A_NORMAL, "%llu", (unsigned long long)st->lost);
 	x = out(1, x, A_NORMAL, "   ");
 	x = out(1, x, A_BOLD, "Attach errors ");
-	outf(1, x, st->attach_errors ? (color(v, C_RED) | A_BOLD) : A_NORMAL, "%d", st->attach_errors);
+	x = outf(1, x, st->attach_errors ? (color(v, C_RED) | A_BOLD) : A_NORMAL, "%d   ", st->attach_errors);
+	/* what the probes cost the traced process, and what the cap took off */
+	x = out(1, x, A_BOLD, "Cost ");
+	x = out(1, x, A_NORMAL, vt_cost(&st->cost, ex, sizeof(ex)));
+	if (st->cost.ndetached)
+		outf(1, x, color(v, C_YELLOW) | A_BOLD, "   detached: %s", st->cost.detached);
 
 	/* 2: exporters */
 	x = out(2, 0, A_BOLD, "Export  ");
@@ -179,6 +184,7 @@ static void draw_header(struct live_view *v)
 struct line {
 	const struct vm_row *row;
 	bool brow, last, note, selected;
+	const char *text; /* a binding's probe cost, under its operation */
 };
 
 static void draw_row(struct live_view *v, int y, const struct vt_layout *l, const struct line *ln)
@@ -186,6 +192,10 @@ static void draw_row(struct live_view *v, int y, const struct vt_layout *l, cons
 	char cells[VC_NCOLS][VT_CELL], buf[1024];
 	attr_t a = ln->selected ? A_REVERSE | A_BOLD : A_NORMAL;
 
+	if (ln->text) {
+		outf(y, 0, A_DIM, "   %s %s", v->utf8 ? "·" : "-", ln->text);
+		return;
+	}
 	if (ln->note) {
 		outf(y, 0, A_DIM, "   %s no attribute values yet (this operation has no metric attributes)",
 		     v->utf8 ? "└" : "`-");
@@ -213,12 +223,18 @@ static void draw_ops(struct live_view *v, int y0, int y1)
 {
 	struct vm_row rows[VM_MAX_OPS];
 	int n = lv_rows(v, rows), nl = 0, sel_line = 0, avail;
-	struct line *lines = calloc((size_t)(n + v->snap->nbrows + VM_MAX_OPS + 1), sizeof(*lines));
+	const struct probe_map *pm = v->p ? v->p->pm : NULL;
+	int nb = pm ? (int)pm->n : 0, ntext = 0;
+	struct line *lines = calloc((size_t)(n + v->snap->nbrows + VM_MAX_OPS + nb + 1), sizeof(*lines));
+	char (*texts)[160] = calloc((size_t)nb + 1, sizeof(*texts));
 	struct vt_layout l;
 	char buf[1024];
 
-	if (!lines)
+	if (!lines || !texts) {
+		free(lines);
+		free(texts);
 		return;
+	}
 	if (n && (v->sel_op < 0 || !v->snap->nrows))
 		v->sel_op = rows[0].op;
 	bool found = false;
@@ -244,6 +260,19 @@ static void draw_ops(struct live_view *v, int y0, int y1)
 			lines[nl++] = (struct line){.note = true};
 		else
 			lines[nl - 1].last = true;
+		/* what each of its bindings costs the targets per call */
+		for (int b = 0; b < nb && b < v->shown.cost.nbindings && v->shown.cost.ready; b++) {
+			const struct cost_report_binding *cb = &v->shown.cost.bindings[b];
+			char d[32];
+
+			if (pm->bindings[b].op != rows[i].op || (!cb->calls && !cb->detached))
+				continue;
+			snprintf(texts[ntext], sizeof(texts[0]), "probe cost of %s: %s a call, %.1f ms CPU so far%s",
+				 pm->bindings[b].symbol ? pm->bindings[b].symbol : pm->bindings[b].usdt_name,
+				 vt_duration(cb->ns_per_call / 1e9, v->utf8, d, sizeof(d)), cb->induced_s * 1e3,
+				 cb->detached ? " (detached by --max-overhead)" : "");
+			lines[nl++] = (struct line){.text = texts[ntext++]};
+		}
 	}
 	int want = 0;
 
@@ -260,7 +289,7 @@ static void draw_ops(struct live_view *v, int y0, int y1)
 	/* keep the selected row and, when there is room, its breakdown in view */
 	int want_end = sel_line + 1;
 
-	while (want_end < nl && (lines[want_end].brow || lines[want_end].note) && want_end - sel_line < avail)
+	while (want_end < nl && (lines[want_end].brow || lines[want_end].note || lines[want_end].text) && want_end - sel_line < avail)
 		want_end++;
 	if (want_end > v->top + avail)
 		v->top = want_end - avail;
@@ -272,6 +301,7 @@ static void draw_ops(struct live_view *v, int y0, int y1)
 		out(y0 + 2, 2, A_DIM, v->filter[0] ? "no operation matches the filter"
 						    : "no operation seen yet: waiting for the target's calls");
 	free(lines);
+	free(texts);
 }
 
 /* ---- errors ---------------------------------------------------------- */

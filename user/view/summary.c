@@ -1,6 +1,7 @@
 #include <math.h>
 #include <stdio.h>
 #include "catalog.h"
+#include "cost/cost_metrics.h"
 #include "summary.h"
 
 const char *fmt_duration(double s, char *buf, size_t len)
@@ -72,4 +73,52 @@ void summary_print(FILE *f, const struct binding_stats *os, const struct health_
 	}
 	if (sep[0] != 'c')
 		fprintf(f, "\n");
+}
+
+void summary_print_cost(FILE *f, const struct cost_report *r, const struct probe_map *pm)
+{
+	char b1[16], name[160];
+	const char *sep = "";
+
+	if (!r->ready) {
+		fprintf(f, "cost to the target: not measured (%s)\n", r->why[0] ? r->why : "no calibration yet");
+		return;
+	}
+	for (int i = 0; i < r->nprocs; i++) {
+		const struct cost_report_proc *p = &r->procs[i];
+
+		fprintf(f, "cost to the target: pid %d: %.1f ms CPU over the run, ", (int)p->pid, p->induced_s * 1e3);
+		if (isnan(p->pct))
+			fprintf(f, "its CPU time unknown");
+		else
+			fprintf(f, "%.1f %% of its CPU time (%.1f ms)", p->pct, p->cpu_s * 1e3);
+		fprintf(f, "; %llu probe hits", (unsigned long long)p->hits);
+		if (!isnan(p->recent_pct))
+			fprintf(f, "; last %d s: %.1f %%", COST_RECENT_S, p->recent_pct);
+		fprintf(f, "\n");
+	}
+	if (r->nprocs_total > r->nprocs)
+		fprintf(f, "cost to the target: %d more processes; %.1f ms CPU in all\n", r->nprocs_total - r->nprocs,
+			r->total_s * 1e3);
+	if (r->other_s >= 0.0001)
+		fprintf(f, "cost elsewhere: %.1f ms CPU (probes hit outside the traced processes, hits not recorded, "
+			   "sources without bindings)\n", r->other_s * 1e3);
+	for (int i = 0; i < r->nbindings && i < (int)pm->n; i++) {
+		const struct cost_report_binding *b = &r->bindings[i];
+
+		if (!b->calls)
+			continue;
+		if (b->ns_per_call < 1000)
+			snprintf(b1, sizeof(b1), "%.0f ns", b->ns_per_call);
+		else
+			snprintf(b1, sizeof(b1), "%.2f µs", b->ns_per_call / 1e3);
+		fprintf(f, "%s%s %s a call, %.1f ms%s", *sep ? sep : "cost per binding: ",
+			cost_binding_label(&pm->bindings[i], name, sizeof(name)), b1, b->induced_s * 1e3,
+			b->detached ? " (detached)" : "");
+		sep = ", ";
+	}
+	if (*sep)
+		fprintf(f, "\n");
+	if (r->ndetached)
+		fprintf(f, "detached by --max-overhead %g%%: %s\n", r->max_pct, r->detached);
 }

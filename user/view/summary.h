@@ -6,9 +6,14 @@
 #include <stdint.h>
 #include "aggregate/health.h"
 #include "aggregate/binding_stats.h"
+#include "cost/induced.h"
 
 void summary_print(FILE *f, const struct binding_stats *os, const struct health_counts *h,
 		   double elapsed_s);
+/* "cost to the target: pid P: X ms CPU over the run, Y % of its CPU time"
+ * per process, the cost per call of each binding, what --max-overhead
+ * detached (cost/induced.h). */
+void summary_print_cost(FILE *f, const struct cost_report *r, const struct probe_map *pm);
 /* "812µs", "1.25ms", "3.4s" */
 const char *fmt_duration(double s, char *buf, size_t len);
 

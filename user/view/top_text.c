@@ -22,6 +22,8 @@ void top_text_print(FILE *f, const struct vm_snapshot *snap, const struct view_s
 	fprintf(f, "records %.1f/s total %llu dropped %llu lost %llu attach-errors %d | %s | %s | %s\n",
 		st->records_s, (unsigned long long)st->records, (unsigned long long)st->dropped,
 		(unsigned long long)st->lost, st->attach_errors, ex[0], ex[1], ex[2]);
+	fprintf(f, "cost %s%s%s\n", vt_cost(&st->cost, line, sizeof(line)), st->cost.ndetached ? " | detached: " : "",
+		st->cost.ndetached ? st->cost.detached : "");
 	int want = 0;
 
 	for (int i = 0; i < snap->nrows; i++)

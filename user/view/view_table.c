@@ -251,3 +251,29 @@ const char *vt_pad(char *out, size_t len, const char *s, int w, bool left)
 	put(out, len, 0, s, w, left);
 	return out;
 }
+
+const char *vt_cost(const struct cost_report *r, char *buf, size_t len)
+{
+	const struct cost_report_proc *p = &r->procs[0];
+	double pct = !isnan(p->recent_pct) ? p->recent_pct : p->pct;
+	size_t n;
+
+	if (!r->ready) {
+		snprintf(buf, len, r->why[0] ? "unknown (%s)" : "calibrating", r->why);
+		return buf;
+	}
+	if (!r->nprocs) {
+		snprintf(buf, len, "no probe hit yet");
+		return buf;
+	}
+	if (isnan(pct))
+		n = (size_t)snprintf(buf, len, "pid %d: %.1f ms CPU", (int)p->pid, p->induced_s * 1e3);
+	else
+		n = (size_t)snprintf(buf, len, "%.1f%% of pid %d's CPU%s, %.1f ms in all", pct, (int)p->pid,
+				     isnan(p->recent_pct) ? "" : " (last 10 s)", r->total_s * 1e3);
+	if (n < len && r->nprocs_total > 1)
+		n += (size_t)snprintf(buf + n, len - n, " (%d processes)", r->nprocs_total);
+	if (n < len && r->max_pct > 0)
+		snprintf(buf + n, len - n, "   cap %g%%", r->max_pct);
+	return buf;
+}

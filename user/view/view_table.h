@@ -5,6 +5,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "cost/induced.h"
 #include "export/export_status.h"
 #include "view_model.h"
 
@@ -26,6 +27,7 @@ struct view_status {
 	uint64_t finished_ns; /* when: the final snapshot is taken as of then */
 	char finish_msg[96];
 	struct export_status exp[EXP_COUNT];
+	struct cost_report cost; /* what the probes cost the targets (cost/) */
 };
 
 struct vt_col {
@@ -69,6 +71,10 @@ const char *vt_count(double v, char *buf, size_t len);
 int vt_col_x(const struct vt_layout *l, enum vm_col c);
 /* "0:01:23" */
 const char *vt_uptime(double s, char *buf, size_t len);
+/* The cost to the targets, for the header: "12.3% of pid 4242's CPU (last
+ * 10 s), 123 ms in all" (the costliest process), "calibrating" before the
+ * figures mean anything. */
+const char *vt_cost(const struct cost_report *r, char *buf, size_t len);
 /* One exporter as "OTLP file ok (12)" / "OTLP/HTTP off" / "... 3 errors: why". */
 const char *vt_export(const struct export_status *x, int which, char *buf, size_t len);
 

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,7 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 	bpf_program__set_autoload(skel->progs.usdt_point_fire, usdt);
 	/* uprobe_multi links need their programs loaded for them. */
 	L->verbose = o->verbose;
+	L->link_per_binding = o->link_per_binding;
 	L->use_multi = !o->no_uprobe_multi && umulti_supported();
 	if (L->use_multi) {
 		bpf_program__set_expected_attach_type(skel->progs.span_enter, UMULTI_ATTACH_TYPE);
@@ -276,15 +278,19 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 	return 0;
 }
 
-static int add_link(struct loader *L, struct bpf_link *link)
+static int add_link(struct loader *L, struct bpf_link *link, int binding, bool ret)
 {
 	void *p = realloc(L->links, (L->nlinks + 1) * sizeof(*L->links));
+	void *t = p ? realloc(L->link_tags, (L->nlinks + 1) * sizeof(*L->link_tags)) : NULL;
 
-	if (!p) {
+	if (p)
+		L->links = p;
+	if (!t) {
 		bpf_link__destroy(link);
 		return -1;
 	}
-	L->links = p;
+	L->link_tags = t;
+	L->link_tags[L->nlinks] = (struct loader_link_tag){binding, ret};
 	L->links[L->nlinks++] = link;
 	return 0;
 }
@@ -342,21 +348,25 @@ static bool attach_point_alone(struct loader *L, const struct probe_map *pm, con
 			attach_failed(L, pm, ap, errno);
 			return false;
 		}
-		if (!add_link(L, link))
+		if (!add_link(L, link, ap->binding, nprobes == 2 && k == 0))
 			L->nprobes++;
 	}
 	return true;
 }
 
-static int add_mlink(struct loader *L, int fd)
+static int add_mlink(struct loader *L, int fd, int binding, bool ret)
 {
 	void *p = realloc(L->mlinks, (L->nmlinks + 1) * sizeof(*L->mlinks));
+	void *t = p ? realloc(L->mlink_tags, (L->nmlinks + 1) * sizeof(*L->mlink_tags)) : NULL;
 
-	if (!p) {
+	if (p)
+		L->mlinks = p;
+	if (!t) {
 		close(fd);
 		return -1;
 	}
-	L->mlinks = p;
+	L->mlink_tags = t;
+	L->mlink_tags[L->nmlinks] = (struct loader_link_tag){binding, ret};
 	L->mlinks[L->nmlinks++] = fd;
 	return 0;
 }
@@ -408,7 +418,8 @@ static void attach_pass(struct loader *L, const struct probe_map *pm, enum multi
 			const struct attach_point *ap = &L->points[j];
 
 			if (done[j] || !in_pass(L, pm, j, pass, failed) || ap->pid != first->pid ||
-			    (pm->bindings[ap->binding].kind == PM_POINT) != is_point || strcmp(ap->path, first->path))
+			    (pm->bindings[ap->binding].kind == PM_POINT) != is_point || strcmp(ap->path, first->path) ||
+			    (L->link_per_binding && ap->binding != first->binding))
 				continue;
 			done[j] = true;
 			idx[n] = j;
@@ -417,8 +428,11 @@ static void attach_pass(struct loader *L, const struct probe_map *pm, enum multi
 		}
 		int fd = umulti_attach(bpf_program__fd(prog), first->path, first->pid, pass == PASS_RETURNS, offs,
 				       cookies, n);
+		bool one = true; /* one binding in the link: it can go alone */
 
-		if (fd >= 0 && !add_mlink(L, fd)) {
+		for (uint32_t k = 1; k < n; k++)
+			one &= cookies[k] == cookies[0];
+		if (fd >= 0 && !add_mlink(L, fd, one ? first->binding : -1, pass == PASS_RETURNS)) {
 			L->nprobes += n;
 			if (L->verbose)
 				fprintf(stderr, "mcp-bpftrace: uprobe_multi: %u %s probes in %s (pid %d)\n", n,
@@ -428,7 +442,7 @@ static void attach_pass(struct loader *L, const struct probe_map *pm, enum multi
 		for (uint32_t k = 0; k < n; k++) { /* one by one: which is it? */
 			fd = umulti_attach(bpf_program__fd(prog), first->path, first->pid, pass == PASS_RETURNS,
 					   &offs[k], &cookies[k], 1);
-			if (fd >= 0 && !add_mlink(L, fd)) {
+			if (fd >= 0 && !add_mlink(L, fd, (int)cookies[k], pass == PASS_RETURNS)) {
 				L->nprobes++;
 				continue;
 			}
@@ -484,11 +498,90 @@ int loader_ringbuf_fd(struct loader *L)
 void loader_detach(struct loader *L)
 {
 	for (size_t i = 0; i < L->nlinks; i++)
-		bpf_link__destroy(L->links[i]);
+		bpf_link__destroy(L->links[i]); /* NULL (detached alone): nothing */
 	L->nlinks = 0;
 	for (size_t i = 0; i < L->nmlinks; i++)
-		close(L->mlinks[i]);
+		if (L->mlinks[i] >= 0)
+			close(L->mlinks[i]);
 	L->nmlinks = 0;
+}
+
+struct closing {
+	int *fds;
+	struct bpf_link **links;
+	size_t nfds, nlinks;
+	pthread_barrier_t *go; /* both sides start together */
+};
+
+static void *close_all(void *arg)
+{
+	struct closing *c = arg;
+
+	if (c->go)
+		pthread_barrier_wait(c->go);
+	for (size_t i = 0; i < c->nfds; i++)
+		close(c->fds[i]);
+	for (size_t i = 0; i < c->nlinks; i++)
+		bpf_link__destroy(c->links[i]);
+	return NULL;
+}
+
+int loader_detach_binding(struct loader *L, int binding)
+{
+	int *fds = calloc(L->nmlinks + 1, sizeof(*fds));
+	struct bpf_link **links = calloc(L->nlinks + 1, sizeof(*links));
+	struct closing side[2] = {{0}}; /* [0]: entries, [1]: returns */
+	pthread_t t;
+	int n = 0;
+
+	if (!fds || !links) {
+		free(fds);
+		free(links);
+		return -1;
+	}
+	for (size_t i = 0; i < L->nmlinks; i++)
+		if (L->mlinks[i] >= 0 && L->mlink_tags[i].binding < 0) {
+			free(fds);
+			free(links);
+			return -1; /* shared with other bindings */
+		}
+	/* Entries fill fds/links from the front, returns from the back. */
+	size_t fe = 0, fr = L->nmlinks, le = 0, lr = L->nlinks;
+
+	for (size_t i = 0; i < L->nmlinks; i++) {
+		if (L->mlinks[i] < 0 || L->mlink_tags[i].binding != binding)
+			continue;
+		fds[L->mlink_tags[i].ret ? --fr : fe++] = L->mlinks[i];
+		L->mlinks[i] = -1;
+		n++;
+	}
+	for (size_t i = 0; i < L->nlinks; i++) {
+		if (!L->links[i] || L->link_tags[i].binding != binding)
+			continue;
+		links[L->link_tags[i].ret ? --lr : le++] = L->links[i];
+		L->links[i] = NULL;
+		n++;
+	}
+	pthread_barrier_t go;
+	bool two = (L->nmlinks - fr || L->nlinks - lr) && !pthread_barrier_init(&go, NULL, 2);
+
+	side[0] = (struct closing){fds, links, fe, le, two ? &go : NULL};
+	side[1] = (struct closing){fds + fr, links + lr, L->nmlinks - fr, L->nlinks - lr, two ? &go : NULL};
+	if (two && pthread_create(&t, NULL, close_all, &side[1])) {
+		pthread_barrier_destroy(&go);
+		two = false;
+		side[0].go = side[1].go = NULL;
+	}
+	close_all(&side[0]);
+	if (two) {
+		pthread_join(t, NULL);
+		pthread_barrier_destroy(&go);
+	} else {
+		close_all(&side[1]);
+	}
+	free(fds);
+	free(links);
+	return n;
 }
 
 void loader_close(struct loader *L)
@@ -496,6 +589,8 @@ void loader_close(struct loader *L)
 	loader_detach(L);
 	free(L->links);
 	free(L->mlinks);
+	free(L->link_tags);
+	free(L->mlink_tags);
 	free(L->points);
 	if (L->skel)
 		uprobe_bpf__destroy(L->skel);

@@ -31,6 +31,14 @@ struct loader_opts {
 	bool no_uprobe_multi; /* one perf-event link per probe, as before 6.6 */
 	unsigned traced_mode; /* enum mcp_traced_mode */
 	const struct source_env *env; /* for the maps shared with other sources */
+	bool link_per_binding; /* uprobe_multi links hold one binding each, so that
+				* one can be detached alone (--max-overhead) */
+};
+
+/* Which binding a link holds (-1: several) and whether its probes are returns. */
+struct loader_link_tag {
+	int binding;
+	bool ret;
 };
 
 struct loader {
@@ -42,6 +50,8 @@ struct loader {
 	int *mlinks;             /* uprobe_multi link fds (uprobe_multi.h) */
 	size_t nmlinks;
 	bool use_multi;          /* uprobes go in uprobe_multi links */
+	bool link_per_binding;   /* loader_opts.link_per_binding */
+	struct loader_link_tag *link_tags, *mlink_tags; /* per links[i], mlinks[i] */
 	size_t nprobes;          /* uprobes and USDT probes attached */
 	int attach_errors;
 	bool verbose;
@@ -64,6 +74,14 @@ int loader_stats_fd(struct loader *L);
 int loader_ringbuf_fd(struct loader *L);
 /* Removes every probe from the targets (see uprobe_multi.c for the cost). */
 void loader_detach(struct loader *L);
+/* Removes one binding's probes from every target; the other bindings'
+ * stay as they are. Its entry and return links are closed at the same
+ * time, on two threads: each close waits for a grace period after taking
+ * its probes out, and a return probe left alone for that long would see
+ * every return without its entry. Returns the links removed, or -1 when
+ * a link the binding shares with others holds them (uprobe_multi without
+ * link_per_binding): then nothing is removed. */
+int loader_detach_binding(struct loader *L, int binding);
 void loader_close(struct loader *L);
 
 #endif

@@ -37,6 +37,7 @@ static int uprobe_open(struct source *s, char *err, size_t errlen)
 		.no_uprobe_multi = env->no_uprobe_multi,
 		.traced_mode = source_traced_mode(env, true),
 		.env = env,
+		.link_per_binding = env->link_per_binding,
 	};
 	struct source_target t[SOURCE_MAX_TARGETS];
 	int nt = env->ntargets < SOURCE_MAX_TARGETS ? env->ntargets : SOURCE_MAX_TARGETS;
@@ -92,6 +93,11 @@ static void uprobe_read_stats(struct source *s, uint64_t out[MCP_STAT_MAX])
 		source_add_percpu_stats(loader_stats_fd(&priv(s)->L), out);
 }
 
+static int uprobe_detach_binding(struct source *s, int binding)
+{
+	return priv(s) && priv(s)->L.skel ? loader_detach_binding(&priv(s)->L, binding) : 0;
+}
+
 static void uprobe_detach(struct source *s)
 {
 	if (priv(s))
@@ -115,6 +121,7 @@ const struct source_ops uprobe_source_ops = {
 	.ring_fd = uprobe_ring_fd,
 	.on_record = uprobe_on_record,
 	.read_stats = uprobe_read_stats,
+	.detach_binding = uprobe_detach_binding,
 	.detach = uprobe_detach,
 	.close = uprobe_close,
 };
