@@ -19,7 +19,8 @@ static const char usage[] =
 "scheduler tracepoints) and turns them into the OpenTelemetry spans and\n"
 "metrics of the MCP catalog. Without a probe map, the built-in sources trace\n"
 "what crosses the process boundary: child processes and their execs (git\n"
-"worktree commands among them).\n"
+"worktree commands among them), LLM API calls over HTTPS (the plaintext of\n"
+"OpenSSL's SSL_read/SSL_write) and MCP JSON-RPC on pipes and sockets.\n"
 "\n"
 "Targets:\n"
 "  -p, --pid PID            trace a running process (repeatable)\n"
@@ -83,7 +84,14 @@ static const char usage[] =
 "                           and reported as dropped.\n"
 "      --sources LIST       which sources to run, comma-separated: uprobe (the\n"
 "                           probe map's bindings), exec (processes, execs, git\n"
-"                           worktree commands). Default: every one that applies\n"
+"                           worktree commands), tls (LLM API calls in HTTPS\n"
+"                           plaintext), mcp (MCP JSON-RPC on pipes and\n"
+"                           sockets). Default: every one that applies\n"
+"                           (--list says which)\n"
+"      --prices FILE        the LLM price table for the tls source's cost:\n"
+"                           provider, model, USD per million input and output\n"
+"                           tokens, tab-separated (README \"Prices\"); replaces\n"
+"                           the shipped data/prices.tsv\n"
 "      --no-follow          trace only the processes named, not the children\n"
 "                           they start (default: children, forked or exec'd\n"
 "                           after attach, are traced from their first\n"
@@ -105,6 +113,8 @@ static const char usage[] =
 "  sudo mcp-bpftrace -P tools/mcp-demo/mcp-demo.probes -- build/mcp-demo --ops 20000\n"
 "  sudo mcp-bpftrace -P app.probes --pid 4242 --otlp-file /tmp/otlp.jsonl\n"
 "  sudo mcp-bpftrace --list --pid 4242 > app.probes\n"
+"  sudo mcp-bpftrace -- python3 agent.py   (no probe map: its LLM calls, MCP\n"
+"                           messages and child processes)\n"
 "\n"
 "Exit status: 0 done, 1 runtime failure, 2 bad usage or probe map.\n";
 
@@ -275,7 +285,7 @@ int cli_parse_histogram(const char *spec, bool *explicit_, double *bounds, size_
 int cli_parse(int argc, char **argv, struct config *cfg)
 {
 	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_MAX_SERIES, O_NO_UMULTI, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
-	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER, O_OBJECT, O_NO_FOLLOW, O_SOURCES, O_MAX_OVERHEAD };
+	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER, O_OBJECT, O_NO_FOLLOW, O_SOURCES, O_MAX_OVERHEAD, O_PRICES };
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
 		{"container", required_argument, 0, 'c'},
@@ -295,6 +305,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		{"no-follow", no_argument, 0, O_NO_FOLLOW},
 		{"max-overhead", required_argument, 0, O_MAX_OVERHEAD},
 		{"sources", required_argument, 0, O_SOURCES},
+		{"prices", required_argument, 0, O_PRICES},
 		{"otlp-shutdown-timeout", required_argument, 0, O_OTLP_SHUT},
 		{"prometheus-linger", required_argument, 0, O_PROM_LINGER},
 		{"prometheus", required_argument, 0, O_PROM},
@@ -391,6 +402,9 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		}
 		case O_SOURCES: /* names are checked against the sources (sources_open) */
 			cfg->sources = optarg;
+			break;
+		case O_PRICES: /* the file is read and checked by main, before anything loads */
+			cfg->prices = optarg;
 			break;
 		case O_MAX_SERIES: {
 			unsigned long long v;

@@ -21,6 +21,7 @@
 #include "view/live_view.h"
 #include "source/kernel_features.h"
 #include "source/source.h"
+#include "source/tls/tls_source.h"
 #include "aggregate/pipeline.h"
 #include "view/summary.h"
 #include "target/target.h"
@@ -162,6 +163,7 @@ static int setup(struct run *R, char *err, size_t len)
 		.capture_content = R->cfg.capture_content,
 		.follow = !R->cfg.no_follow,
 		.only = R->cfg.sources,
+		.prices = R->cfg.prices,
 		.sink = R->cost ? cost_call_sink(R->cost) : (struct call_sink){pipeline_call, &R->p},
 		.link_per_binding = R->cfg.max_overhead > 0,
 	};
@@ -298,6 +300,11 @@ int main(int argc, char **argv)
 	if (rc) {
 		fprintf(stderr, "mcp-bpftrace: %s\n", err);
 		return rc;
+	}
+	/* So is a price table that does not parse (the tls source reads it again). */
+	if (R.cfg.prices && tls_prices_check(R.cfg.prices, err, sizeof(err))) {
+		fprintf(stderr, "mcp-bpftrace: --prices %s\n", err);
+		return 2;
 	}
 	clock_init();
 	resources_init(&R.rt);

@@ -69,6 +69,9 @@ struct source_env {
 	bool follow;    /* children of the targets are traced too */
 	bool link_per_binding; /* --max-overhead: bindings can be detached one by one */
 	const char *only; /* --sources: comma-separated names; NULL: all that apply */
+	const char *prices; /* --prices FILE for the tls source; NULL: the shipped table */
+	bool listing; /* --list: `applies` answers for the target as it is, not
+		       * for what it may load later */
 	struct call_sink sink;
 	struct source_shared *shared;
 };

@@ -10,7 +10,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include "catalog.h"
-#include "data_dir.h"
 #include "source/tls/llm_tracker.h"
 #include "source/tls/tls_conn.h"
 #include "source/tls/tls_emit.h"
@@ -140,18 +139,21 @@ static int tls_open(struct source *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
-	char path[4096], dir[4096], perr[512];
-	const char *prices = NULL;
-	if (data_dir(dir, sizeof(dir))) { /* beside the binary, or PREFIX/share/mcp-bpftrace */
-		snprintf(path, sizeof(path), "%.4000s/prices.tsv", dir);
-		prices = access(path, R_OK) == 0 ? path : NULL;
-	}
-	if (!prices)
-		prices = prices_default_path(path, sizeof(path));
-	if (prices && prices_load(&p->prices, prices, perr, sizeof(perr)))
+	char path[4096], perr[512];
+	/* --prices FILE, else the shipped table beside the binary (a build's
+	 * ../data, or PREFIX/share/mcp-bpftrace) */
+	const char *prices = env->prices ? env->prices : prices_default_path(path, sizeof(path));
+	if (prices && prices_load(&p->prices, prices, perr, sizeof(perr))) {
+		if (env->prices) { /* checked at start (tls_prices_check): changed since */
+			snprintf(err, errlen, "--prices %s", perr);
+			return 2;
+		}
 		fprintf(stderr, "mcp-bpftrace: tls: %s; LLM calls get no cost\n", perr);
-	else if (!prices)
+	} else if (!prices) {
 		fprintf(stderr, "mcp-bpftrace: tls: no price table found (data/prices.tsv); LLM calls get no cost\n");
+	} else if (env->verbose) {
+		fprintf(stderr, "mcp-bpftrace: tls: prices of %zu models from %s\n", p->prices.n, prices);
+	}
 	struct llm_opts o = {.capture_content = env->capture_content, .content_max = LLM_DEFAULT_CONTENT_MAX};
 	llm_tracker_init(&p->tracker, &o, &p->prices, emit, p);
 	p->tracker.note_unpriced = note_unpriced;
@@ -425,6 +427,14 @@ static void tls_close(struct source *s)
 	prices_free(&p->prices);
 	free(p);
 	s->priv = NULL;
+}
+
+int tls_prices_check(const char *path, char *err, size_t errlen)
+{
+	struct price_table t = {0};
+	int rc = prices_load(&t, path, err, errlen);
+	prices_free(&t);
+	return rc;
 }
 
 const struct source_ops tls_source_ops = {

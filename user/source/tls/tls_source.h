@@ -10,4 +10,9 @@
 
 extern const struct source_ops tls_source_ops;
 
+/* --prices FILE: 0 when it reads and parses as a price table, else -1 with
+ * err naming the file, the line and what is wrong (main: bad usage, said
+ * before anything loads). */
+int tls_prices_check(const char *path, char *err, size_t errlen);
+
 #endif
