@@ -18,6 +18,8 @@
 #include <string.h>
 #include <unistd.h>
 #include "catalog.h"
+#include "source/source.h"
+#include "source/tls/tls_source.h"
 #include "target/container.h"
 #include "source/uprobe/elf_symbols.h"
 #include "list.h"
@@ -363,6 +365,68 @@ static int propose(const struct object *o, bool *object_said)
 	return proposed;
 }
 
+/* What each built-in source sees, for the Sources block. */
+static const struct { const char *name, *what; } source_what[] = {
+	{"uprobe", "the probe map's bindings"},
+	{"exec", "processes it starts, their execs, git worktree commands"},
+	{"tls", "LLM API calls over HTTPS"},
+	{"mcp", "MCP JSON-RPC on its pipes and sockets"},
+};
+
+static const char *what_of(const char *name)
+{
+	for (size_t i = 0; i < sizeof(source_what) / sizeof(source_what[0]); i++)
+		if (!strcmp(source_what[i].name, name))
+			return source_what[i].what;
+	return "";
+}
+
+/* The built-in sources that apply to the target, each source's own
+ * `applies` answering for the target as it is now (env.listing: not for
+ * what it may load later), with the reason for tls and uprobe. */
+static void print_sources(const struct config *cfg, pid_t pid, const char *exe)
+{
+	static struct probe_map pm;
+	char err[512] = "", why[512];
+	bool map_ok = !cfg->probes || probe_map_load(cfg->probes, cfg->capture_content, &pm, err, sizeof(err)) == 0;
+	struct source_target t = {.pid = pid, .maps_pid = pid, .exe = exe};
+	struct source_env env = {.pm = &pm, .targets = &t, .ntargets = 1, .follow = !cfg->no_follow, .listing = true};
+	bool applies[SOURCE_MAX] = {false};
+	int n = 0;
+
+	printf("\n# Sources that apply to it:");
+	for (int i = 0; source_registry[i] && i < SOURCE_MAX; i++) {
+		n++;
+		applies[i] = source_registry[i]->applies(&env);
+		if (applies[i])
+			printf(" %s", source_registry[i]->name);
+	}
+	printf("   (--sources LIST chooses)\n");
+	for (int pass = 1; pass >= 0; pass--) { /* those that apply first */
+		for (int i = 0; i < n; i++) {
+			const char *name = source_registry[i]->name;
+
+			if (applies[i] != pass)
+				continue;
+			if (!strcmp(name, "tls")) {
+				tls_target_uses_openssl(&t, why, sizeof(why));
+				if (!pass && !cfg->probes)
+					snprintf(why + strlen(why), sizeof(why) - strlen(why),
+						 "; a run without a probe map still watches the system's libssl "
+						 "(children, dlopen)");
+			} else if (!strcmp(name, "uprobe")) {
+				snprintf(why, sizeof(why), "%s", !cfg->probes ? "no probe map (--probes FILE)"
+							  : !map_ok ? err : cfg->probes);
+			} else {
+				why[0] = '\0';
+			}
+			printf("#   %-7s %s%s%s%s\n", name, pass ? "" : "not: ", pass ? what_of(name) : "",
+			       pass && why[0] ? ": " : "", why);
+		}
+	}
+	probe_map_free(&pm);
+}
+
 static void inventory_free(struct inventory *inv)
 {
 	for (int i = 0; i < inv->n; i++)
@@ -425,8 +489,10 @@ int list_main(const struct config *cfg)
 		return 1;
 	}
 	print_detail(&inv, focus);
-	if (!cfg->list_object)
+	if (!cfg->list_object) {
 		print_inventory(&inv, target);
+		print_sources(cfg, inv.pid, inv.pid ? inv.v[0].open_path : exe);
+	}
 
 	printf("\n# Proposed bindings: fill in the attributes each needs.\n");
 	int proposed = 0;

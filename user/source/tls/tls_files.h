@@ -8,10 +8,14 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-/* Whether an ELF file exports SSL_write (.dynsym) or needs a libssl
- * (DT_NEEDED). Either makes it worth probing or following. */
+/* Whether an ELF file exports SSL_write (.dynsym): it carries OpenSSL
+ * itself (node) and is probed as a libssl is. */
 bool tls_elf_exports_ssl(const char *path);
-bool tls_elf_needs_libssl(const char *path);
+/* Whether an ELF file needs a libssl, itself or through the libraries it
+ * needs (curl -> libcurl -> libssl), as the dynamic loader would find them
+ * (RUNPATH, the standard directories; 4 levels deep). `via`, when given,
+ * gets the name of the object that needs libssl directly. */
+bool tls_elf_needs_libssl(const char *path, char *via, size_t via_cap);
 /* The system's libssl.so.3, or NULL. */
 const char *tls_system_libssl(void);
 /* Calls fn for every libssl*.so* process pid maps, as a path the tracer

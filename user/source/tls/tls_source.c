@@ -64,25 +64,64 @@ static bool has_probe_map(const struct source_env *env)
 	return false;
 }
 
-static void count_path(void *ctx, const char *path)
+static void first_path(void *ctx, const char *path)
 {
-	(void)path;
-	(*(int *)ctx)++;
+	char *first = ctx;
+	if (!first[0])
+		snprintf(first, 4200, "%s", path);
+}
+
+static const char *base_name(const char *p)
+{
+	const char *s = strrchr(p, '/');
+	return s ? s + 1 : p;
+}
+
+bool tls_target_uses_openssl(const struct source_target *t, char *why, size_t len)
+{
+	char via[64], first[4200] = "";
+	const char *name = t->exe ? base_name(t->exe) : "the target";
+	if (t->maps_pid > 0) {
+		char exe[64];
+		if (tls_mapped_libssl(t->maps_pid, first_path, first) > 0) {
+			snprintf(why, len, "pid %d maps %s", (int)t->maps_pid, base_name(first));
+			return true;
+		}
+		snprintf(exe, sizeof(exe), "/proc/%d/exe", (int)t->maps_pid);
+		if (tls_elf_exports_ssl(exe)) {
+			snprintf(why, len, "pid %d's executable exports SSL_write (OpenSSL built in)", (int)t->maps_pid);
+			return true;
+		}
+	}
+	if (t->exe && tls_elf_exports_ssl(t->exe)) {
+		snprintf(why, len, "%s exports SSL_write (OpenSSL built in)", name);
+		return true;
+	}
+	if (t->exe && tls_elf_needs_libssl(t->exe, via, sizeof(via))) {
+		if (!strcmp(via, name))
+			snprintf(why, len, "%s needs libssl", name);
+		else
+			snprintf(why, len, "%s needs libssl through %s", name, via);
+		return true;
+	}
+	if (t->maps_pid > 0)
+		snprintf(why, len, "pid %d neither maps libssl nor exports SSL_write", (int)t->maps_pid);
+	else
+		snprintf(why, len, "%s neither needs libssl nor exports SSL_write", name);
+	return false;
 }
 
 static bool tls_applies(const struct source_env *env)
 {
 	bool map = has_probe_map(env);
+	char why[512];
 	for (int i = 0; i < env->ntargets; i++) {
-		const struct source_target *t = &env->targets[i];
-		int n = 0;
-		if (t->maps_pid > 0 && tls_mapped_libssl(t->maps_pid, count_path, &n) > 0)
+		if (tls_target_uses_openssl(&env->targets[i], why, sizeof(why)))
 			return true;
-		if (t->exe && (tls_elf_exports_ssl(t->exe) || tls_elf_needs_libssl(t->exe)))
-			return true;
-		/* no probe map: whatever the target may load later (python's
-		 * _ssl is a dlopen), with the system's libssl */
-		if (!map && tls_system_libssl())
+		/* A run with no probe map: whatever the target may load later
+		 * (python's _ssl is a dlopen) or start (children are followed),
+		 * through the system's libssl. --list says what is there now. */
+		if (!map && !env->listing && tls_system_libssl())
 			return true;
 	}
 	return false;

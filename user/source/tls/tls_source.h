@@ -15,4 +15,9 @@ extern const struct source_ops tls_source_ops;
  * before anything loads). */
 int tls_prices_check(const char *path, char *err, size_t errlen);
 
+/* Whether a target uses OpenSSL now: maps a libssl, carries OpenSSL in its
+ * executable (exports SSL_write), or needs libssl (its libraries', too).
+ * why gets a sentence saying which, or why not (--list prints it). */
+bool tls_target_uses_openssl(const struct source_target *t, char *why, size_t len);
+
 #endif
