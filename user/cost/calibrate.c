@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
 #include <stdio.h>
@@ -270,7 +271,7 @@ int cost_calibrate(struct cost_calib *c, bool multi)
 	 * machine falls on all of them; medians of the rounds. */
 	while (rounds < MAX_ROUNDS && (rounds < MIN_ROUNDS || ns_of(CLOCK_MONOTONIC) - t_meas < BUDGET_NS)) {
 		for (int f = 0; f < F_N; f++) /* a single-stepped hit can cost 20 µs: fewer */
-			samples[f][rounds] = per_call(fns[f], f == F_XOL_E ? CALLS / 10 : CALLS);
+			samples[f][rounds] = per_call(fns[f], f == F_XOL_E ? CALLS / 4 : CALLS);
 		rounds++;
 	}
 	for (int f = 0; f < F_N; f++)
@@ -379,4 +380,26 @@ enum cost_site cost_site_of(const char *path, uint64_t off)
 bool cost_stats_enabled_globally(void)
 {
 	return read_sysfs_int("/proc/sys/kernel/bpf_stats_enabled", "") == 1;
+}
+
+static double median_of(const struct cost_calib *v, int n, size_t field_off)
+{
+	double x[16];
+
+	if (n > 16)
+		n = 16;
+	for (int i = 0; i < n; i++)
+		memcpy(&x[i], (const char *)&v[i] + field_off, sizeof(double));
+	return median(x, n);
+}
+
+void cost_calib_merge(const struct cost_calib *v, int n, struct cost_calib *out)
+{
+	*out = v[n - 1];
+	for (int s = 0; s < COST_SITE_N; s++)
+		out->entry_ns[s] = median_of(v, n, offsetof(struct cost_calib, entry_ns) + (size_t)s * sizeof(double));
+	out->ret_ns = median_of(v, n, offsetof(struct cost_calib, ret_ns));
+	out->stats_bias_ns = median_of(v, n, offsetof(struct cost_calib, stats_bias_ns));
+	out->stats_extra_ns = median_of(v, n, offsetof(struct cost_calib, stats_extra_ns));
+	out->took_ms = v[0].took_ms; /* the first one is the one the start waited for */
 }

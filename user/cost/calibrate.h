@@ -53,6 +53,11 @@ struct cost_calib {
  * 0, or -1 with c->why set (then c->ok is false and nothing else is set). */
 int cost_calibrate(struct cost_calib *c, bool multi);
 
+/* Calibrations of one run merged, field by field, into their medians: the
+ * machine's load changes, and one unlucky moment should not set the cost
+ * of a whole run. v[] are calibrations that succeeded; n >= 1. */
+void cost_calib_merge(const struct cost_calib *v, int n, struct cost_calib *out);
+
 /* The calibration as one line ("int3 entry 412 ns, nop5 entry 260 ns, ..."). */
 void cost_calib_describe(const struct cost_calib *c, char *buf, size_t len);
 

@@ -29,6 +29,13 @@ struct cost *cost_new(const struct probe_map *pm, struct call_sink next, double 
 	c->max_pct = max_pct;
 	c->stats_fd = -1;
 	atomic_init(&c->cal_done, false);
+	pthread_mutex_init(&c->cal_lock, NULL);
+	pthread_condattr_t ca; /* timed waits on the monotonic clock */
+
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->cal_cond, &ca);
+	pthread_condattr_destroy(&ca);
 	for (int i = 0; i < COST_PID_CACHE; i++)
 		c->pid_cache[i] = -1;
 	return c;
@@ -46,8 +53,15 @@ void cost_free(struct cost *c)
 {
 	if (!c)
 		return;
-	if (c->cal_started)
+	if (c->cal_started) {
+		pthread_mutex_lock(&c->cal_lock);
+		c->cal_stop = true;
+		pthread_cond_broadcast(&c->cal_cond);
+		pthread_mutex_unlock(&c->cal_lock);
 		pthread_join(c->cal_thread, NULL);
+	}
+	pthread_mutex_destroy(&c->cal_lock);
+	pthread_cond_destroy(&c->cal_cond);
 	cost_stats_stop(c);
 	for (int i = 0; i < c->nprocs; i++)
 		proc_free(&c->procs[i]);
@@ -169,15 +183,85 @@ struct call_sink cost_call_sink(struct cost *c)
 	return (struct call_sink){sink, c};
 }
 
+/* Measures once, with the statistics off (or waits for their window to
+ * close); false when told to stop meanwhile. */
+static bool measure(struct cost *c)
+{
+	struct cost_calib one, merged;
+
+	pthread_mutex_lock(&c->cal_lock);
+	while (c->stats_on && !c->cal_stop)
+		pthread_cond_wait(&c->cal_cond, &c->cal_lock);
+	c->cal_busy = !c->cal_stop;
+	pthread_mutex_unlock(&c->cal_lock);
+	if (!c->cal_busy)
+		return false;
+	cost_calibrate(&one, c->multi);
+	pthread_mutex_lock(&c->cal_lock);
+	c->cal_busy = false;
+	pthread_mutex_unlock(&c->cal_lock);
+	if (one.ok) {
+		if (c->ncal == (int)(sizeof(c->cal_hist) / sizeof(c->cal_hist[0]))) {
+			memmove(&c->cal_hist[0], &c->cal_hist[1], (size_t)(c->ncal - 1) * sizeof(c->cal_hist[0]));
+			c->ncal--;
+		}
+		c->cal_hist[c->ncal++] = one;
+		cost_calib_merge(c->cal_hist, c->ncal, &merged);
+	} else if (!c->ncal) {
+		merged = one; /* why it failed */
+	} else {
+		return true; /* keep what earlier ones found */
+	}
+	pthread_mutex_lock(&c->cal_lock);
+	c->cal_pub = merged;
+	pthread_mutex_unlock(&c->cal_lock);
+	return true;
+}
+
 static void *calibrate_thread(void *arg)
 {
 	struct cost *c = arg;
 
-	cost_calibrate(&c->cal, c->multi);
+	int early = 2; /* 1 s and 2 s after the first: a short run gets three */
+	struct timespec next;
+
+	measure(c);
 	/* Which instruction each binding's probe sits on: the trap differs. */
 	cost_sites_resolve(c->pm, c->b, c->nb, c->targets, c->ntargets);
 	atomic_store_explicit(&c->cal_done, true, memory_order_release);
+	/* Again now and then: the machine's load changes over a run, and the
+	 * figures used are the medians of all (cost_calib_merge). */
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	next.tv_sec++;
+	for (;;) {
+		pthread_mutex_lock(&c->cal_lock);
+		while (!c->cal_stop && !c->cal_request) {
+			if (!early) {
+				pthread_cond_wait(&c->cal_cond, &c->cal_lock);
+			} else if (pthread_cond_timedwait(&c->cal_cond, &c->cal_lock, &next) == ETIMEDOUT) {
+				early--;
+				next.tv_sec++;
+				break;
+			}
+		}
+		bool stop = c->cal_stop;
+
+		c->cal_request = false;
+		pthread_mutex_unlock(&c->cal_lock);
+		if (stop || !measure(c))
+			break;
+	}
 	return NULL;
+}
+
+void cost_request_calibration(struct cost *c)
+{
+	if (!c->cal_started)
+		return;
+	pthread_mutex_lock(&c->cal_lock);
+	c->cal_request = true;
+	pthread_cond_signal(&c->cal_cond);
+	pthread_mutex_unlock(&c->cal_lock);
 }
 
 void cost_start(struct cost *c, const struct source_target *targets, int ntargets, bool no_uprobe_multi,
@@ -398,6 +482,12 @@ void cost_sample(struct cost *c, uint64_t now_ns, bool final)
 		return;
 	c->last_tick_ns = now_ns;
 	bool ready = atomic_load_explicit(&c->cal_done, memory_order_acquire);
+
+	if (ready && c->cal_started) { /* the merged figures, as they stand */
+		pthread_mutex_lock(&c->cal_lock);
+		c->cal = c->cal_pub;
+		pthread_mutex_unlock(&c->cal_lock);
+	}
 
 	if (ready && c->verbose && !c->cal_told) {
 		char buf[400];

@@ -17,11 +17,22 @@ struct cost {
 	double max_pct;
 	bool verbose;
 
-	/* calibration thread */
+	/* calibration thread: at start, 1 s and 2 s later, then again every
+	 * COST_RECALIBRATE_WINDOWS statistics windows, never while a window
+	 * is open (a hit costs more then); `cal` is the main thread's copy
+	 * of the merged figures (cal_pub) */
 	pthread_t cal_thread;
 	bool cal_started, cal_told;
 	atomic_bool cal_done;
+	pthread_mutex_t cal_lock;
+	pthread_cond_t cal_cond;
+	bool cal_stop, cal_request;      /* under cal_lock */
+	bool cal_busy, stats_on;         /* under cal_lock: measuring; a window is open */
+	struct cost_calib cal_pub;       /* under cal_lock */
+	struct cost_calib cal_hist[16];  /* the thread's own */
+	int ncal;
 	struct cost_calib cal;
+	int windows_closed;
 	const struct source_target *targets;
 	int ntargets;
 	bool multi;
@@ -74,6 +85,9 @@ void cost_stats_stop(struct cost *c);
 void cost_cap_tick(struct cost *c, uint64_t now_ns);
 
 /* induced.c */
+#define COST_RECALIBRATE_WINDOWS 3 /* every 30 s */
+/* Asks the calibration thread for another measurement (after a window). */
+void cost_request_calibration(struct cost *c);
 /* The per-binding tables for the probe map as it is now (after the
  * sources added theirs); program roles from c->progs. 0 or -1 (memory). */
 int cost_init_bindings(struct cost *c);

@@ -86,11 +86,20 @@ static bool read_prog(const struct cost_prog *p, uint64_t *cnt, uint64_t *ns)
 
 static void open_window(struct cost *c, uint64_t now_ns)
 {
+	pthread_mutex_lock(&c->cal_lock);
+	if (c->cal_busy) { /* the calibration measures a hit without them */
+		pthread_mutex_unlock(&c->cal_lock);
+		return;
+	}
 	if (!c->stats_always) {
 		c->stats_fd = bpf_enable_stats(BPF_STATS_RUN_TIME);
-		if (c->stats_fd < 0)
+		if (c->stats_fd < 0) {
+			pthread_mutex_unlock(&c->cal_lock);
 			return; /* not allowed: run times stay unknown (0) */
+		}
 	}
+	c->stats_on = true;
+	pthread_mutex_unlock(&c->cal_lock);
 	for (int i = 0; i < c->nprogs; i++)
 		read_prog(&c->progs[i], &c->progs[i].cnt_mark, &c->progs[i].ns_mark);
 	c->window_on = true;
@@ -108,12 +117,19 @@ static void close_window(struct cost *c, uint64_t now_ns)
 			p->ns += ns - p->ns_mark;
 		}
 	}
+	pthread_mutex_lock(&c->cal_lock);
 	if (c->stats_fd >= 0)
 		close(c->stats_fd);
 	c->stats_fd = -1;
+	c->stats_on = false;
+	pthread_cond_broadcast(&c->cal_cond);
+	pthread_mutex_unlock(&c->cal_lock);
 	c->window_on = false;
 	c->window_total_ns += now_ns - c->window_open_ns;
 	c->next_window_ns = c->window_open_ns + COST_STATS_PERIOD_NS;
+	/* The window is shut for 9 s: time to measure a hit again. */
+	if (!c->stats_always && ++c->windows_closed % COST_RECALIBRATE_WINDOWS == 0)
+		cost_request_calibration(c);
 }
 
 void cost_stats_start(struct cost *c, uint64_t now_ns)
