@@ -24,6 +24,15 @@ enum {
 	M_COUNT
 };
 
+/* The GenAI semantic conventions' ExplicitBucketBoundaries: seconds for
+ * gen_ai.client.operation.duration and ...time_to_first_chunk, tokens for
+ * gen_ai.client.token.usage (docs/gen-ai/gen-ai-metrics.md). */
+static const double genai_seconds[] = {0.01, 0.02, 0.04, 0.08, 0.16, 0.32, 0.64,
+				       1.28, 2.56, 5.12, 10.24, 20.48, 40.96, 81.92};
+static const double genai_tokens[] = {1, 4, 16, 64, 256, 1024, 4096, 16384, 65536,
+				      262144, 1048576, 4194304, 16777216, 67108864};
+#define SEMCONV_BOUNDS(b) b, (int)(sizeof(b) / sizeof(b[0]))
+
 const struct metric_def catalog_metrics[] = {
 	[M_COLLAB_TOTAL] = {"mcp_agent_collaboration_total", MK_COUNTER, "1", "Agent collaboration sessions", false},
 	[M_COLLAB_SUCCESS] = {"mcp_agent_collaboration_success_total", MK_COUNTER, "1", "Successful agent collaboration sessions", false},
@@ -77,9 +86,12 @@ const struct metric_def catalog_metrics[] = {
 	[M_GIT_ACTIVE] = {"mcp_active_git_worktrees", MK_UPDOWN, "1", "Worktrees added minus worktrees removed", false},
 	/* OpenTelemetry GenAI client metrics (semantic conventions), for LLM
 	 * calls seen over TLS (source/tls/). */
-	[M_GENAI_DURATION] = {"gen_ai.client.operation.duration", MK_HISTOGRAM, "s", "GenAI operation duration", false},
-	[M_GENAI_TOKENS] = {"gen_ai.client.token.usage", MK_HISTOGRAM, "{token}", "Number of input and output tokens used", false},
-	[M_GENAI_TTFC] = {"gen_ai.client.operation.time_to_first_chunk", MK_HISTOGRAM, "s", "Time to receive the first chunk of a streamed response", false},
+	[M_GENAI_DURATION] = {"gen_ai.client.operation.duration", MK_HISTOGRAM, "s", "GenAI operation duration", false,
+			      SEMCONV_BOUNDS(genai_seconds)},
+	[M_GENAI_TOKENS] = {"gen_ai.client.token.usage", MK_HISTOGRAM, "{token}", "Number of input and output tokens used", false,
+			    SEMCONV_BOUNDS(genai_tokens)},
+	[M_GENAI_TTFC] = {"gen_ai.client.operation.time_to_first_chunk", MK_HISTOGRAM, "s", "Time to receive the first chunk of a streamed response", false,
+			  SEMCONV_BOUNDS(genai_seconds)},
 	/* OpenTelemetry MCP metrics (semantic conventions), for JSON-RPC seen
 	 * on pipes and sockets (source/mcp/). */
 	[M_MCP_CLIENT_DURATION] = {"mcp.client.operation.duration", MK_HISTOGRAM, "s", "MCP request duration as observed on the sender, from sending it until the response is received", false},

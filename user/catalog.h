@@ -14,6 +14,12 @@ struct metric_def {
 	const char *unit;
 	const char *description;
 	bool is_double; /* counter of non-integers (cost in USD) */
+	/* Histograms whose semantic conventions give explicit bucket
+	 * boundaries (the GenAI client metrics): exported as explicit
+	 * histograms with these, counted exactly, whatever --histogram says.
+	 * NULL: the run's --histogram choice. */
+	const double *bounds;
+	int nbounds;
 };
 
 /* When an action applies to a finished call. */

@@ -36,6 +36,7 @@ void ms_destroy(struct metric_store *ms)
 		}
 		if (s->h)
 			exph_free(s->h);
+		free(s->bucket_counts);
 		free(s);
 	}
 	free(ms->all);
@@ -125,6 +126,8 @@ struct series *ms_series(struct metric_store *ms, int resource, int metric,
 	}
 	if (ms_metric_def(metric)->kind == MK_HISTOGRAM)
 		s->h = exph_new(ms->hist_max_buckets, ms->hist_max_scale);
+	if (ms_metric_def(metric)->bounds) /* calloc failing: the exporters write zero counts */
+		s->bucket_counts = calloc((size_t)ms_metric_def(metric)->nbounds + 1, sizeof(*s->bucket_counts));
 	s->next = ms->buckets[h & (ms->nbuckets - 1)];
 	ms->buckets[h & (ms->nbuckets - 1)] = s;
 	ms->all[ms->n++] = s;
@@ -143,10 +146,35 @@ void ms_add(struct series *s, double delta)
 		s->v.i += (int64_t)(delta < 0 ? delta - 0.5 : delta + 0.5);
 }
 
+size_t ms_bucket_of(const double *bounds, size_t n, double v)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (v <= bounds[mid])
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return lo;
+}
+
 void ms_record(struct series *s, double v)
 {
-	if (s->h)
-		exph_record(s->h, v);
+	if (!s->h)
+		return;
+	uint64_t before = exph_count(s->h);
+
+	exph_record(s->h, v);
+	/* Only what the histogram kept (not NaN or inf): the buckets' counts
+	 * add up to the point's count. */
+	if (s->bucket_counts && exph_count(s->h) != before) {
+		const struct metric_def *d = ms_metric_def(s->metric);
+
+		s->bucket_counts[ms_bucket_of(d->bounds, (size_t)d->nbounds, v)]++;
+	}
 }
 
 static int cmp_series(const void *a, const void *b)

@@ -24,6 +24,10 @@ struct series {
 		double d;
 	} v;
 	struct exp_histogram *h;
+	/* A metric with its own explicit bounds (metric_def.bounds): exact
+	 * counts per bucket, nbounds + 1 of them, bucket k holding
+	 * (bounds[k-1], bounds[k]] as OpenTelemetry's explicit buckets. */
+	uint64_t *bucket_counts;
 };
 
 struct metric_store {
@@ -54,6 +58,9 @@ struct series *ms_series(struct metric_store *ms, int resource, int metric,
 void ms_add(struct series *s, double delta);
 /* Histogram record. */
 void ms_record(struct series *s, double v);
+/* The explicit bucket holding v: the first k with v <= bounds[k], n when
+ * none (the +Inf bucket). */
+size_t ms_bucket_of(const double *bounds, size_t n, double v);
 
 /* A copy of the series list ordered by (resource, metric), for exporters
  * that group data points. Caller holds ms->lock and frees the array. */

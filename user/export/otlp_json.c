@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "hist_buckets.h"
 #include "json_writer.h"
 #include "otlp_json.h"
 #include "version.h"
@@ -178,17 +179,18 @@ static void w_hist_fields(struct jw *w, const struct series *s, const struct exp
 		jw_raw(w, ",\"max\":");
 		jw_double(w, exph_max(h));
 	}
-	if (o->explicit_histograms) {
+	if (hist_is_explicit(ms_metric_def(s->metric), o)) {
 		uint64_t counts[EXPORT_MAX_BOUNDS + 1];
+		const double *bounds;
+		size_t nb = hist_buckets(s, o, &bounds, counts);
 
-		exph_explicit_counts(h, o->bounds, o->nbounds, counts);
 		jw_raw(w, ",\"bucketCounts\":");
-		w_u64_array(w, counts, o->nbounds + 1);
+		w_u64_array(w, counts, nb + 1);
 		jw_raw(w, ",\"explicitBounds\":[");
-		for (size_t i = 0; i < o->nbounds; i++) {
+		for (size_t i = 0; i < nb; i++) {
 			if (i)
 				jw_raw(w, ",");
-			jw_double(w, o->bounds[i]);
+			jw_double(w, bounds[i]);
 		}
 		jw_raw(w, "]");
 		return;
@@ -251,7 +253,7 @@ static void w_metric_open(struct jw *w, const struct metric_def *d, const struct
 	jw_raw(w, ",\"unit\":");
 	jw_str(w, d->unit);
 	if (d->kind == MK_HISTOGRAM)
-		jw_raw(w, o->explicit_histograms ? ",\"histogram\":{" : ",\"exponentialHistogram\":{");
+		jw_raw(w, hist_is_explicit(d, o) ? ",\"histogram\":{" : ",\"exponentialHistogram\":{");
 	else
 		jw_raw(w, d->kind == MK_COUNTER ? ",\"sum\":{\"isMonotonic\":true,"
 						: ",\"sum\":{\"isMonotonic\":false,");

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "clock.h"
+#include "hist_buckets.h"
 #include "otlp_proto.h"
 #include "version.h"
 #include "common.pb-c.h"
@@ -323,9 +324,10 @@ static void *hist_point_pb(struct arena *ar, const struct series *s, const struc
 	const struct exp_histogram *h = s->h;
 	uint64_t cnt = exph_count(h);
 
-	if (o->explicit_histograms) {
+	if (hist_is_explicit(ms_metric_def(s->metric), o)) {
 		HistPoint *p = NEW(ar, HistPoint, OPENTELEMETRY__PROTO__METRICS__V1__HISTOGRAM_DATA_POINT__INIT);
-		uint64_t *counts = NEWV(ar, uint64_t, o->nbounds + 1);
+		uint64_t *counts = NEWV(ar, uint64_t, EXPORT_MAX_BOUNDS + 1);
+		const double *bounds;
 
 		if (!p || !counts)
 			return p;
@@ -341,11 +343,12 @@ static void *hist_point_pb(struct arena *ar, const struct series *s, const struc
 			p->_max_case = OPENTELEMETRY__PROTO__METRICS__V1__HISTOGRAM_DATA_POINT___MAX_MAX;
 			p->max = exph_max(h);
 		}
-		exph_explicit_counts(h, o->bounds, o->nbounds, counts);
+		size_t nb = hist_buckets(s, o, &bounds, counts);
+
 		p->bucket_counts = counts;
-		p->n_bucket_counts = o->nbounds + 1;
-		p->explicit_bounds = (double *)o->bounds;
-		p->n_explicit_bounds = o->nbounds;
+		p->n_bucket_counts = nb + 1;
+		p->explicit_bounds = (double *)bounds;
+		p->n_explicit_bounds = nb;
 		return p;
 	}
 	ExpPoint *p = NEW(ar, ExpPoint, OPENTELEMETRY__PROTO__METRICS__V1__EXPONENTIAL_HISTOGRAM_DATA_POINT__INIT);
@@ -400,7 +403,7 @@ static Metric *metric_pb(struct arena *ar, const struct metric_def *d, const str
 	m->name = (char *)d->name;
 	m->description = (char *)d->description;
 	m->unit = (char *)d->unit;
-	if (d->kind == MK_HISTOGRAM && o->explicit_histograms) {
+	if (hist_is_explicit(d, o)) {
 		Histogram *h = NEW(ar, Histogram, OPENTELEMETRY__PROTO__METRICS__V1__HISTOGRAM__INIT);
 
 		if (!h)

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "hist_buckets.h"
 #include "prom.h"
 
 /* ---- rendering --------------------------------------------------------- */
@@ -194,14 +195,19 @@ static void render_hist(struct sbuf *b, const char *name, const struct series *s
 	uint64_t counts[EXPORT_MAX_BOUNDS + 1], cum = 0;
 	char fb[40];
 
-	if (eo && eo->explicit_histograms) {
-		bounds = eo->bounds;
-		nb = eo->nbounds;
-	} else if (!strcmp(d->unit, "s")) {
-		bounds = bounds_seconds;
-		nb = sizeof(bounds_seconds) / sizeof(bounds_seconds[0]);
+	static const struct export_opts none; /* no options: the metric's own bounds still count */
+
+	if (!eo)
+		eo = &none;
+	if (hist_is_explicit(d, eo)) { /* the semantic conventions' bounds, or --histogram explicit */
+		nb = hist_buckets(s, eo, &bounds, counts);
+	} else {
+		if (!strcmp(d->unit, "s")) {
+			bounds = bounds_seconds;
+			nb = sizeof(bounds_seconds) / sizeof(bounds_seconds[0]);
+		}
+		exph_explicit_counts(s->h, bounds, nb, counts);
 	}
-	exph_explicit_counts(s->h, bounds, nb, counts);
 	for (size_t k = 0; k <= nb; k++) {
 		cum += counts[k];
 		sb_printf(b, "%s_bucket", name);
