@@ -347,7 +347,8 @@ int main(int argc, char **argv)
 	live_view_start(R.view, &R.p, &R.sources, R.targets, R.ntargets, &exiting);
 	run_loop(&R);
 	report_exits(&R);
-	cost_wait_calibrated(R.cost, 500); /* a run shorter than the calibration */
+	if (R.cfg.summary || R.cfg.otlp_file || R.cfg.otlp_endpoint || R.cfg.prometheus)
+		cost_wait_calibrated(R.cost, 500); /* a run shorter than the calibration */
 	cost_sample(R.cost, clock_mono_ns(), true);
 	export_metrics(&R);
 	if (live_view_finish(R.view, &R.h, stop_reason(&R))) { /* --linger */
