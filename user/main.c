@@ -357,8 +357,12 @@ int main(int argc, char **argv)
 	}
 	rc = exporters_finish(&R.ex, &R.p.ms, &R.h, &exiting); /* 1: the --otlp-file is incomplete */
 	live_view_close(R.view); /* the terminal is ours again: the summary can print */
-	if (R.cfg.summary)
-		summary_print(stdout, &R.p.stats, &R.h, (clock_mono_ns() - R.eo.start_mono_ns) / 1e9);
+	if (R.cfg.summary) {
+		double elapsed = (clock_mono_ns() - R.eo.start_mono_ns) / 1e9;
+
+		summary_print(stdout, &R.p.stats, &R.h, elapsed);
+		summary_print_llm(stdout, &R.p.ms, elapsed);
+	}
 	if (R.cfg.summary)
 		summary_print_cost(stdout, &R.cost_rep, &R.pm);
 	teardown(&R);

@@ -108,3 +108,55 @@ for line in open(sys.argv[1]):
                         sys.exit(1)
 PY
 note "gpt-4o (not in the table): no cost, named once on stderr"
+
+# The summary's LLM block says the same, per model: calls, errors, input and
+# output tokens and the cost (from the custom table) of the client's
+# ledger; a time to first chunk where a call was streamed, "-" elsewhere.
+python3 - "$WORK/run.ledger" "$WORK/run.out" <<'PY' >"$WORK/summary.txt" || { cat "$WORK/run.out"; cat "$WORK/summary.txt"; fail "the summary's LLM block differs from the ledger"; }
+import json, re, sys
+from collections import defaultdict
+price = {"gpt-4o-mini": (1000, 3000), "text-embedding-3-small": (500, 0),
+         "claude-3-5-haiku": (7.5, 11), "claude-haiku-4-5": (2, 4)}
+def price_of(model):
+    return price.get(model) or price.get(re.sub(r"-(\d{8}|\d{4}-\d{2}-\d{2}|latest)$", "", model or ""))
+want = defaultdict(lambda: {"calls": 0, "errors": 0, "in": 0, "out": 0, "cost": 0.0, "priced": False, "stream": False})
+for c in json.load(open(sys.argv[1]))["calls"]:
+    w = want[c["model"]]
+    w["calls"] += 1
+    w["errors"] += bool(c["error"])
+    if c["error"]:
+        continue
+    w["in"] += c["input_tokens"] or 0
+    w["out"] += c["output_tokens"] or 0
+    w["stream"] |= bool(c["stream"])
+    p = price_of(c["response_model"]) or price_of(c["model"])
+    if p:
+        w["priced"] = True
+        w["cost"] += ((c["input_tokens"] or 0) * p[0] + (c["output_tokens"] or 0) * p[1]) / 1e6
+lines = open(sys.argv[2]).read().split("\n")
+start = next(i for i, l in enumerate(lines) if l.startswith("LLM MODEL"))
+have = {}
+for l in lines[start + 1:]:
+    f = l.split()
+    if len(f) != 11:
+        break
+    have[f[0]] = f
+bad = []
+for model, w in want.items():
+    f = have.get(model)
+    if not f:
+        bad.append(f"{model}: no row")
+        continue
+    calls, errors, tin, tout, cost, p50 = int(f[2]), int(f[3]), int(f[4]), int(f[5]), f[7], f[9]
+    if (calls, errors, tin, tout) != (w["calls"], w["errors"], w["in"], w["out"]):
+        bad.append(f"{model}: calls/errors/in/out {calls}/{errors}/{tin}/{tout}, ledger {w['calls']}/{w['errors']}/{w['in']}/{w['out']}")
+    if w["priced"] != (cost != "-") or (w["priced"] and abs(float(cost[1:]) - w["cost"]) > 1e-6):
+        bad.append(f"{model}: cost {cost}, ledger x table {w['cost']:.6f}")
+    if w["stream"] != (p50 != "-"):
+        bad.append(f"{model}: TTFT P50 {p50} for a model {'with' if w['stream'] else 'without'} streamed calls")
+if set(have) - set(want):
+    bad.append(f"rows the ledger does not have: {sorted(set(have) - set(want))}")
+print("; ".join(bad) if bad else f"{len(want)} models: calls, errors, tokens, cost and TTFT as the ledger")
+sys.exit(1 if bad else 0)
+PY
+note "summary: $(cat "$WORK/summary.txt")"

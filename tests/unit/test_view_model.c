@@ -1,5 +1,6 @@
 /* The live view's model without a terminal: sliding-window rates and
- * percentiles, totals, tokens/cost counted the catalog's way, attribute
+ * percentiles, totals, tokens/cost counted the catalog's way (LLM calls'
+ * time to first chunk too), attribute
  * breakdowns, recent errors, span trees, sorting; and the table text. */
 #include <math.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 #include "export/export_status.h"
 #include "view/view_model.h"
 #include "view/view_table.h"
+#include "source/tls/llm_api.h"
+#include "source/tls/tls_emit.h"
 
 #define S 1000000000ULL
 #define MS 1000000ULL
@@ -210,6 +213,108 @@ static void test_points_tokens_active(void)
 
 	CHECK(g && g->calls == 2 && g->errors == 1 && g->tokens == 100);
 	CHECK(e && e->calls == 1 && e->errors == 1);
+	vm_snapshot_free(s);
+	vm_free(vm);
+}
+
+/* LLM calls (tls source: llm_* operations) as the tls source builds them:
+ * calls/s, errors, percentiles, tokens/s and cost/s counted the catalog's
+ * way (as model_inference), and the median time to first chunk of the
+ * streamed ones (gen_ai.response.time_to_first_chunk) in the TTFT column. */
+static unsigned long long next_id(void *ctx)
+{
+	return ++*(unsigned long long *)ctx;
+}
+
+static void llm_feed(struct view_model *vm, const struct probe_map *pm, const struct tls_bindings *b,
+		     enum llm_api api, const char *model, uint64_t end, double dur_s, double ttft_s, int64_t in,
+		     int64_t out, double cost, int status)
+{
+	static struct call c;
+	struct llm_call k;
+	struct tls_origin o = {.pid = 1, .tid = 1};
+	unsigned long long ids = 1;
+
+	llm_call_init(&k, api, "api.example.com", NULL);
+	snprintf(k.request_model, sizeof(k.request_model), "%s", model);
+	k.start_ns = end - (uint64_t)(dur_s * S);
+	k.end_ns = end;
+	k.stream = ttft_s > 0;
+	k.first_chunk_ns = ttft_s > 0 ? k.start_ns + (uint64_t)(ttft_s * S) : 0;
+	k.input_tokens = in;
+	k.output_tokens = out;
+	k.has_cost = cost > 0;
+	k.cost_usd = cost;
+	llm_call_finish(&k, status, false, true);
+	tls_call_build(&c, pm, b, &k, &o, next_id, &ids);
+	vm_on_call(vm, &c);
+	llm_call_free(&k);
+}
+
+static void test_llm_rows(void)
+{
+	struct view_model *vm = vm_new(10, T0);
+	struct vm_snapshot *s = vm_snapshot_new();
+	struct probe_map pm = {0};
+	struct tls_bindings b = {
+		.chat = probe_map_add_builtin(&pm, op("llm_chat"), "tls", "chat"),
+		.text_completion = probe_map_add_builtin(&pm, op("llm_text_completion"), "tls", "text_completion"),
+		.embeddings = probe_map_add_builtin(&pm, op("llm_embeddings"), "tls", "embeddings"),
+		.generate_content = probe_map_add_builtin(&pm, op("llm_generate_content"), "tls", "generate_content"),
+	};
+	char cells[VC_NCOLS][VT_CELL];
+
+	/* chat, streamed: first chunks after 0.2, 0.3 and 0.4 s */
+	llm_feed(vm, &pm, &b, LLM_OPENAI_CHAT, "gpt-4o-mini", T0 + S / 2, 1.0, 0.2, 10, 30, 0.001, 200);
+	llm_feed(vm, &pm, &b, LLM_OPENAI_CHAT, "gpt-4o-mini", T0 + S / 2, 1.2, 0.3, 20, 40, 0.002, 200);
+	llm_feed(vm, &pm, &b, LLM_ANTHROPIC_MESSAGES, "claude-haiku-4-5", T0 + S, 1.5, 0.4, 30, 50, 0.0045, 200);
+	/* chat, not streamed: tokens and cost, no time to first chunk */
+	llm_feed(vm, &pm, &b, LLM_OPENAI_CHAT, "gpt-4o-mini", T0 + S, 0.8, 0, 5, 5, 0.0005, 200);
+	/* a 429: an error, no tokens, no cost, no first chunk */
+	llm_feed(vm, &pm, &b, LLM_OPENAI_CHAT, "gpt-4o-mini", T0 + S, 0.1, 0, -1, -1, 0, 429);
+	/* embeddings: tokens in, never streamed */
+	llm_feed(vm, &pm, &b, LLM_OPENAI_EMBEDDINGS, "text-embedding-3-small", T0 + S, 0.05, 0, 8, -1, 0.0001, 200);
+	vm_snapshot_take(vm, s, T0 + 2 * S, NULL);
+
+	const struct vm_row *chat = row(s, "llm_chat"), *emb = row(s, "llm_embeddings");
+
+	CHECK(chat && emb);
+	if (!chat || !emb)
+		goto out;
+	CHECK_EQ_INT(chat->calls, 5);
+	CHECK_EQ_INT(chat->errors, 1);
+	CHECK(near(chat->calls_s, 2.5, 1e-9) && near(chat->errors_s, 0.5, 1e-9));
+	CHECK(chat->has_tokens && chat->has_ttft);
+	CHECK(chat->tokens == 190 && near(chat->tokens_s, 95, 1e-9));
+	CHECK(near(chat->cost, 0.008, 1e-9) && near(chat->cost_s, 0.004, 1e-9));
+	/* exponential histogram: within its relative error (0.1 .. 1.5 s: ~1%) */
+	CHECK(near(chat->p50, 1.0, 0.02) && near(chat->p99, 1.5, 0.02));
+	CHECK(near(chat->ttft_p50, 0.3, 1e-3)); /* of the three streamed calls only */
+	CHECK(emb->has_tokens && emb->tokens == 8 && near(emb->cost, 0.0001, 1e-9));
+	CHECK(emb->has_ttft && isnan(emb->ttft_p50)); /* nothing streamed: no figure */
+	/* the breakdown by model keeps its own TTFT */
+	const struct vm_row *g = brow(s, "llm_chat", "gen_ai.request.model=gpt-4o-mini");
+	const struct vm_row *h = brow(s, "llm_chat", "gen_ai.request.model=claude-haiku-4-5");
+
+	CHECK(g && g->calls == 4 && g->errors == 1 && g->has_ttft);
+	CHECK(g && near(g->ttft_p50, 0.2, 0.02)); /* the lower of 0.2 and 0.3 (rank ceil(n/2)) */
+	CHECK(h && h->calls == 1 && near(h->ttft_p50, 0.4, 1e-3) && h->tokens == 80);
+	/* the table's cells: TOKENS/s, COST/s and TTFT for the LLM rows, "-" elsewhere */
+	vt_cells(chat, true, cells);
+	CHECK_STR_EQ(cells[VC_TOKENS], "95.0");
+	CHECK_STR_EQ(cells[VC_COST], "$0.0040");
+	CHECK_STR_EQ(cells[VC_TTFT], "300ms");
+	vt_cells(emb, true, cells);
+	CHECK_STR_EQ(cells[VC_TTFT], "-");
+	/* model_inference carries tokens but no TTFT column figure */
+	feed(vm, "model_inference", T0 + S, 5 * MS, false);
+	vm_snapshot_take(vm, s, T0 + 2 * S, NULL);
+	CHECK(row(s, "model_inference") && !row(s, "model_inference")->has_ttft);
+	/* sorted by TTFT, descending: chat (0.3 s) before embeddings (none, last) */
+	vm_sort_rows(s->rows, s->nrows, VC_TTFT, true);
+	CHECK_STR_EQ(s->rows[0].name, "llm_chat");
+out:
+	probe_map_free(&pm);
 	vm_snapshot_free(s);
 	vm_free(vm);
 }
@@ -465,6 +570,7 @@ int main(void)
 	test_percentiles();
 	test_ring_reuse();
 	test_points_tokens_active();
+	test_llm_rows();
 	test_breakdown();
 	test_trees_and_errors();
 	test_sorting();

@@ -17,7 +17,7 @@ static int metric_by_name(const char *name)
 
 /* The operation's metric attribute keys (low-cardinality by the spec), minus
  * the computed success flag and constants; error types come last. */
-static void init_op(struct vm_op *o, int op, int tok_metric, int cost_metric)
+static void init_op(struct vm_op *o, int op, int tok_metric, int cost_metric, int ttft_metric)
 {
 	const struct op_def *d = &catalog_ops[op];
 
@@ -30,6 +30,8 @@ static void init_op(struct vm_op *o, int op, int tok_metric, int cost_metric)
 			o->tok = a;
 		if (a->metric == cost_metric && a->value == AV_ATTR)
 			o->cost = a;
+		if (a->metric == ttft_metric && a->value == AV_ATTR)
+			o->ttft = a;
 		for (int j = 0; j < ACT_MAX_ATTRS && a->attrs[j]; j++) {
 			const char *k = a->attrs[j];
 			bool dup = false;
@@ -60,23 +62,27 @@ struct view_model *vm_new(int window_s, uint64_t start_ns)
 	vm->last_sweep_ns = start_ns;
 	vm->nops = catalog_nops < VM_MAX_OPS ? catalog_nops : VM_MAX_OPS;
 	vm->scratch = exph_new(160, 20);
+	vm->scratch_ttft = exph_new(160, 20);
 	vm->trees = calloc(VM_TREE_RING, sizeof(*vm->trees));
-	if (!vm->scratch || !vm->trees) {
+	if (!vm->scratch || !vm->scratch_ttft || !vm->trees) {
 		vm_free(vm);
 		return NULL;
 	}
 	int tok = metric_by_name("mcp_model_token_usage_total");
 	int cost = metric_by_name("mcp_model_cost_total");
+	int ttft = metric_by_name("gen_ai.client.operation.time_to_first_chunk");
 
 	for (int i = 0; i < vm->nops; i++)
-		init_op(&vm->ops[i], i, tok, cost);
+		init_op(&vm->ops[i], i, tok, cost, ttft);
 	return vm;
 }
 
 static void free_stat(struct vm_stat *st)
 {
-	for (int i = 0; i < VM_RING; i++)
+	for (int i = 0; i < VM_RING; i++) {
 		exph_free(st->slot[i].lat);
+		exph_free(st->slot[i].ttft);
+	}
 }
 
 void vm_free(struct view_model *vm)
@@ -104,6 +110,7 @@ void vm_free(struct view_model *vm)
 			free(p);
 		}
 	exph_free(vm->scratch);
+	exph_free(vm->scratch_ttft);
 	free(vm->trees);
 	pthread_mutex_destroy(&vm->lock);
 	free(vm);
@@ -115,7 +122,7 @@ static int64_t slot_of(const struct view_model *vm, uint64_t t)
 }
 
 static void stat_add(struct view_model *vm, struct vm_stat *st, int64_t slot, bool failed,
-		     double lat, double tokens, double cost)
+		     double lat, double tokens, double cost, double ttft)
 {
 	st->calls++;
 	st->errors += failed;
@@ -133,6 +140,8 @@ static void stat_add(struct view_model *vm, struct vm_stat *st, int64_t slot, bo
 		s->tokens = s->cost = 0;
 		if (s->lat)
 			exph_reset(s->lat);
+		if (s->ttft)
+			exph_reset(s->ttft);
 	}
 	s->calls++;
 	s->errors += failed;
@@ -143,6 +152,12 @@ static void stat_add(struct view_model *vm, struct vm_stat *st, int64_t slot, bo
 			s->lat = exph_new(160, 20);
 		if (s->lat)
 			exph_record(s->lat, lat);
+	}
+	if (!isnan(ttft)) {
+		if (!s->ttft)
+			s->ttft = exph_new(160, 20);
+		if (s->ttft)
+			exph_record(s->ttft, ttft);
 	}
 }
 
@@ -206,6 +221,10 @@ void vm_on_call(struct view_model *vm, const struct call *c)
 	bool point = c->rec.kind == CALL_POINT;
 	double lat = point ? NAN : call_duration_s(c);
 	double tokens = action_value(o->tok, c), cost = action_value(o->cost, c);
+	/* a streamed call's time to first chunk; none for the others */
+	const struct attr *tf = o->ttft && applies(o->ttft, c->failed)
+					? attr_find(c->attrs, c->nattrs, o->ttft->value_attr) : NULL;
+	double ttft = tf ? attr_number(tf) * o->ttft->scale : NAN;
 	char buf[32];
 
 	pthread_mutex_lock(&vm->lock);
@@ -214,7 +233,7 @@ void vm_on_call(struct view_model *vm, const struct call *c)
 	if (slot > vm->latest_slot)
 		vm->latest_slot = slot;
 	o->seen = true;
-	stat_add(vm, &o->st, slot, c->failed, lat, tokens, cost);
+	stat_add(vm, &o->st, slot, c->failed, lat, tokens, cost, ttft);
 	for (int k = 0; k < o->nkeys; k++) {
 		struct vm_key *key = &o->keys[k];
 		const char *text;
@@ -226,7 +245,7 @@ void vm_on_call(struct view_model *vm, const struct call *c)
 		struct vm_value *v = find_value(key, text);
 
 		if (v)
-			stat_add(vm, &v->st, slot, c->failed, lat, tokens, cost);
+			stat_add(vm, &v->st, slot, c->failed, lat, tokens, cost, ttft);
 	}
 	pthread_mutex_unlock(&vm->lock);
 }
@@ -259,6 +278,7 @@ static void fill_row(struct view_model *vm, struct vm_row *r, const struct vm_st
 	double tokens = 0, cost = 0;
 
 	exph_reset(vm->scratch);
+	exph_reset(vm->scratch_ttft);
 	for (int64_t s = now_slot - vm->window + 1; s <= now_slot; s++) {
 		if (s < 0)
 			continue;
@@ -272,6 +292,8 @@ static void fill_row(struct view_model *vm, struct vm_row *r, const struct vm_st
 		cost += sl->cost;
 		if (sl->lat)
 			exph_merge(vm->scratch, sl->lat);
+		if (sl->ttft)
+			exph_merge(vm->scratch_ttft, sl->ttft);
 	}
 	r->win_calls = calls;
 	r->win_errors = errors;
@@ -287,6 +309,7 @@ static void fill_row(struct view_model *vm, struct vm_row *r, const struct vm_st
 	r->p50 = exph_quantile(vm->scratch, 0.50);
 	r->p95 = exph_quantile(vm->scratch, 0.95);
 	r->p99 = exph_quantile(vm->scratch, 0.99);
+	r->ttft_p50 = exph_quantile(vm->scratch_ttft, 0.50);
 }
 
 static int cmp_values(const void *a, const void *b)
@@ -330,7 +353,7 @@ void vm_snapshot_take(struct view_model *vm, struct vm_snapshot *snap, uint64_t 
 	memset(&snap->total, 0, sizeof(snap->total));
 	snprintf(snap->total.name, sizeof(snap->total.name), "total");
 	snap->total.op = -1;
-	snap->total.p50 = snap->total.p95 = snap->total.p99 = NAN;
+	snap->total.p50 = snap->total.p95 = snap->total.p99 = snap->total.ttft_p50 = NAN;
 	snap->total.has_active = true;
 	for (int op = 0; op < vm->nops; op++) {
 		struct vm_op *o = &vm->ops[op];
@@ -346,6 +369,7 @@ void vm_snapshot_take(struct view_model *vm, struct vm_snapshot *snap, uint64_t 
 		r->point = catalog_ops[op].point;
 		r->has_active = catalog_op_has_updown(op);
 		r->has_tokens = o->tok || o->cost;
+		r->has_ttft = o->ttft != NULL;
 		r->active = act;
 		fill_row(vm, r, &o->st, now_slot, win_s);
 		snap->total.calls_s += r->calls_s;
@@ -377,6 +401,7 @@ void vm_snapshot_take(struct view_model *vm, struct vm_snapshot *snap, uint64_t 
 				b->row.op = op;
 				b->row.point = r->point;
 				b->row.has_tokens = r->has_tokens && !key->errors_only;
+				b->row.has_ttft = r->has_ttft && !key->errors_only;
 				snprintf(b->row.name, sizeof(b->row.name), "%s=%s", short_key(key->key),
 					 key->values[v]->text);
 				fill_row(vm, &b->row, &key->values[v]->st, now_slot, win_s);
@@ -415,6 +440,7 @@ static double col_value(const struct vm_row *r, enum vm_col col)
 	case VC_ERRORS: return (double)r->errors;
 	case VC_TOKENS: return r->has_tokens ? r->tokens_s : NAN;
 	case VC_COST: return r->has_tokens ? r->cost_s : NAN;
+	case VC_TTFT: return r->has_ttft ? r->ttft_p50 : NAN;
 	default: return NAN;
 	}
 }

@@ -35,7 +35,7 @@
 /* Sortable columns, in display order. */
 enum vm_col {
 	VC_NAME, VC_RATE, VC_ERR_RATE, VC_ERR_PCT, VC_ACTIVE, VC_P50, VC_P95, VC_P99,
-	VC_CALLS, VC_ERRORS, VC_TOKENS, VC_COST, VC_NCOLS
+	VC_CALLS, VC_ERRORS, VC_TOKENS, VC_COST, VC_TTFT, VC_NCOLS
 };
 
 /* One line of the table: an operation, or one attribute value of it. */
@@ -45,10 +45,13 @@ struct vm_row {
 	bool point;          /* point event: no latency, no active count */
 	bool has_active;     /* the operation keeps an up-down counter */
 	bool has_tokens;     /* the catalog counts tokens / cost on it */
+	bool has_ttft;       /* ... and time to first chunk (LLM calls) */
 	uint64_t active;
 	double calls_s, errors_s, err_pct; /* over the window */
 	double p50, p95, p99;              /* seconds over the window; NaN: none */
 	double tokens_s, cost_s;
+	double ttft_p50;                   /* seconds over the window: streamed calls'
+					    * time to first chunk; NaN: none */
 	uint64_t win_calls, win_errors;    /* in the window */
 	uint64_t calls, errors;            /* since the tracer started */
 	double tokens, cost;

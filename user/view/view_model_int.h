@@ -15,6 +15,7 @@ struct vm_slot {
 	uint64_t calls, errors;
 	double tokens, cost;
 	struct exp_histogram *lat;
+	struct exp_histogram *ttft; /* time to first chunk; NULL until one */
 };
 
 /* Totals since start plus the ring of recent slots. */
@@ -42,6 +43,7 @@ struct vm_op {
 	struct vm_key keys[VM_MAX_KEYS + 1];
 	int nkeys;
 	const struct metric_action *tok, *cost; /* how the catalog counts them */
+	const struct metric_action *ttft;       /* time to first chunk (LLM calls) */
 };
 
 struct vm_pending {
@@ -60,6 +62,7 @@ struct view_model {
 	struct vm_op ops[VM_MAX_OPS];
 	int nops;
 	struct exp_histogram *scratch;
+	struct exp_histogram *scratch_ttft;
 	struct vm_error errors[VM_ERR_RING];
 	uint64_t nerrors;
 	struct vm_tree *trees; /* ring of VM_TREE_RING */

@@ -20,6 +20,7 @@ const struct vt_col vt_cols[VC_NCOLS] = {
 	[VC_ERRORS] = {"ERRORS", 8, 6},
 	[VC_TOKENS] = {"TOKENS/s", 10, 10},
 	[VC_COST] = {"COST/s", 10, 11},
+	[VC_TTFT] = {"TTFT", 8, 12}, /* median; one word: screen readers split titles on blanks */
 };
 
 int vt_width(const char *s)
@@ -120,6 +121,7 @@ void vt_cells(const struct vm_row *r, bool utf8, char cells[VC_NCOLS][VT_CELL])
 		snprintf(cells[VC_TOKENS], VT_CELL, "-");
 		snprintf(cells[VC_COST], VT_CELL, "-");
 	}
+	vt_duration(r->has_ttft ? r->ttft_p50 : NAN, utf8, cells[VC_TTFT], VT_CELL);
 }
 
 /* Columns by priority that fit next to a name column `name_w` wide. */
