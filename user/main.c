@@ -131,7 +131,7 @@ static void export_metrics(struct run *R)
 {
 	update_health(&R->p, &R->sources, &R->h);
 	cost_report(R->cost, &R->cost_rep);
-	cost_fold_metrics(&R->cost_rep, &R->pm, &R->p.ms);
+	cost_fold_metrics(&R->cost_rep, &R->pm, &R->p.ms, &R->rt, R->p.service_hint);
 	exporters_metrics(&R->ex, &R->p.ms, &R->eo, &R->h);
 }
 

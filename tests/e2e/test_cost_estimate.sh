@@ -33,7 +33,7 @@ print(f"-- the probes' share of its CPU time: {truth:.1f} % measured, {s:.1f} % 
 sys.exit(0 if abs(err) <= 0.30 else 1)
 PY
 
-# The metrics say what the summary says.
+# The metrics say what the summary says, on the target's own resource.
 pid=$(sed -n 's/^cost to the target: pid \([0-9]*\):.*/\1/p' "$WORK/t2.log")
 ms=$(sed -n 's/^cost to the target: pid [0-9]*: \([0-9.]*\) ms CPU over the run.*/\1/p' "$WORK/t2.log")
 cpu=$(sed -n 's/.* of its CPU time (\([0-9.]*\) ms).*/\1/p' "$WORK/t2.log")
@@ -45,11 +45,14 @@ for line in open(path):
     if '"resourceMetrics"' not in line:
         continue
     for rm in json.loads(line)["resourceMetrics"]:
+        # on the traced process's own resource: its process.pid
+        res = {a["key"]: list(a["value"].values())[0] for a in rm.get("resource", {}).get("attributes", [])}
+        if str(res.get("process.pid")) != pid:
+            continue
         for sm in rm.get("scopeMetrics", []):
             for m in sm.get("metrics", []):
                 for dp in m.get("sum", {}).get("dataPoints", []):
-                    attrs = {a["key"]: list(a["value"].values())[0] for a in dp.get("attributes", [])}
-                    if attrs.get("process.pid") == pid:
+                    if not dp.get("attributes"):
                         got[m["name"]] = dp["asDouble"]
 ind = got.get("mcp_bpftrace_induced_cpu_seconds_total")
 tcpu = got.get("mcp_bpftrace_target_cpu_seconds_total")

@@ -19,6 +19,7 @@
 #include "cost/cost_metrics.h"
 #include "cost/induced_int.h"
 #include "probe_map.h"
+#include "target/resources.h"
 #include "view/summary.h"
 #include "unit_test.h"
 
@@ -347,20 +348,28 @@ static void test_summary_and_metrics(void)
 	struct metric_store ms;
 
 	CHECK(!ms_init(&ms));
-	cost_fold_metrics(r, &pm, &ms);
+	struct resource_table rt;
+
+	resources_init(&rt);
+	r->procs[0].pid = getpid(); /* a process with a resource of its own */
+	cost_fold_metrics(r, &pm, &ms, &rt, "svc");
 	int found = 0;
 
 	for (size_t i = 0; i < ms.n; i++) {
 		const struct series *s = ms.all[i];
 		const struct metric_def *d = ms_metric_def(s->metric);
 
+		/* On the process's own resource (its process.pid), no attribute:
+		 * a Prometheus process_pid label is then the target's. */
 		if (s->metric == HEALTH_METRIC(HM_INDUCED_CPU)) {
 			CHECK_STR_EQ(d->name, "mcp_bpftrace_induced_cpu_seconds_total");
-			CHECK_STR_EQ(s->keys[0], "process.pid");
-			CHECK_STR_EQ(s->vals[0], "4242");
+			CHECK_EQ_INT(s->nattrs, 0);
+			CHECK(s->resource >= 0 && s->resource < rt.n && rt.v[s->resource].pid == getpid());
 			CHECK(fabs(s->v.d - 0.012) < 1e-12);
 			found++;
 		} else if (s->metric == HEALTH_METRIC(HM_TARGET_CPU)) {
+			CHECK_EQ_INT(s->nattrs, 0);
+			CHECK(s->resource >= 0);
 			CHECK(fabs(s->v.d - 0.048) < 1e-12);
 			found++;
 		} else if (s->metric == HEALTH_METRIC(HM_BINDING_INDUCED_CPU)) {
@@ -374,6 +383,7 @@ static void test_summary_and_metrics(void)
 	}
 	CHECK_EQ_INT(found, 4);
 	ms_destroy(&ms);
+	resources_free(&rt);
 	/* Not calibrated: no metric, and the summary says why. */
 	r->ready = false;
 	snprintf(r->why, sizeof(r->why), "cannot load the calibration program: Operation not permitted");

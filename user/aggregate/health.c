@@ -11,9 +11,9 @@ const struct metric_def health_metrics[HM_COUNT] = {
 	[HM_EXPORT_ERRORS] = {"mcp_bpftrace_export_errors_total", MK_COUNTER, "1", "Failed exports, by signal", false},
 	[HM_DROPPED_SPANS] = {"mcp_bpftrace_dropped_spans_total", MK_COUNTER, "1", "Spans dropped by an exporter whose queue was full", false},
 	[HM_CAPTURE_ERRORS] = {"mcp_bpftrace_capture_errors_total", MK_COUNTER, "1", "Attributes left out because the target's memory could not be read, by binding", false},
-	[HM_INDUCED_CPU] = {"mcp_bpftrace_induced_cpu_seconds_total", MK_COUNTER, "s", "CPU time the tracer's probes added to a traced process (estimate: probe hits x calibrated trap cost + BPF run time)", true},
+	[HM_INDUCED_CPU] = {"mcp_bpftrace_induced_cpu_seconds_total", MK_COUNTER, "s", "CPU time the tracer's probes added to a traced process (estimate: probe hits x calibrated trap cost + BPF run time); on that process's resource", true},
 	[HM_BINDING_INDUCED_CPU] = {"mcp_bpftrace_binding_induced_cpu_seconds_total", MK_COUNTER, "s", "CPU time one binding's probes added to the traced processes (estimate)", true},
-	[HM_TARGET_CPU] = {"mcp_bpftrace_target_cpu_seconds_total", MK_COUNTER, "s", "CPU time of a traced process since tracing began (utime + stime)", true},
+	[HM_TARGET_CPU] = {"mcp_bpftrace_target_cpu_seconds_total", MK_COUNTER, "s", "CPU time of a traced process since tracing began (utime + stime); on that process's resource", true},
 	[HM_DETACHED] = {"mcp_bpftrace_detached_bindings_total", MK_COUNTER, "1", "Bindings --max-overhead took off the targets", false},
 };
 

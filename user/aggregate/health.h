@@ -17,9 +17,9 @@ enum health_metric {
 	HM_EXPORT_ERRORS,   /* {signal} */
 	HM_DROPPED_SPANS,   /* spans an exporter had to drop (queue full) */
 	HM_CAPTURE_ERRORS,  /* {binding}: attributes left out, memory not readable */
-	HM_INDUCED_CPU,     /* {process.pid}: CPU time the probes added to a process (cost/) */
+	HM_INDUCED_CPU,     /* CPU time the probes added to a process (cost/), on its resource */
 	HM_BINDING_INDUCED_CPU, /* {binding}: the same per binding, every process */
-	HM_TARGET_CPU,      /* {process.pid}: the process's CPU time since tracing began */
+	HM_TARGET_CPU,      /* the process's CPU time since tracing began, on its resource */
 	HM_DETACHED,        /* {binding}: taken off by --max-overhead */
 	HM_COUNT
 };

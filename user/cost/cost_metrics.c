@@ -1,6 +1,10 @@
 /* The induced cost as health metrics (cost_metrics.h). */
+#include <pthread.h>
 #include <stdio.h>
 #include "aggregate/health.h"
+#include "aggregate/metrics.h"
+#include "clock.h"
+#include "target/resources.h"
 #include "cost/cost_metrics.h"
 
 const char *cost_binding_label(const struct pm_binding *b, char *buf, size_t len)
@@ -13,16 +17,31 @@ const char *cost_binding_label(const struct pm_binding *b, char *buf, size_t len
 	return buf;
 }
 
-void cost_fold_metrics(const struct cost_report *r, const struct probe_map *pm, struct metric_store *ms)
+/* A process's series: on its own resource, no attribute of its own. */
+static void set_on_resource(struct metric_store *ms, int resource, int hm, double v)
 {
-	char pid[16], name[160];
+	struct series *s;
+	const char *keys[1] = {NULL}, *vals[1] = {NULL};
+
+	pthread_mutex_lock(&ms->lock);
+	s = ms_series(ms, resource, HEALTH_METRIC(hm), keys, vals, 0, clock_mono_ns());
+	if (s)
+		s->v.d = v;
+	pthread_mutex_unlock(&ms->lock);
+}
+
+void cost_fold_metrics(const struct cost_report *r, const struct probe_map *pm, struct metric_store *ms,
+		       struct resource_table *rt, const char *service_hint)
+{
+	char name[160];
 
 	if (!r->ready)
 		return;
 	for (int i = 0; i < r->nprocs; i++) {
-		snprintf(pid, sizeof(pid), "%d", (int)r->procs[i].pid);
-		health_set_double(ms, HM_INDUCED_CPU, "process.pid", pid, r->procs[i].induced_s);
-		health_set_double(ms, HM_TARGET_CPU, "process.pid", pid, r->procs[i].cpu_s);
+		int res = rt && r->procs[i].pid > 0 ? resources_for_pid(rt, r->procs[i].pid, service_hint) : -1;
+
+		set_on_resource(ms, res, HM_INDUCED_CPU, r->procs[i].induced_s);
+		set_on_resource(ms, res, HM_TARGET_CPU, r->procs[i].cpu_s);
 	}
 	for (int i = 0; i < r->nbindings && i < (int)pm->n; i++) {
 		const struct cost_report_binding *b = &r->bindings[i];

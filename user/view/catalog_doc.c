@@ -22,9 +22,9 @@ static const struct {
 	[HM_DROPPED_SPANS] = {"", NULL},
 	[HM_CAPTURE_ERRORS] = {"binding", "(the binding's function, or usdt:PROVIDER:NAME; "
 					  "a series from the first attribute left out)"},
-	[HM_INDUCED_CPU] = {"process.pid", "(each traced process)"},
+	[HM_INDUCED_CPU] = {"", NULL}, /* on the traced process's resource (its process.pid) */
 	[HM_BINDING_INDUCED_CPU] = {"binding", "(each binding with probes attached)"},
-	[HM_TARGET_CPU] = {"process.pid", "(each traced process)"},
+	[HM_TARGET_CPU] = {"", NULL},
 	[HM_DETACHED] = {"binding", "(each binding --max-overhead took off)"},
 };
 
