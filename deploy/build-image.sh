@@ -34,9 +34,11 @@ if git -C "$ROOT" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
 else # an exported tree (git archive): all of it but build output
   tar -C "$ROOT" --exclude='./build*' --exclude=node_modules --exclude=vmlinux.h -cf - . | tar -C "$ctx" -xf -
 fi
-# --network=host: apt-get reaches the mirror the way the host does.
-podman build --network=host --build-arg BASE="$BASE" -f "$ROOT/deploy/Containerfile" -t "$TAG" "$ctx" >&2
-# The image this tag named before is untagged now: remove it (the build
-# stage's layers stay, as the cache of the next build).
-podman image prune -f --filter label=org.mcp-bpftrace.stage=runtime >/dev/null
+# --network=host: apt-get reaches the mirror the way the host does. The
+# build stage is tagged too, so that its packages layer stays as the next
+# build's cache while what older builds left is pruned below.
+build=(podman build --network=host --build-arg BASE="$BASE" -f "$ROOT/deploy/Containerfile")
+"${build[@]}" --target build -t localhost/mcp-bpftrace-build:latest "$ctx" >&2
+"${build[@]}" -t "$TAG" "$ctx" >&2
+podman image prune -f --filter label=org.mcp-bpftrace.stage >/dev/null
 echo "$TAG"
