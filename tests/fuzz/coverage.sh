@@ -28,6 +28,13 @@ for n in "${names[@]}"; do
   "$profdata" merge -sparse "$out/$n".*.profraw -o "$out/$n.profdata"
   read -r -a files <<<"$(sed -n 's/.*fuzz-covers: *//p' "tests/fuzz/fuzz_$n.c" | head -n 1 | sed 's/ *\*\/.*//')"
   echo "== $n ($(find "${dirs[@]}" -type f | wc -l) inputs)"
-  "$cov" report "$bin" -instr-profile="$out/$n.profdata" "${files[@]:-user/}" |
-    awk 'NR == 1 || /^user\// || /^TOTAL/' | sed 's/^/   /'
+  # One file at a time: llvm-cov names it in full then (with several it
+  # strips their common prefix). Columns: name, regions (3), functions (3),
+  # lines (total, missed, cover), branches (3).
+  [ ${#files[@]} -gt 0 ] || files=(user/)
+  for f in "${files[@]}"; do
+    "$cov" report "$bin" -instr-profile="$out/$n.profdata" "$f" |
+      awk -v root="$PWD/" '$1 != "Filename" && $1 != "TOTAL" && $1 !~ /^-+$/ && NF >= 10 {
+        sub("^" root, "", $1); printf "   %-36s %6s lines %5s missed %8s\n", $1, $8, $9, $10 }'
+  done
 done

@@ -7,8 +7,10 @@
  * bytes (they go on the wire as they are).
  * fuzz-covers: user/export/otlp_http_config.c user/export/url.c */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "export/otlp_http_config.h"
 #include "export/url.h"
 
@@ -73,12 +75,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf[size] = 0;
 	for (char *p = buf; nf < NFIELDS && p <= buf + size; p += strlen(p) + 1)
 		field[nf++] = p;
-	for (size_t i = 0; i < NVARS; i++) {
-		if (i < nf && *field[i])
-			setenv(vars[i], field[i], 1);
-		else
-			unsetenv(vars[i]);
+	/* The environment the configuration reads (getenv) is exactly these
+	 * variables: a private environ, since glibc's setenv keeps every value
+	 * it replaces (millions of runs would exhaust memory). */
+	char *env[NVARS + 1], *strs[NVARS];
+	int ne = 0;
+
+	for (size_t i = 0; i < NVARS && i < nf; i++) {
+		if (!*field[i] || asprintf(&strs[ne], "%s=%s", vars[i], field[i]) < 0)
+			continue;
+		env[ne] = strs[ne];
+		ne++;
 	}
+	env[ne] = NULL;
+	char **saved_environ = environ;
+
+	environ = env;
 	for (size_t i = NVARS + 2; i < nf; i++)
 		if (*field[i])
 			headers[nh++] = field[i];
@@ -106,6 +118,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!memchr(red, 0, sizeof(red)))
 			abort();
 	}
+	environ = saved_environ;
+	for (int i = 0; i < ne; i++)
+		free(strs[i]);
 	free(buf);
 	return 0;
 }
