@@ -162,6 +162,30 @@ static __always_inline bool tail_called(__u64 sp)
  * Frames past MCP_MAX_DEPTH have no slot (counted as too deep when they
  * were entered): they go when the deepest real frame is gone or returns.
  */
+/* The frame walk of drop_dead_frames(), one frame a step (bpf_loop). */
+struct drop_walk {
+	struct span_stack *st;
+	__u64 sp;
+	__u32 d, n;
+	bool entry;
+};
+
+static long drop_step(__u32 i, void *ctx)
+{
+	struct drop_walk *w = ctx;
+	__u32 d = w->d;
+
+	if (d == 0 || d > MCP_MAX_DEPTH)
+		return 1;
+	__u64 fsp = w->st->frames[(d - 1) & (MCP_MAX_DEPTH - 1)].sp;
+
+	if (fsp > w->sp || (fsp == w->sp && (!w->entry || tail_called(w->sp))))
+		return 1;
+	w->d = d - 1;
+	w->n++;
+	return 0;
+}
+
 static __always_inline __u32 drop_dead_frames(struct span_stack *st, __u64 sp, bool entry, __u32 b)
 {
 	__u32 d = st->depth, n = 0;
@@ -182,16 +206,15 @@ static __always_inline __u32 drop_dead_frames(struct span_stack *st, __u64 sp, b
 			return d;
 		d = MCP_MAX_DEPTH;
 	}
-	for (int i = 0; i < MCP_MAX_DEPTH; i++) {
-		if (d == 0)
-			break;
-		__u64 fsp = st->frames[(d - 1) & (MCP_MAX_DEPTH - 1)].sp;
+	struct drop_walk w = {.st = st, .sp = sp, .d = d, .entry = entry};
 
-		if (fsp > sp || (fsp == sp && (!entry || tail_called(sp))))
-			break;
-		d--;
-		n++;
-	}
+	/* bpf_loop(): the verifier checks the step once. Unrolled, every way
+	 * out of the loop left a different depth in a register, and all that
+	 * follows was checked once per depth: 150k instructions, 0.3 s of
+	 * start-up per program instead of 4 ms. */
+	bpf_loop(MCP_MAX_DEPTH, drop_step, &w, 0);
+	d = w.d;
+	n = w.n;
 	if (n)
 		stat_add(MCP_STAT_ABANDONED, n);
 	return d;
