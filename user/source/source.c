@@ -263,46 +263,61 @@ void sources_notify(struct source_set *S, const struct source *from, const struc
 }
 
 void sources_publish_span(struct source_set *S, pid_t pid, const unsigned long long trace_id[2],
-			  unsigned long long span_id)
+			  unsigned long long span_id, unsigned long long at_ns)
 {
-	struct open_span *free_slot = NULL;
+	struct open_span *free_slot = NULL, *oldest = NULL, *pid_oldest = NULL;
+	int of_pid = 0;
 
+	if (!pid)
+		return;
 	for (int i = 0; i < SOURCE_OPEN_SPANS; i++) {
 		struct open_span *o = &S->open[i];
 
-		if (o->pid == pid) {
-			if (!span_id) {
-				o->pid = 0;
-				return;
-			}
-			free_slot = o;
-			break;
+		if (!o->pid) {
+			if (!free_slot)
+				free_slot = o;
+			continue;
 		}
-		if (!o->pid && !free_slot)
-			free_slot = o;
+		if (!oldest || o->seq < oldest->seq)
+			oldest = o;
+		if (o->pid == pid) {
+			of_pid++;
+			if (!pid_oldest || o->seq < pid_oldest->seq)
+				pid_oldest = o;
+		}
 	}
-	if (!span_id || !free_slot)
-		return; /* full: the exec then starts a trace of its own */
-	free_slot->pid = pid;
-	free_slot->trace_id[0] = trace_id[0];
-	free_slot->trace_id[1] = trace_id[1];
-	free_slot->span_id = span_id;
+	if (!span_id && !of_pid)
+		return; /* nothing was open: "none" is already the answer */
+	/* a process's own oldest entry first, then a free slot, then the
+	 * oldest of all (a lookup that finds nothing starts a trace) */
+	struct open_span *o = of_pid >= SOURCE_OPEN_SPANS_PER_PID ? pid_oldest : free_slot ? free_slot : oldest;
+
+	o->pid = pid;
+	o->from_ns = at_ns;
+	o->seq = ++S->open_seq;
+	o->trace_id[0] = span_id ? trace_id[0] : 0;
+	o->trace_id[1] = span_id ? trace_id[1] : 0;
+	o->span_id = span_id;
 }
 
-bool sources_open_span(const struct source_set *S, pid_t pid, unsigned long long trace_id[2],
-		       unsigned long long *span_id)
+bool sources_open_span(const struct source_set *S, pid_t pid, unsigned long long at_ns,
+		       unsigned long long trace_id[2], unsigned long long *span_id)
 {
-	for (int i = 0; i < SOURCE_OPEN_SPANS; i++) {
+	const struct open_span *best = NULL;
+
+	for (int i = 0; i < SOURCE_OPEN_SPANS && pid; i++) {
 		const struct open_span *o = &S->open[i];
 
-		if (o->pid == pid && pid) {
-			trace_id[0] = o->trace_id[0];
-			trace_id[1] = o->trace_id[1];
-			*span_id = o->span_id;
-			return true;
-		}
+		if (o->pid == pid && o->from_ns <= at_ns &&
+		    (!best || o->from_ns > best->from_ns || (o->from_ns == best->from_ns && o->seq > best->seq)))
+			best = o;
 	}
-	return false;
+	if (!best || !best->span_id)
+		return false;
+	trace_id[0] = best->trace_id[0];
+	trace_id[1] = best->trace_id[1];
+	*span_id = best->span_id;
+	return true;
 }
 
 int source_share_maps(struct bpf_object *obj, const struct source_env *env, char *err, size_t errlen)

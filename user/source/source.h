@@ -120,13 +120,19 @@ struct source {
 
 /* A span a source has open in a process, for the other sources to hang
  * theirs under: an MCP SERVER span while the server handles a request, so
- * that a command the tool runs (exec source) is its child. */
+ * that a command the tool runs (exec source) is its child. Kept as a short
+ * history per process of which span was open from when (record time): the
+ * sources' rings are read one after the other, so the fork of that command
+ * may be read before the request that led to it, or after its answer. */
 struct open_span {
-	pid_t pid;
+	pid_t pid;                      /* 0: free slot */
+	unsigned long long from_ns;     /* open from then on (CLOCK_MONOTONIC, as records) */
+	unsigned long long seq;         /* publication order, for equal times */
 	unsigned long long trace_id[2];
-	unsigned long long span_id;
+	unsigned long long span_id;     /* 0: none from then on */
 };
-#define SOURCE_OPEN_SPANS 1024 /* processes with a published span, at most */
+#define SOURCE_OPEN_SPANS 1024       /* history entries, all processes */
+#define SOURCE_OPEN_SPANS_PER_PID 16 /* a process's most recent ones */
 
 #define SOURCE_MAX 8
 #define SOURCE_MAX_TARGETS 64 /* --pid given many times */
@@ -138,6 +144,7 @@ struct source_set {
 	struct ring_buffer *rb; /* every source's ring, polled together */
 	struct source_shared shared;
 	struct open_span open[SOURCE_OPEN_SPANS]; /* pid 0: free slot */
+	unsigned long long open_seq;
 };
 
 /* Every registered source, NULL-terminated. */
@@ -167,12 +174,14 @@ void sources_detach(struct source_set *S);
 int sources_detach_binding(struct source_set *S, int binding);
 void sources_close(struct source_set *S);
 
-/* For sources: `span_id` is open in process `pid` now (0: none any more). */
+/* For sources: `span_id` is the span open in process `pid` from `at_ns`
+ * on (0: none any more), at_ns the time of the record that said so. */
 void sources_publish_span(struct source_set *S, pid_t pid, const unsigned long long trace_id[2],
-			  unsigned long long span_id);
-/* The span another source has open in `pid`: true and its ids, or false. */
-bool sources_open_span(const struct source_set *S, pid_t pid, unsigned long long trace_id[2],
-		       unsigned long long *span_id);
+			  unsigned long long span_id, unsigned long long at_ns);
+/* The span another source had open in `pid` at `at_ns` (the last one
+ * published from at_ns or before): true and its ids, or false. */
+bool sources_open_span(const struct source_set *S, pid_t pid, unsigned long long at_ns,
+		       unsigned long long trace_id[2], unsigned long long *span_id);
 
 /* For the process source: tells every other source about a process. */
 void sources_notify(struct source_set *S, const struct source *from, const struct proc_event *e);

@@ -33,6 +33,7 @@ struct mcp_source {
 	struct call scratch;
 	uint64_t last_sweep;
 	uint64_t muted;
+	uint64_t now_ns; /* the time of the record (or exit) being handled */
 };
 
 static struct mcp_source *priv(struct source *s)
@@ -76,14 +77,16 @@ static void on_session(void *ctx, const struct mcp_session_end *e)
 }
 
 /* What the server does while it handles a request (an exec, an LLM call)
- * hangs under its SERVER span: the other sources look it up. */
+ * hangs under its SERVER span: the other sources look it up by the time
+ * they saw it happen, so it is published with the time of the record that
+ * opened or closed it. */
 static void on_server_span(void *ctx, uint32_t pid, uint64_t trace_hi, uint64_t trace_lo, uint64_t span_id)
 {
 	struct mcp_source *p = ctx;
 	const unsigned long long trace[2] = {trace_hi, trace_lo};
 
 	if (p->s->set)
-		sources_publish_span(p->s->set, (pid_t)pid, trace, span_id);
+		sources_publish_span(p->s->set, (pid_t)pid, trace, span_id, p->now_ns);
 }
 
 /* ---- streams ---------------------------------------------------------- */
@@ -241,6 +244,7 @@ static int handle(struct mcp_source *p, const void *data, size_t len)
 
 	if (len < MCP_IO_REC_SIZE(0) || r->h.size > len)
 		return -1;
+	p->now_ns = r->h.end_ns;
 	switch (r->h.type) {
 	case MCP_REC_IO_DATA:
 		if (r->len > MCP_IO_CHUNK || MCP_IO_REC_SIZE(r->len) > len)
@@ -352,13 +356,18 @@ static void mcp_on_process(struct source *s, const struct proc_event *e)
 {
 	struct mcp_source *p = priv(s);
 
-	if (!p || !p->tracker || e->kind != PROC_EXIT)
+	if (!p || !p->tracker || (e->kind != PROC_EXIT && e->kind != PROC_FORK))
 		return;
 	/* Its last reads and writes are in our ring, maybe not read yet (the
-	 * rings are read one after the other): first them, then the exit. */
+	 * rings are read one after the other): first them, then the exit. A
+	 * fork: the request the parent read before forking publishes its
+	 * SERVER span first, for the exec source to hang the child under. */
 	if (p->own_rb)
 		ring_buffer__consume(p->own_rb);
-	mcp_tracker_exit(p->tracker, (uint32_t)e->pid, clock_mono_ns());
+	if (e->kind == PROC_FORK)
+		return;
+	p->now_ns = clock_mono_ns();
+	mcp_tracker_exit(p->tracker, (uint32_t)e->pid, p->now_ns);
 	mcp_streams_drop_pid(p->streams, (uint32_t)e->pid);
 }
 

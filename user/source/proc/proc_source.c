@@ -183,8 +183,9 @@ static void on_fork(struct source *s, const struct mcp_proc_rec *r)
 		e->up_trace_id[0] = r->parent_trace_id[0];
 		e->up_trace_id[1] = r->parent_trace_id[1];
 		e->up_span_id = r->parent_span_id;
-	} else if (sources_open_span(s->set, e->ppid, e->up_trace_id, &e->up_span_id)) {
-		/* another source's span in the parent (an MCP request it serves) */
+	} else if (sources_open_span(s->set, e->ppid, r->h.start_ns, e->up_trace_id, &e->up_span_id)) {
+		/* another source's span open in the parent when it forked (an
+		 * MCP request it serves) */
 	} else if (parent && parent->running) { /* else the parent's exec span */
 		e->up_trace_id[0] = parent->trace_id[0];
 		e->up_trace_id[1] = parent->trace_id[1];
@@ -261,8 +262,10 @@ static int proc_on_record(struct source *s, const void *data, size_t len)
 	case MCP_REC_PROC_FORK: {
 		struct proc_event ev = {.kind = PROC_FORK, .pid = (pid_t)r->h.pid, .ppid = (pid_t)r->ppid};
 
-		on_fork(s, r);
+		/* the others first: what they have not read yet of the parent
+		 * (the request it serves) may be the new process's parent span */
 		sources_notify(s->set, s, &ev);
+		on_fork(s, r);
 		return 0;
 	}
 	case MCP_REC_PROC_EXEC:
