@@ -44,3 +44,4 @@ npm_ci "$here/bench/node"            # the in-process OpenTelemetry baseline
 npm_ci "$here/../tests/otlp-receiver" # the OTLP/HTTP test receiver's decoders
 npm_ci "$here/../tests/mcp"           # the MCP SDK clients and servers of the mcp source's tests
 npm_ci "$here/../tests/llm"           # the LLM SDK clients of the tls source's e2e test
+npm_ci "$here/agent-demo"             # make demo: the agent's openai and MCP SDKs

@@ -92,7 +92,8 @@ def genai_spans(export):
             continue
         seen.add(s.get("spanId"))
         a = attrs_dict(s.get("attributes"))
-        if "gen_ai.operation.name" in a:
+        # an MCP tools/call span has gen_ai.operation.name execute_tool: not a model call
+        if "gen_ai.operation.name" in a and "mcp.method.name" not in a:
             out[(a["gen_ai.operation.name"], a.get("gen_ai.request.model"))].append((s, a))
     return out
 

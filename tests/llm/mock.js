@@ -6,7 +6,7 @@
 // from a request counter, so every answer differs; the clients' ledgers
 // record what their SDKs read back.
 //
-// usage: node mock.js --cert CERT --key KEY --port-file FILE [--port N]
+// usage: node mock.js --cert CERT --key KEY --port-file FILE [--port N] [--script FILE]
 // It never prints a header value or a request body.
 'use strict';
 const https = require('node:https');
@@ -15,6 +15,10 @@ const zlib = require('node:zlib');
 
 const args = {};
 for (let i = 2; i < process.argv.length; i += 2) args[process.argv[i].replace(/^--/, '')] = process.argv[i + 1];
+// --script FILE: a module whose toolCalls(body) scripts the tool calls a chat
+// request that offers tools is answered with (tools/agent-demo/model_script.cjs);
+// it returns null when the model should answer in text.
+const script = args.script ? require(require('node:path').resolve(args.script)) : null;
 
 let seq = 0;
 const usage = () => {
@@ -59,11 +63,14 @@ function openaiChat(req, body, scenario, res) {
 	const u = usage();
 	const model = answerModel(body.model);
 	const id = `chatcmpl-${seq}`;
+	const calls = script && body.tools ? script.toolCalls(body) : null;
 	if (!body.stream) {
 		const w = start(res, 200, 'application/json', scenario);
+		const message = calls ? { role: 'assistant', content: null, tool_calls: calls }
+			: { role: 'assistant', content: 'Hello from the mock.' };
 		w.end(JSON.stringify({
 			id, object: 'chat.completion', created: 1700000000, model,
-			choices: [{ index: 0, message: { role: 'assistant', content: 'Hello from the mock.' }, finish_reason: 'stop' }],
+			choices: [{ index: 0, message, finish_reason: calls ? 'tool_calls' : 'stop' }],
 			usage: { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output },
 		}));
 		return;
@@ -72,8 +79,13 @@ function openaiChat(req, body, scenario, res) {
 	const chunk = (delta, finish, extra) => `data: ${JSON.stringify({
 		id, object: 'chat.completion.chunk', created: 1700000000, model,
 		choices: delta === null ? [] : [{ index: 0, delta, finish_reason: finish }], ...extra })}\n\n`;
-	w.write(chunk({ role: 'assistant', content: '' }, null));
-	const n = scenario === 'big' ? 60000 : 3;
+	w.write(chunk({ role: 'assistant', content: calls ? null : '' }, null));
+	// a tool call streams as the API does: name and id first, then its arguments
+	(calls || []).forEach((c, index) => {
+		w.write(chunk({ tool_calls: [{ index, id: c.id, type: 'function', function: { name: c.function.name, arguments: '' } }] }, null));
+		w.write(chunk({ tool_calls: [{ index, function: { arguments: c.function.arguments } }] }, null));
+	});
+	const n = calls ? 0 : scenario === 'big' ? 60000 : 3;
 	const piece = scenario === 'big' ? 'x'.repeat(40) : 'word ';
 	for (let i = 0; i < n; i++) {
 		if (scenario === 'cut' && i === 1) {
@@ -82,7 +94,7 @@ function openaiChat(req, body, scenario, res) {
 		}
 		w.write(chunk({ content: piece }, null));
 	}
-	w.write(chunk({}, 'stop'));
+	w.write(chunk({}, calls ? 'tool_calls' : 'stop'));
 	if (body.stream_options && body.stream_options.include_usage)
 		w.write(chunk(null, null, { usage: { prompt_tokens: u.input, completion_tokens: u.output, total_tokens: u.input + u.output } }));
 	w.end('data: [DONE]\n\n');
