@@ -2,7 +2,8 @@
 #   make          build/mcp-bpftrace and build/mcp-demo
 #   make deps     install every Debian package the build and tests need
 #   make test     unit tests (ASan/UBSan) + end-to-end tests (needs root)
-#   make demo     trace the bundled demo workload
+#   make demo     trace an unmodified Node.js agent (LLM, MCP, git) with no probe map
+#   make demo-native  trace the bundled C demo workload with its probe map
 SHELL := /bin/bash
 BUILD ?= build
 CC ?= gcc
@@ -29,7 +30,7 @@ DEMO_SRCS := $(wildcard tools/mcp-demo/*.c)
 UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_BINS := $(patsubst tests/unit/%.c,$(BUILD)/tests/%,$(UNIT_SRCS))
 
-.PHONY: all deps test unit e2e demo clean bench-smoke install uninstall docs
+.PHONY: all deps test unit e2e demo demo-native clean bench-smoke install uninstall docs
 all: $(BUILD)/mcp-bpftrace $(BUILD)/mcp-demo
 
 # Where `make install` puts things (DESTDIR: a staging root, for packages
@@ -144,7 +145,11 @@ test: deps
 
 demo: deps
 	$(MAKE) all
-	tools/demo.sh
+	BUILD=$(BUILD) tools/demo.sh
+
+demo-native: deps
+	$(MAKE) all
+	BUILD=$(BUILD) tools/demo.sh --native
 
 deps:
 	@tools/install-deps.sh
