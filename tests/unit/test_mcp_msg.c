@@ -139,6 +139,18 @@ static void test_responses(void)
 	      false, &g);
 	CHECK_EQ_INT(g.m[0].kind, JR_ERROR);
 	CHECK_EQ_INT(g.m[0].id.type, JID_NULL);
+	/* A code that is no integer is no code (converting 1e300 was undefined). */
+	static const char *const odd[] = {"1e300", "-1e300", "1.5", "9.3e18"};
+
+	for (size_t i = 0; i < sizeof(odd) / sizeof(odd[0]); i++) {
+		char msg[160];
+
+		snprintf(msg, sizeof(msg), "{\"jsonrpc\":\"2.0\",\"id\":6,\"error\":{\"code\":%s,\"message\":\"x\"}}",
+			 odd[i]);
+		parse(msg, false, &g);
+		CHECK_EQ_INT(g.m[0].kind, JR_ERROR);
+		CHECK(!g.m[0].has_error_code);
+	}
 }
 
 static void test_invalid(void)

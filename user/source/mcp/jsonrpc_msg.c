@@ -137,7 +137,11 @@ static bool classify(const cJSON *o, bool capture_content, struct jsonrpc_msg *m
 	if (error && !result && cJSON_IsObject(error)) {
 		const cJSON *code = field(error, "code");
 		m->kind = JR_ERROR;
-		if (cJSON_IsNumber(code)) {
+		/* JSON-RPC error codes are integers; a code that is not one
+		 * (1e300, 1.5, NaN from a peer) is no code: converting it to
+		 * an integer would be undefined (found by fuzz_jsonrpc_msg). */
+		if (cJSON_IsNumber(code) && isfinite(code->valuedouble) &&
+		    code->valuedouble == floor(code->valuedouble) && fabs(code->valuedouble) < 9007199254740992.0) {
 			m->has_error_code = true;
 			m->error_code = (int64_t)code->valuedouble;
 		}
