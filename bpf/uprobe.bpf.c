@@ -220,7 +220,17 @@ static __always_inline __u32 drop_dead_frames(struct span_stack *st, __u64 sp, b
 	return d;
 }
 
-static __always_inline int on_entry(__u32 b, const __u64 *args, __u64 sp)
+/*
+ * A span on two USDT probes has no stack slot of its own: its frame keeps
+ * USDT_FRAME_SP, above every real one, so that no function's entry or
+ * return takes it for a frame a longjmp left (it goes at its done probe,
+ * an exec or the thread's exit).
+ */
+#define USDT_FRAME_SP (~0ULL)
+
+/* `sp`: the stack pointer now; `frame_sp`: what the frame keeps (the
+ * function's entry sp, or USDT_FRAME_SP). */
+static __always_inline int on_entry(__u32 b, const __u64 *args, __u64 sp, __u64 frame_sp)
 {
 	b &= MCP_MAX_BINDINGS - 1;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -256,7 +266,7 @@ static __always_inline int on_entry(__u32 b, const __u64 *args, __u64 sp)
 	}
 	for (int i = 0; i < MCP_NARGS; i++)
 		f->args[i] = args[i];
-	f->sp = sp;
+	f->sp = frame_sp;
 	st->exec_id = bpf_get_current_task_btf()->self_exec_id;
 	run_captures(b, r, args, 0, MCP_AT_ENTRY);
 	st->depth = d + 1;
@@ -269,7 +279,8 @@ static __always_inline int on_entry(__u32 b, const __u64 *args, __u64 sp)
 	return 0;
 }
 
-/* `sp`: the stack pointer at the return, one slot above the entry's. */
+/* `sp`: the stack pointer at the return, one slot above the entry's; or
+ * USDT_FRAME_SP at the probe that ends a USDT span. */
 static __always_inline int on_return(__u32 b, __u64 ret, __u64 sp)
 {
 	b &= MCP_MAX_BINDINGS - 1;
@@ -281,7 +292,8 @@ static __always_inline int on_return(__u32 b, __u64 ret, __u64 sp)
 		stat_inc(MCP_STAT_UNMATCHED_RET);
 		return 0;
 	}
-	sp -= 8; /* the entry's: `ret` took the return address */
+	if (sp != USDT_FRAME_SP)
+		sp -= 8; /* the entry's: `ret` took the return address */
 	__u32 d = drop_dead_frames(st, sp, false, b);
 
 	if (d > MCP_MAX_DEPTH) { /* an untraced frame past the deepest returns */
@@ -365,7 +377,7 @@ int BPF_KPROBE(span_enter)
 	if (!current_traced())
 		return 0;
 	regs_args(ctx, args);
-	return on_entry((__u32)bpf_get_attach_cookie(ctx), args, PT_REGS_SP(ctx));
+	return on_entry((__u32)bpf_get_attach_cookie(ctx), args, PT_REGS_SP(ctx), PT_REGS_SP(ctx));
 }
 
 SEC("uretprobe")
@@ -401,6 +413,37 @@ int usdt_point_fire(struct pt_regs *ctx)
 		args[i] = v;
 	}
 	return on_point((__u32)bpf_usdt_cookie(ctx), args, PT_REGS_SP(ctx), false);
+}
+
+static __always_inline void usdt_args(struct pt_regs *ctx, __u64 *args)
+{
+	long v;
+
+	for (int i = 0; i < 6; i++) {
+		if (bpf_usdt_arg(ctx, i, &v))
+			break;
+		args[i] = v;
+	}
+}
+
+/* A span bound to a start probe and a done probe (query__start/done). */
+SEC("usdt")
+int usdt_span_enter(struct pt_regs *ctx)
+{
+	__u64 args[MCP_NARGS] = {};
+
+	if (!current_traced())
+		return 0;
+	usdt_args(ctx, args);
+	return on_entry((__u32)bpf_usdt_cookie(ctx), args, PT_REGS_SP(ctx), USDT_FRAME_SP);
+}
+
+SEC("usdt")
+int usdt_span_exit(struct pt_regs *ctx)
+{
+	if (!current_traced())
+		return 0;
+	return on_return((__u32)bpf_usdt_cookie(ctx), 0, USDT_FRAME_SP);
 }
 
 /* A thread that exits mid-call leaves frames behind: free them. */

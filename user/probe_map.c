@@ -52,8 +52,6 @@ static int parse_location(struct parser *p, struct pm_binding *b, char *s, int n
 				    QUOTE(s, (size_t)n));
 		return (b->symbol = strndup(s, n)) ? 0 : perr(p, "out of memory");
 	}
-	if (b->kind != PM_POINT)
-		return perr(p, "USDT probes bind point operations only");
 	/* The colon is looked at before anything after it: the location may
 	 * end the text ("usdt:x" and no newline). */
 	const char *prov = s + 5, *colon = prov + strspn(prov, IDENT_CHARS), *name = colon + (*colon == ':');
@@ -64,6 +62,35 @@ static int parse_location(struct parser *p, struct pm_binding *b, char *s, int n
 	b->usdt_provider = strndup(prov, pn);
 	b->usdt_name = strndup(name, nn);
 	return b->usdt_provider && b->usdt_name ? 0 : perr(p, "out of memory");
+}
+
+/* A span on USDT probes: `usdt:P:START usdt:P:DONE` (query__start /
+ * query__done, function__entry / function__return), nested per thread like
+ * function spans. */
+static int parse_usdt_done(struct parser *p, struct pm_binding *b, char *s, int n)
+{
+	struct pm_binding d = {0};
+
+	if (!b->usdt_provider)
+		return perr(p, "a second location is the USDT probe that ends the span: the first must be one too "
+			    "(span OP usdt:P:START usdt:P:DONE)");
+	if (b->kind != PM_SPAN)
+		return perr(p, "a point fires once: one location");
+	if (strncmp(s, "usdt:", 5))
+		return perr(p, "expected usdt:PROVIDER:NAME for the probe that ends the span, got %s", QUOTE(s, (size_t)n));
+	if (parse_location(p, &d, s, n))
+		return -1;
+	int same_prov = !strcmp(d.usdt_provider, b->usdt_provider), same_name = !strcmp(d.usdt_name, b->usdt_name);
+
+	free(d.usdt_provider);
+	if (!same_prov || same_name) {
+		free(d.usdt_name);
+		return perr(p, same_name ? "the span starts and ends at the same probe %s"
+					 : "the probes that start and end a span are of one provider: %s",
+			    QUOTE(s, (size_t)n));
+	}
+	b->usdt_done = d.usdt_name;
+	return 0;
 }
 
 static bool same(const char *a, const char *b) { return a == b || (a && b && !strcmp(a, b)); }
@@ -108,8 +135,11 @@ static int parse_binding(struct parser *p, char *s, enum pm_kind kind)
 	}
 	if (!(n = token_len(s = skip_ws(s + n))))
 		return perr(p, "expected a function name or usdt:PROVIDER:NAME after '%s'", opname);
-	if (*skip_ws(s + n))
-		return perr(p, "unexpected %s after the location", QTOK(skip_ws(s + n)));
+	char *done = skip_ws(s + n);
+	int dn = token_len(done);
+
+	if (*skip_ws(done + dn))
+		return perr(p, "unexpected %s after the location", QTOK(skip_ws(done + dn)));
 	if (pm->n == MCP_MAX_BINDINGS)
 		return perr(p, "too many bindings (at most %d)", MCP_MAX_BINDINGS);
 	if (!(b = realloc(pm->bindings, (pm->n + 1) * sizeof(*b))))
@@ -122,6 +152,11 @@ static int parse_binding(struct parser *p, char *s, enum pm_kind kind)
 	if (p->object && !(b->object = strdup(p->object)))
 		return perr(p, "out of memory");
 	if (parse_location(p, b, s, n))
+		return -1;
+	if (kind == PM_SPAN && b->usdt_provider && !dn)
+		return perr(p, "a span on USDT probes needs the probe that ends it: span %s usdt:P:START usdt:P:DONE",
+			    opname);
+	if (dn && parse_usdt_done(p, b, done, dn))
 		return -1;
 	return check_location_unique(p, b, s, n);
 }
@@ -274,6 +309,7 @@ void probe_map_free(struct probe_map *pm)
 		free(b->symbol);
 		free(b->usdt_provider);
 		free(b->usdt_name);
+		free(b->usdt_done);
 		for (int c = 0; c < b->ncaps; c++)
 			pm_free_capture(&b->caps[c]);
 	}

@@ -61,6 +61,8 @@ struct pm_binding {
 	char *symbol;       /* function name; NULL for USDT */
 	char *usdt_provider;/* USDT probe, when bound to one */
 	char *usdt_name;
+	char *usdt_done;    /* a span on two USDT probes: the one that ends it
+			     * (same provider); usdt_name starts it */
 	struct pm_capture caps[PM_MAX_CAPTURES];
 	int ncaps;
 	struct pm_fail fail;

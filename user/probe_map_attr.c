@@ -177,6 +177,8 @@ static int set_spec(struct parser *p, enum pm_kind kind, const struct src *src, 
 
 	if (kind == PM_POINT && src->ret)
 		return perr(p, "ret is not available to a point (it fires at function entry)");
+	if (src->ret && current(p)->usdt_provider)
+		return perr(p, "ret is not available to a span on USDT probes (no function returns)");
 	if (src->entry && kind == PM_POINT)
 		return perr(p, "@entry applies to spans only (a point reads everything at entry)");
 	if (src->entry && !src->mem)

@@ -32,6 +32,9 @@
  *   wait:PATH     wait until PATH exists (not traced)
  *   signals       ledger line with SigIgn, SigBlk and the open fds
  *   quick         nothing (a target that is gone in about a millisecond)
+ *   usdt:N        N times: USDT probe harm:harm_usdt_span, two calls of
+ *                 harm_work(), probe harm:harm_usdt_span_done (a span on two
+ *                 USDT probes; the ledger counts it as fn=harm_usdt_span)
  *
  * Ledger (to FILE, appended with one write per process, or to stdout):
  *   pid=P fn=NAME entered=E returned=R    (every function entered at least once)
@@ -52,6 +55,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/sdt.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -61,11 +65,12 @@
 
 enum fn {
 	F_WORK, F_OUTER, F_TAIL, F_RECURSE, F_THREAD_OUTER, F_THREAD_EXIT, F_JUMP_OUTER, F_JUMP,
-	F_FORK, F_EXEC, F_EXIT, F_SLOW, F_COUNT
+	F_FORK, F_EXEC, F_EXIT, F_SLOW, F_USDT, F_COUNT
 };
 static const char *const fn_names[F_COUNT] = {
 	"harm_work", "harm_outer", "harm_tail", "harm_recurse", "harm_thread_outer", "harm_thread_exit", "harm_jump_outer",
 	"harm_jump", "harm_fork", "harm_exec", "harm_exit", "harm_slow",
+	"harm_usdt_span", /* not a function: the USDT probes harm:harm_usdt_span(_done) */
 };
 static atomic_long entered[F_COUNT], returned[F_COUNT];
 static const char *ledger_path;
@@ -382,6 +387,15 @@ int main(int argc, char **argv)
 		v = v ? v + 1 : "";
 		if (!strncmp(s, "work:", 5)) {
 			work_thread((void *)num(v, s));
+		} else if (!strncmp(s, "usdt:", 5)) {
+			for (long k = num(v, s); k > 0; k--) {
+				ENTER(F_USDT);
+				DTRACE_PROBE1(harm, harm_usdt_span, k);
+				harm_work(k);
+				harm_work(k + 1);
+				DTRACE_PROBE1(harm, harm_usdt_span_done, k);
+				RETURN(F_USDT);
+			}
 		} else if (!strncmp(s, "nest:", 5)) {
 			for (long k = num(v, s); k > 0; k--)
 				harm_outer(k);

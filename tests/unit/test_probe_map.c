@@ -170,6 +170,7 @@ static void test_readme_example(void)
 	CHECK(!b->symbol);
 	CHECK_STR_EQ(b->usdt_provider, "mcp_demo");
 	CHECK_STR_EQ(b->usdt_name, "cache_hit");
+	CHECK(b->usdt_done == NULL);
 	CHECK_EQ_INT(b->line, 17);
 	SPEC(b, "mcp.model_type", PT_STR, ARG, 0, 0, E, STR, 0, 0);
 	probe_map_free(&pm);
@@ -473,10 +474,20 @@ static void test_errors(void)
 	BAD("span model_routing f\n  span model_routing g\n", NAME ":2: ", "column 0");
 	BAD("span\n", NAME ":1: ", "expected 'span OPERATION LOCATION'");
 	BAD("span model_routing\n", NAME ":1: ", "expected a function name");
-	BAD("span model_routing f g\n", NAME ":1: ", "unexpected 'g' after the location");
+	BAD("span model_routing f g\n", NAME ":1: ", "the first must be one too"); /* a second location: USDT spans only */
+	BAD("span model_routing usdt:p:a usdt:p:b c\n", NAME ":1: ", "unexpected 'c' after the location");
 	BAD("span model_routing 9f\n", NAME ":1: ", "bad function name '9f'");
 	BAD("span model_routing foo-bar\n", NAME ":1: ", "bad function name");
-	BAD("span model_routing usdt:mcp_demo:route\n", NAME ":1: ", "USDT probes bind point operations only");
+	BAD("span model_routing usdt:mcp_demo:route\n", NAME ":1: ", "needs the probe that ends it");
+	BAD("span model_routing usdt:p:start usdt:q:done\n", NAME ":1: ", "of one provider");
+	BAD("span model_routing usdt:p:start usdt:p:start\n", NAME ":1: ", "starts and ends at the same probe");
+	BAD("span model_routing f usdt:p:done\n", NAME ":1: ", "the first must be one too");
+	BAD("span model_routing usdt:p:start done\n", NAME ":1: ", "expected usdt:PROVIDER:NAME");
+	BAD("point model_cache_hit usdt:p:a usdt:p:b\n", NAME ":1: ", "one location");
+	BAD("span model_routing usdt:p:start usdt:p:done\n  mcp.tokens_used = ret\n", NAME ":2: ",
+	    "ret is not available to a span on USDT probes");
+	BAD("span model_routing usdt:p:start usdt:p:done\n  fail if ret < 0\n", NAME ":2: ",
+	    "ret is not available to a span on USDT probes");
 	BAD("point model_cache_hit usdt:mcp_demo\n", NAME ":1: ", "bad USDT probe");
 	BAD("point model_cache_hit usdt::hit\n", NAME ":1: ", "bad USDT probe");
 	BAD("point model_cache_hit usdt:a:b:c\n", NAME ":1: ", "bad USDT probe");
@@ -646,8 +657,33 @@ static void test_demo_map(const char *file)
 	}
 }
 
+/* A span on two USDT probes: start and done of one provider. */
+static void test_usdt_span(void)
+{
+	struct probe_map pm;
+
+	if (parse("span plan_execution usdt:pg:query__start usdt:pg:query__done\n"
+		  "  mcp.plan_type = arg0 as str\n"
+		  "  mcp.completed_steps = arg1[8] as int\n",
+		  false, &pm)) {
+		UNIT_FAIL("parse");
+		return;
+	}
+	const struct pm_binding *b = &pm.bindings[0];
+
+	CHECK_EQ_INT(b->kind, PM_SPAN);
+	CHECK_STR_EQ(b->usdt_provider, "pg");
+	CHECK_STR_EQ(b->usdt_name, "query__start");
+	CHECK_STR_EQ(b->usdt_done, "query__done");
+	/* registers at the start probe, memory at the done probe */
+	CHECK_EQ_INT(cap(b, "mcp.plan_type")->spec.when, MCP_AT_ENTRY);
+	CHECK_EQ_INT(cap(b, "mcp.completed_steps")->spec.when, MCP_AT_RETURN);
+	probe_map_free(&pm);
+}
+
 int main(void)
 {
+	test_usdt_span();
 	test_readme_example();
 	test_content_dropped();
 	test_types();

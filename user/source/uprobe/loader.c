@@ -173,9 +173,13 @@ int loader_resolve(struct loader *L, const struct probe_map *pm, const struct so
 				goto out;
 			}
 			if (b->usdt_provider) {
-				if (!elf_find_usdt(elf, b->usdt_provider, b->usdt_name)) {
+				const char *missing = !elf_find_usdt(elf, b->usdt_provider, b->usdt_name) ? b->usdt_name
+						      : b->usdt_done && !elf_find_usdt(elf, b->usdt_provider, b->usdt_done)
+							      ? b->usdt_done : NULL;
+
+				if (missing) {
 					snprintf(err, errlen, "%s:%d: USDT probe %s:%s not found in %s",
-						 pm->path, b->line, b->usdt_provider, b->usdt_name, ap->path);
+						 pm->path, b->line, b->usdt_provider, missing, ap->path);
 					goto out;
 				}
 			} else {
@@ -234,12 +238,13 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 	skel->rodata->wakeup_bytes = bpf_map__max_entries(skel->maps.events) / 16;
 	/* Only the programs some binding uses: the verifier takes ~4 ms for
 	 * each, a good part of the time before the target may start. */
-	bool spans = false, points = false, usdt = false;
+	bool spans = false, points = false, usdt = false, usdt_spans = false;
 
 	for (size_t i = 0; i < pm->n; i++) {
 		const struct pm_binding *b = &pm->bindings[i];
 
-		usdt |= b->usdt_provider != NULL;
+		usdt |= b->usdt_provider != NULL && !b->usdt_done;
+		usdt_spans |= b->usdt_done != NULL;
 		spans |= !b->usdt_provider && b->kind == PM_SPAN;
 		points |= !b->usdt_provider && b->kind == PM_POINT;
 	}
@@ -247,6 +252,8 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 	bpf_program__set_autoload(skel->progs.span_exit, spans);
 	bpf_program__set_autoload(skel->progs.point_fire, points);
 	bpf_program__set_autoload(skel->progs.usdt_point_fire, usdt);
+	bpf_program__set_autoload(skel->progs.usdt_span_enter, usdt_spans);
+	bpf_program__set_autoload(skel->progs.usdt_span_exit, usdt_spans);
 	/* uprobe_multi links need their programs loaded for them. */
 	L->verbose = o->verbose;
 	L->link_per_binding = o->link_per_binding;
@@ -303,6 +310,10 @@ static struct bpf_link *attach_one(struct loader *L, const struct pm_binding *b,
 	if (b->usdt_provider) {
 		LIBBPF_OPTS(bpf_usdt_opts, uo, .usdt_cookie = (__u64)ap->binding);
 
+		if (b->usdt_done) /* a span: `ret` means the probe that ends it */
+			return bpf_program__attach_usdt(ret ? s->progs.usdt_span_exit : s->progs.usdt_span_enter,
+							ap->pid, ap->path, b->usdt_provider,
+							ret ? b->usdt_done : b->usdt_name, &uo);
 		return bpf_program__attach_usdt(s->progs.usdt_point_fire, ap->pid, ap->path,
 						b->usdt_provider, b->usdt_name, &uo);
 	}
@@ -337,7 +348,7 @@ static void attach_failed(struct loader *L, const struct probe_map *pm, const st
 static bool attach_point_alone(struct loader *L, const struct probe_map *pm, const struct attach_point *ap)
 {
 	const struct pm_binding *b = &pm->bindings[ap->binding];
-	int nprobes = b->kind == PM_SPAN && !b->usdt_provider ? 2 : 1;
+	int nprobes = b->kind == PM_SPAN ? 2 : 1;
 
 	for (int k = 0; k < nprobes; k++) {
 		/* Return probe first: an entry without its return would leave
