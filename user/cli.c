@@ -13,6 +13,7 @@
 
 static const char usage[] =
 "Usage: mcp-bpftrace [--probes FILE] [OPTIONS] (--pid PID ... | --container ID | -- COMMAND [ARGS...])\n"
+"       mcp-bpftrace --all [--exclude-comm PATTERN] [--include-comm PATTERN] [OPTIONS]\n"
 "       mcp-bpftrace --list [--object NAME] (--pid PID | --container ID | -- COMMAND [ARGS...])\n"
 "\n"
 "Traces an MCP system's operations from outside with eBPF (uprobes, USDT,\n"
@@ -28,6 +29,15 @@ static const char usage[] =
 "                           probe is attached. The tracer stops when it exits.\n"
 "  -c, --container ID|NAME  every process of a container, now and later\n"
 "      --cgroup PATH        every process of a cgroup (v2 path)\n"
+"      --all                every process of the host and its containers, now\n"
+"                           and later (built-in sources: tls, mcp, exec); each\n"
+"                           process its own resource; stop with Ctrl-C or -d\n"
+"      --exclude-comm PATTERN\n"
+"                           with --all: not the processes whose name\n"
+"                           (/proc/PID/comm) matches the glob (repeatable)\n"
+"      --include-comm PATTERN\n"
+"                           with --all: only processes whose name matches\n"
+"                           one such glob (repeatable)\n"
 "\n"
 "Bindings:\n"
 "  -P, --probes FILE        probe map: which functions are which operations\n"
@@ -285,11 +295,15 @@ int cli_parse_histogram(const char *spec, bool *explicit_, double *bounds, size_
 int cli_parse(int argc, char **argv, struct config *cfg)
 {
 	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_MAX_SERIES, O_NO_UMULTI, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
-	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER, O_OBJECT, O_NO_FOLLOW, O_SOURCES, O_MAX_OVERHEAD, O_PRICES };
+	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER, O_OBJECT, O_NO_FOLLOW, O_SOURCES, O_MAX_OVERHEAD, O_PRICES,
+	       O_ALL, O_EXCL_COMM, O_INCL_COMM };
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
 		{"container", required_argument, 0, 'c'},
 		{"cgroup", required_argument, 0, O_CGROUP},
+		{"all", no_argument, 0, O_ALL},
+		{"exclude-comm", required_argument, 0, O_EXCL_COMM},
+		{"include-comm", required_argument, 0, O_INCL_COMM},
 		{"probes", required_argument, 0, 'P'},
 		{"list", no_argument, 0, 'l'},
 		{"list-ops", optional_argument, 0, O_LISTOPS},
@@ -349,6 +363,20 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		}
 		case 'c': cfg->container = optarg; break;
 		case O_CGROUP: cfg->cgroup = optarg; break;
+		case O_ALL: cfg->all = true; break;
+		case O_EXCL_COMM:
+		case O_INCL_COMM: {
+			bool ex = c == O_EXCL_COMM;
+			const char **v = ex ? cfg->exclude_comm : cfg->include_comm;
+			int *n = ex ? &cfg->nexclude_comm : &cfg->ninclude_comm;
+
+			if (!optarg[0])
+				return bad("--%s: expected a pattern of process names (python3*), got ''", ex ? "exclude-comm" : "include-comm");
+			if (*n == CLI_MAX_COMM_PATTERNS)
+				return bad("--%s: at most %d patterns", ex ? "exclude-comm" : "include-comm", CLI_MAX_COMM_PATTERNS);
+			v[(*n)++] = optarg;
+			break;
+		}
 		case 'P': cfg->probes = optarg; break;
 		case 'l': cfg->list = true; break;
 		case O_LISTOPS:
@@ -486,8 +514,18 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		return 0;
 	int ntargets = (cfg->npids > 0) + (cfg->cmd != NULL) + (cfg->container != NULL) + (cfg->cgroup != NULL);
 
+	if ((cfg->nexclude_comm || cfg->ninclude_comm) && !cfg->all)
+		return bad("--exclude-comm and --include-comm go with --all");
+	if (cfg->all && (ntargets || cfg->list))
+		return bad("--all traces every process of the host: no --pid, --container, --cgroup, "
+			   "command or --list with it");
+	if (cfg->all && cfg->probes)
+		return bad("--all runs the built-in sources (tls, mcp, exec); a probe map needs a target "
+			   "(--pid, --container, --cgroup or -- COMMAND)");
+	if (cfg->all)
+		return 0;
 	if (ntargets == 0)
-		return bad("no target: give --pid PID, --container ID, --cgroup PATH or -- COMMAND");
+		return bad("no target: give --pid PID, --container ID, --cgroup PATH, -- COMMAND or --all");
 	if (ntargets > 1)
 		return bad("give one kind of target: --pid, --container, --cgroup or -- COMMAND");
 	if (cfg->list_object && !cfg->list)

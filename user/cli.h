@@ -8,6 +8,7 @@
 
 #define CLI_MAX_PIDS 64
 #define CLI_MAX_OTLP_HEADERS 16
+#define CLI_MAX_COMM_PATTERNS 16
 #define CLI_MAX_HIST_BOUNDS 64 /* = EXPORT_MAX_BOUNDS (export/export_opts.h) */
 
 enum top_mode { TOP_AUTO = 0, TOP_TUI, TOP_TEXT, TOP_OFF };
@@ -19,6 +20,11 @@ struct config {
 	char **cmd; /* after "--" */
 	const char *container;
 	const char *cgroup;
+	bool all; /* --all: every process of the host */
+	const char *exclude_comm[CLI_MAX_COMM_PATTERNS]; /* --exclude-comm GLOB */
+	int nexclude_comm;
+	const char *include_comm[CLI_MAX_COMM_PATTERNS]; /* --include-comm GLOB */
+	int ninclude_comm;
 	const char *otlp_file;
 	const char *otlp_endpoint;
 	const char *otlp_compression;  /* --otlp-compression gzip|none */

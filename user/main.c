@@ -21,6 +21,7 @@
 #include "view/live_view.h"
 #include "source/kernel_features.h"
 #include "source/source.h"
+#include "source/comm_filter.h"
 #include "source/tls/tls_source.h"
 #include "aggregate/pipeline.h"
 #include "view/summary.h"
@@ -62,6 +63,7 @@ struct run {
 	struct container ct; /* --container, --cgroup */
 	struct cost *cost;   /* what the probes cost the targets (cost/) */
 	struct cost_report cost_rep;
+	struct comm_filter comm; /* --all's --exclude-comm / --include-comm */
 };
 
 static int open_targets(struct run *R, char *err, size_t len)
@@ -167,6 +169,19 @@ static int setup(struct run *R, char *err, size_t len)
 		.sink = R->cost ? cost_call_sink(R->cost) : (struct call_sink){pipeline_call, &R->p},
 		.link_per_binding = R->cfg.max_overhead > 0,
 	};
+	if (R->cfg.all) { /* every process of the host, now and later, but ours */
+		env->all = true;
+		env->rt = &R->rt;
+		env->filter_self_tgid = (uint32_t)getpid();
+		if (R->cfg.nexclude_comm || R->cfg.ninclude_comm) {
+			R->comm = (struct comm_filter){
+				.exclude = R->cfg.exclude_comm, .nexclude = R->cfg.nexclude_comm,
+				.include = R->cfg.include_comm, .ninclude = R->cfg.ninclude_comm,
+				.next = env->sink,
+			};
+			env->sink = (struct call_sink){comm_filter_call, &R->comm};
+		}
+	}
 	if (R->ct.active) { /* every process of it, now and later: filtered in BPF */
 		R->st[0].pid = -1;
 		env->container = true;
@@ -341,8 +356,12 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	/* Scripts wait for this line before they start the target's work. */
-	fprintf(stderr, "mcp-bpftrace: %zu probes attached (%zu bindings, %d targets)\n",
-		sources_nprobes(&R.sources), R.pm.n, R.ntargets);
+	if (R.cfg.all)
+		fprintf(stderr, "mcp-bpftrace: %zu probes attached (%zu bindings, every process of the host)\n",
+			sources_nprobes(&R.sources), R.pm.n);
+	else
+		fprintf(stderr, "mcp-bpftrace: %zu probes attached (%zu bindings, %d targets)\n",
+			sources_nprobes(&R.sources), R.pm.n, R.ntargets);
 	cost_start(R.cost, R.st, R.ntargets, R.cfg.no_uprobe_multi, R.cfg.verbose, &R.sources);
 	live_view_start(R.view, &R.p, &R.sources, R.targets, R.ntargets, &exiting);
 	run_loop(&R);

@@ -10,9 +10,14 @@
 const volatile __u64 filter_cgroup_id = 0;    /* 0: no cgroup filter */
 const volatile __u32 filter_cgroup_level = 0; /* its depth: descendants count too (0: exact) */
 const volatile __u32 filter_pidns_ino = 0;    /* 0: no pid-namespace filter */
+/* --all: every task of the host but the tracer's own process (its own
+ * sockets carry its OTLP export: tracing them would feed on itself). */
+const volatile __u32 filter_self_tgid = 0;    /* 0: none excluded */
 
 static __always_inline bool task_wanted(void)
 {
+	if (filter_self_tgid && (__u32)(bpf_get_current_pid_tgid() >> 32) == filter_self_tgid)
+		return false;
 	if (filter_cgroup_id) {
 		/* The container's cgroup or any cgroup below it. */
 		__u64 id = filter_cgroup_level ? bpf_get_current_ancestor_cgroup_id(filter_cgroup_level)

@@ -5,7 +5,8 @@
  * scheduler tracepoints; any source may filter by it. One map for all the
  * sources' objects (user space reuses its fd), filled with the targets
  * before anything attaches. In container mode the task filter decides
- * instead (filter.bpf.h), and this map stays empty. Include after
+ * instead (filter.bpf.h), and this map stays empty; so in host-wide mode
+ * (--all: the filter accepts every task but the tracer's). Include after
  * filter.bpf.h.
  */
 #ifndef MCP_TRACED_BPF_H

@@ -344,7 +344,7 @@ void source_publish_maps(struct bpf_object *obj, const struct source_env *env)
 
 unsigned source_traced_mode(const struct source_env *env, bool pid_filtered)
 {
-	if (env->container)
+	if (env->container || env->all)
 		return MCP_TRACED_BY_TASK;
 	return pid_filtered && !env->follow ? MCP_TRACED_BY_ATTACH : MCP_TRACED_BY_SET;
 }

@@ -61,11 +61,13 @@ struct source_env {
 	uint64_t filter_cgroup_id;
 	uint32_t filter_cgroup_level;
 	uint32_t filter_pidns_ino;
+	uint32_t filter_self_tgid; /* --all: the tracer's own pid, never traced */
 	size_t ringbuf_bytes; /* each source's ring; 0: the object's default */
 	bool verbose;
 	bool no_uprobe_multi;
 	bool capture_content;
 	bool container; /* the targets are a container's processes (task filter) */
+	bool all;       /* --all: every process of the host (task filter), no targets */
 	bool follow;    /* children of the targets are traced too */
 	bool link_per_binding; /* --max-overhead: bindings can be detached one by one */
 	const char *only; /* --sources: comma-separated names; NULL: all that apply */
@@ -74,9 +76,14 @@ struct source_env {
 		       * for what it may load later */
 	struct call_sink sink;
 	struct source_shared *shared;
+	/* --all: the run's resources, made by the exec source when a process
+	 * execs (it may be gone by the time its calls are read). NULL: the
+	 * pipeline makes them on a process's first call. */
+	struct resource_table *rt;
 };
 
 struct source;
+struct resource_table;
 
 struct source_ops {
 	const char *name; /* "uprobe", "tls", "mcp", "exec" */
@@ -175,7 +182,10 @@ int sources_detach_binding(struct source_set *S, int binding);
 void sources_close(struct source_set *S);
 
 /* For sources: `span_id` is the span open in process `pid` from `at_ns`
- * on (0: none any more), at_ns the time of the record that said so. */
+ * on (0: none any more), at_ns the time of the record that said so. A
+ * span published again with another trace id (it joined its caller's
+ * trace late) has it wherever it was published; it is no new transition
+ * when it is the process's last one. */
 void sources_publish_span(struct source_set *S, pid_t pid, const unsigned long long trace_id[2],
 			  unsigned long long span_id, unsigned long long at_ns);
 /* The span another source had open in `pid` at `at_ns` (the last one

@@ -106,7 +106,22 @@ void resources_free(struct resource_table *rt)
 	memset(rt, 0, sizeof(*rt));
 }
 
+/* exe_fallback, ppid: for a process already gone (resources_for_exec). */
+static int resource_new(struct resource_table *rt, pid_t pid, const char *service_hint, const char *exe_fallback,
+			pid_t ppid);
+
 int resources_for_pid(struct resource_table *rt, pid_t pid, const char *service_hint)
+{
+	return resource_new(rt, pid, service_hint, NULL, 0);
+}
+
+int resources_for_exec(struct resource_table *rt, pid_t pid, pid_t ppid, const char *exe_name)
+{
+	return resource_new(rt, pid, NULL, exe_name, ppid);
+}
+
+static int resource_new(struct resource_table *rt, pid_t pid, const char *service_hint, const char *exe_fallback,
+			pid_t ppid)
 {
 	/* Recent first: the same few processes send nearly every record. */
 	for (int i = rt->n - 1; i >= 0; i--)
@@ -130,6 +145,8 @@ int resources_for_pid(struct resource_table *rt, pid_t pid, const char *service_
 	} else {
 		proc_read_line(pid, "comm", r->exe_name, sizeof(r->exe_name));
 	}
+	if (!r->exe_name[0] && exe_fallback) /* gone already: the name it was exec'd by */
+		snprintf(r->exe_name, sizeof(r->exe_name), "%.255s", exe_fallback);
 	if (rt->service_override[0])
 		snprintf(r->service, sizeof(r->service), "%s", rt->service_override);
 	else if (service_hint && service_hint[0])
@@ -140,6 +157,10 @@ int resources_for_pid(struct resource_table *rt, pid_t pid, const char *service_
 	/* A --pid target in a container: its id from its cgroup path. */
 	if (!r->container_id[0])
 		container_id_of_pid(pid, r->container_id, sizeof(r->container_id));
+	/* A short-lived process gone before its exec was read (/bin/true in a
+	 * container's shell): the container its parent runs in. */
+	if (!r->container_id[0] && ppid > 0 && access(link, F_OK) != 0)
+		container_id_of_pid(ppid, r->container_id, sizeof(r->container_id));
 	r->vpid = container_vpid(pid);
 	__atomic_store_n(&rt->n, rt->n + 1, __ATOMIC_RELEASE);
 	return rt->n - 1;

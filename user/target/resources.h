@@ -43,6 +43,11 @@ int resources_set_extra(struct resource_table *rt, const char *spec);
 void resources_free(struct resource_table *rt);
 /* The resource of process `pid`, created from /proc on first sight. */
 int resources_for_pid(struct resource_table *rt, pid_t pid, const char *service_hint);
+/* The same, for a process the exec source saw exec `exe_name` as a child
+ * of `ppid` (0: unknown), made as soon as the exec is read (--all): when
+ * the process is gone already, its name is exe_name and its container its
+ * parent's. An existing resource is returned as it is. */
+int resources_for_exec(struct resource_table *rt, pid_t pid, pid_t ppid, const char *exe_name);
 
 
 

@@ -315,6 +315,7 @@ static int mcp_open(struct source *s, char *err, size_t errlen)
 	p->skel->rodata->filter_cgroup_id = env->filter_cgroup_id;
 	p->skel->rodata->filter_cgroup_level = env->filter_cgroup_level;
 	p->skel->rodata->filter_pidns_ino = env->filter_pidns_ino;
+	p->skel->rodata->filter_self_tgid = env->filter_self_tgid;
 	if (env->ringbuf_bytes)
 		bpf_map__set_max_entries(p->skel->maps.events, (uint32_t)env->ringbuf_bytes);
 	p->skel->rodata->wakeup_bytes = bpf_map__max_entries(p->skel->maps.events) / 16;

@@ -10,6 +10,7 @@
 #include "proc.skel.h"
 #include "source/proc/proc_source.h"
 #include "source/proc/proc_table.h"
+#include "target/resources.h"
 
 struct proc_source {
 	struct proc_bpf *skel;
@@ -36,7 +37,7 @@ static unsigned long long next_id(struct proc_source *p)
 
 static bool proc_applies(const struct source_env *env)
 {
-	return env->ntargets > 0;
+	return env->ntargets > 0 || env->all;
 }
 
 static int proc_open(struct source *s, char *err, size_t errlen)
@@ -69,6 +70,7 @@ static int proc_open(struct source *s, char *err, size_t errlen)
 	p->skel->rodata->filter_cgroup_id = env->filter_cgroup_id;
 	p->skel->rodata->filter_cgroup_level = env->filter_cgroup_level;
 	p->skel->rodata->filter_pidns_ino = env->filter_pidns_ino;
+	p->skel->rodata->filter_self_tgid = env->filter_self_tgid;
 	/* Few records: a small ring, woken per record (no wakeup_bytes). */
 	bpf_map__set_max_entries(p->skel->maps.events, 256 * 1024);
 	if (source_share_maps(p->skel->obj, env, err, errlen))
@@ -233,6 +235,9 @@ static void on_exec(struct source *s, const struct mcp_proc_rec *r, size_t len)
 		e->trace_id[1] = next_id(p);
 	}
 	struct proc_event ev = {.kind = PROC_EXEC, .pid = e->pid, .ppid = e->ppid, .path = path};
+
+	if (s->env->rt) /* --all: its resource now, while it (or its parent) runs */
+		resources_for_exec(s->env->rt, e->pid, e->ppid, e->exe);
 
 	sources_notify(s->set, s, &ev);
 }

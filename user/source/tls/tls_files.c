@@ -1,12 +1,14 @@
 /* OpenSSL's files for a traced process: see tls_files.h. */
 #include "source/tls/tls_files.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <gelf.h>
 #include <libelf.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define NEEDED_MAX 64   /* DT_NEEDED entries read per object */
@@ -191,4 +193,60 @@ int tls_mapped_libssl(pid_t pid, void (*fn)(void *ctx, const char *path), void *
 	}
 	fclose(f);
 	return n;
+}
+
+bool tls_rooted_libssl(pid_t pid, char *out, size_t cap)
+{
+	static const char *const paths[] = {
+		"/usr/lib/x86_64-linux-gnu/libssl.so.3", "/lib/x86_64-linux-gnu/libssl.so.3",
+		"/usr/lib/aarch64-linux-gnu/libssl.so.3", "/usr/lib64/libssl.so.3", "/usr/lib/libssl.so.3",
+		"/lib/libssl.so.3", /* alpine */
+	};
+	for (size_t i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		snprintf(out, cap, "/proc/%d/root%s", (int)pid, paths[i]);
+		if (access(out, R_OK) == 0)
+			return true;
+	}
+	return false;
+}
+
+#define SCAN_EXES 1024 /* distinct executables looked into, per scan */
+
+void tls_scan_processes(pid_t self, void (*fn)(void *ctx, const char *path), void *ctx)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	/* Executables already looked into (device, inode): reading .dynsym
+	 * once per file, not once per process (a host runs many bash). */
+	static struct { dev_t dev; ino_t ino; } seen[SCAN_EXES];
+	int nseen = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *end, path[4200];
+		long pid = strtol(de->d_name, &end, 10);
+		struct stat st;
+
+		if (*end || pid <= 0 || pid == self)
+			continue;
+		tls_mapped_libssl((pid_t)pid, fn, ctx);
+		if (tls_rooted_libssl((pid_t)pid, path, sizeof(path)))
+			fn(ctx, path);
+		snprintf(path, sizeof(path), "/proc/%ld/exe", pid);
+		if (stat(path, &st))
+			continue; /* a kernel thread, or gone */
+		bool known = false;
+		for (int i = 0; i < nseen && !known; i++)
+			known = seen[i].dev == st.st_dev && seen[i].ino == st.st_ino;
+		if (known)
+			continue;
+		if (nseen < SCAN_EXES) {
+			seen[nseen].dev = st.st_dev;
+			seen[nseen++].ino = st.st_ino;
+		}
+		if (tls_elf_exports_ssl(path))
+			fn(ctx, path);
+	}
+	closedir(d);
 }

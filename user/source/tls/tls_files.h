@@ -21,5 +21,13 @@ const char *tls_system_libssl(void);
 /* Calls fn for every libssl*.so* process pid maps, as a path the tracer
  * can open (/proc/PID/root/...). Returns how many. */
 int tls_mapped_libssl(pid_t pid, void (*fn)(void *ctx, const char *path), void *ctx);
+/* The libssl.so.3 a process would load from its own root (a container's
+ * image: /proc/PID/root/usr/lib/...), into out. false: none there. */
+bool tls_rooted_libssl(pid_t pid, char *out, size_t cap);
+/* --all: calls fn for every OpenSSL file of every process running now
+ * but `self`: the libssls it maps, its executable when that exports
+ * SSL_write (node), the libssl of its root (python's _ssl is loaded
+ * later). The same file may come more than once (fn keeps it once). */
+void tls_scan_processes(pid_t self, void (*fn)(void *ctx, const char *path), void *ctx);
 
 #endif

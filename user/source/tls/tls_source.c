@@ -115,6 +115,8 @@ static bool tls_applies(const struct source_env *env)
 {
 	bool map = has_probe_map(env);
 	char why[512];
+	if (env->all) /* the host's libssl, and those of containers started later */
+		return !env->listing;
 	for (int i = 0; i < env->ntargets; i++) {
 		if (tls_target_uses_openssl(&env->targets[i], why, sizeof(why)))
 			return true;
@@ -212,6 +214,7 @@ static int tls_open(struct source *s, char *err, size_t errlen)
 	p->skel->rodata->filter_cgroup_id = env->filter_cgroup_id;
 	p->skel->rodata->filter_cgroup_level = env->filter_cgroup_level;
 	p->skel->rodata->filter_pidns_ino = env->filter_pidns_ino;
+	p->skel->rodata->filter_self_tgid = env->filter_self_tgid;
 	if (env->ringbuf_bytes)
 		bpf_map__set_max_entries(p->skel->maps.events, (uint32_t)env->ringbuf_bytes);
 	/* wake the reader per 1/16 of the ring, not per record: a wakeup is an
@@ -311,6 +314,8 @@ static int tls_attach(struct source *s)
 	const char *sys = tls_system_libssl();
 	if (sys)
 		attach_file(s, sys); /* children, and libssl loaded later (dlopen) */
+	if (env->all) /* every process's OpenSSL now; those exec'd later: tls_on_process */
+		tls_scan_processes((pid_t)env->filter_self_tgid, attach_mapped, s);
 	for (int i = 0; i < env->ntargets; i++) {
 		const struct source_target *t = &env->targets[i];
 		if (t->maps_pid > 0) {
@@ -358,6 +363,10 @@ static void tls_on_process(struct source *s, const struct proc_event *e)
 		char path[4200];
 		snprintf(path, sizeof(path), "/proc/%d/root%s", (int)e->pid, e->path);
 		if (tls_elf_exports_ssl(path))
+			attach_file(s, path);
+		/* --all: a process in a container of its own loads that image's
+		 * libssl (python's _ssl: a dlopen later): probe it now */
+		if (s->env->all && tls_rooted_libssl(e->pid, path, sizeof(path)))
 			attach_file(s, path);
 	} else if (e->kind == PROC_EXIT) {
 		tls_conn_close_pid(&p->conns, (uint32_t)e->pid, 0);
