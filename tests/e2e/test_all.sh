@@ -4,8 +4,12 @@
 #  - a Python 3.11 standard-library client of the HTTPS LLM mock started
 #    after the tracer attached: its share of the export (its pid's resource)
 #    equals its ledger exactly (tests/llm/check_llm_ledger.py);
-#  - a container (podman, when it runs here) whose shell execs commands
-#    after attach: their exec spans carry the container's container.id;
+#  - a container (podman, when it runs here) started after attach: its
+#    shell's execs carry the container's container.id, and a python client
+#    in it (the host's /usr mounted read-only, but a copy of libssl.so.3 of
+#    its own: a file the tracer cannot have probed before the container's
+#    first exec, found in /proc/PID/root) calls the mock run in it too: its
+#    share of the export equals its ledger;
 #  - no span comes from the tracer's own pid (its own process is left out
 #    in BPF: filter_self_tgid), and its only resource is its health one;
 #  - --exclude-comm 'python3*' leaves the python client out while curl's
@@ -54,9 +58,20 @@ python3 "$LLM/py_client.py" --base "$BASE" --cafile "$WORK/cert.pem" --ledger "$
   2>"$WORK/py.err" &
 cpid=$!
 if [ -n "$CT" ]; then
-  # A shell in a container that runs commands (each an exec) after attach.
-  "${CT_PODMAN[@]}" run -d --name "$CT" "${CT_RUN_FLAGS[@]}" "$CT_IMAGE" \
-    /bin/sh -c 'for i in 1 2 3; do /bin/true; /bin/ls / >/dev/null; done; sleep 1' >/dev/null ||
+  # A shell in a container that runs commands (each an exec) after attach,
+  # then the mock and a client of it (network none: the container's own
+  # loopback). The client waits a second: its libssl is probed when the
+  # tracer reads the container's first exec, not before.
+  mkdir -p "$WORK/ct"
+  cp /usr/lib/x86_64-linux-gnu/libssl.so.3 "$WORK/ct/libssl.so.3"
+  cp "$WORK/cert.pem" "$WORK/key.pem" "$WORK/ct/"
+  "${CT_PODMAN[@]}" run -d --name "$CT" "${CT_RUN_FLAGS[@]}" -v /usr:/usr:ro \
+    -v "$WORK/ct/libssl.so.3:/usr/lib/x86_64-linux-gnu/libssl.so.3:ro" -v "$LLM:/llm:ro" -v "$WORK/ct:/w" \
+    "$CT_IMAGE" /bin/sh -c 'for i in 1 2 3; do /bin/true; /bin/ls / >/dev/null; done; sleep 1
+      node /llm/mock.js --cert /w/cert.pem --key /w/key.pem --port-file /w/port 2>/w/mock.err &
+      for i in $(seq 100); do [ -s /w/port ] && break; sleep 0.05; done
+      /usr/bin/python3 /llm/py_client.py --base https://127.0.0.1:$(cat /w/port) --cafile /w/cert.pem \
+        --ledger /w/py.ledger 2>/w/py.err; echo "client exit $?" >/w/rc' >/dev/null ||
     fail "podman run failed"
   ctid=$("${CT_PODMAN[@]}" inspect --format '{{.Id}}' "$CT")
 fi
@@ -82,6 +97,11 @@ if [ -n "$CT" ]; then
   read -r res spans < <($SELECT --count container.id="$ctid" process.executable.name=ls "$WORK/all.jsonl")
   [ "$spans" -ge 3 ] || fail "the container's /bin/ls execs: $spans spans with container.id $ctid (want 3)"
   note "container ${ctid:0:12}: its execs are exported with its container.id"
+  grep -q "client exit 0" "$WORK/ct/rc" || { cat "$WORK/ct/py.err" "$WORK/ct/mock.err"; fail "the client in the container failed"; }
+  $SELECT container.id="$ctid" process.executable.name=python3.11 "$WORK/all.jsonl" >"$WORK/ctpy.jsonl"
+  $CHECK_LLM --ledger "$WORK/ct/py.ledger" --otlp "$WORK/ctpy.jsonl" >"$WORK/ctpy.check" 2>&1 ||
+    { tail -n 30 "$WORK/ctpy.check"; fail "the container's python client: its share of the export differs from its ledger"; }
+  note "python client in the container (its own libssl file): $(tail -n 1 "$WORK/ctpy.check")"
 fi
 
 # ---- --exclude-comm: python left out; curl, in the same run, still there
