@@ -91,10 +91,36 @@ static void test_bounds(void)
 	free(S);
 }
 
+/* A span that learns its trace late (an MCP SERVER span stitched to its
+ * CLIENT after its request was read) has it in every entry: a child forked
+ * before is looked up in the trace the span ends in. Published again while
+ * it is the process's last entry, it adds no transition. */
+static void test_retrace(void)
+{
+	struct source_set *S = calloc(1, sizeof(*S));
+	unsigned long long span, trace[2];
+	int entries = 0;
+
+	sources_publish_span(S, 7, T1, 0xa, 100);
+	sources_publish_span(S, 7, T2, 0xa, 150);
+	CHECK(sources_open_span(S, 7, 120, trace, &span) && span == 0xa && trace[0] == T2[0] && trace[1] == T2[1]);
+	for (int i = 0; i < SOURCE_OPEN_SPANS; i++)
+		entries += S->open[i].pid == 7;
+	CHECK_EQ_INT(entries, 1);
+	/* not the last one: the trace changes, and a transition is added */
+	sources_publish_span(S, 7, T2, 0xb, 200);
+	sources_publish_span(S, 7, T1, 0xa, 250);
+	CHECK(sources_open_span(S, 7, 120, trace, &span) && span == 0xa && trace[0] == T1[0]);
+	CHECK(at(S, 7, 220, &span) && span == 0xb);
+	CHECK(at(S, 7, 260, &span) && span == 0xa);
+	free(S);
+}
+
 int main(void)
 {
 	test_window();
 	test_overlap();
 	test_bounds();
+	test_retrace();
 	UNIT_DONE();
 }

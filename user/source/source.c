@@ -265,7 +265,7 @@ void sources_notify(struct source_set *S, const struct source *from, const struc
 void sources_publish_span(struct source_set *S, pid_t pid, const unsigned long long trace_id[2],
 			  unsigned long long span_id, unsigned long long at_ns)
 {
-	struct open_span *free_slot = NULL, *oldest = NULL, *pid_oldest = NULL;
+	struct open_span *free_slot = NULL, *oldest = NULL, *pid_oldest = NULL, *pid_last = NULL;
 	int of_pid = 0;
 
 	if (!pid)
@@ -284,10 +284,16 @@ void sources_publish_span(struct source_set *S, pid_t pid, const unsigned long l
 			of_pid++;
 			if (!pid_oldest || o->seq < pid_oldest->seq)
 				pid_oldest = o;
+			if (!pid_last || o->seq > pid_last->seq)
+				pid_last = o;
+			if (span_id && o->span_id == span_id) { /* its trace as known now */
+				o->trace_id[0] = trace_id[0];
+				o->trace_id[1] = trace_id[1];
+			}
 		}
 	}
-	if (!span_id && !of_pid)
-		return; /* nothing was open: "none" is already the answer */
+	if (pid_last ? pid_last->span_id == span_id : !span_id)
+		return; /* already what pid has open (or nothing was ever open) */
 	/* a process's own oldest entry first, then a free slot, then the
 	 * oldest of all (a lookup that finds nothing starts a trace) */
 	struct open_span *o = of_pid >= SOURCE_OPEN_SPANS_PER_PID ? pid_oldest : free_slot ? free_slot : oldest;

@@ -224,8 +224,11 @@ static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcom
 	struct mcp_op op = {0};
 	uint64_t shash = p->session_hash;
 	const char *session_id = p->session_id;
+	bool was_stitched = p->parent_stitched;
 
 	stitch(t, p);
+	if (p->role == MCP_ROLE_SERVER && p->parent_stitched && !was_stitched)
+		tell_server_span(t, p->pid, p); /* its trace is the client's now */
 	/* HTTP: the session id arrives with the initialize response. */
 	if (!shash && rio && session_hash_of(rio)) {
 		shash = session_hash_of(rio);
@@ -301,6 +304,17 @@ static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcom
 	t->stats.inflight = mcp_pending_count(t->pending);
 	if (server) /* the one still open, if any, is the server's span now */
 		tell_server_span(t, pid, open_server(t, pid));
+}
+
+void mcp_tracker_restitch(struct mcp_tracker *t, uint32_t pid)
+{
+	struct mcp_pending *p = open_server(t, pid);
+
+	if (!p || p->parent_stitched || p->parent_remote)
+		return;
+	stitch(t, p);
+	if (p->parent_stitched)
+		tell_server_span(t, pid, p);
 }
 
 /* The same request (same id on the same stream) already in flight: its

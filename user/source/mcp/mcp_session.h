@@ -152,6 +152,11 @@ void mcp_tracker_session_closed(struct mcp_tracker *t, uint32_t pid, const char 
 				uint64_t now_ns);
 /* pid exited: its requests end as MCP_CLOSED, its sessions end. */
 void mcp_tracker_exit(struct mcp_tracker *t, uint32_t pid, uint64_t now_ns);
+/* pid forked: the SERVER span it is handling joins its CLIENT's trace now
+ * if that was not known when the request was read (the client's write may
+ * be read after the server's read), and is told again (sink.server_span),
+ * so that the child is in the trace the span ends in. */
+void mcp_tracker_restitch(struct mcp_tracker *t, uint32_t pid);
 
 const struct mcp_tracker_stats *mcp_tracker_stats(const struct mcp_tracker *t);
 

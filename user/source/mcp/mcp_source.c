@@ -365,8 +365,10 @@ static void mcp_on_process(struct source *s, const struct proc_event *e)
 	 * SERVER span first, for the exec source to hang the child under. */
 	if (p->own_rb)
 		ring_buffer__consume(p->own_rb);
-	if (e->kind == PROC_FORK)
+	if (e->kind == PROC_FORK) {
+		mcp_tracker_restitch(p->tracker, (uint32_t)e->ppid);
 		return;
+	}
 	p->now_ns = clock_mono_ns();
 	mcp_tracker_exit(p->tracker, (uint32_t)e->pid, p->now_ns);
 	mcp_streams_drop_pid(p->streams, (uint32_t)e->pid);
