@@ -69,7 +69,7 @@ if [ "${view[0]}" = --linger ]; then
 else
   "$build/mcp-bpftrace" "${view[@]}" --otlp-file "$out/otlp.jsonl" -- "${cmd[@]}" >"$w/tracer.out" || rc=$?
   # the agent's own lines (one per ticket), then the tracer's summary
-  grep -E '^ticket ' "$w/tracer.out" | head -n 3
+  grep -m 3 -E '^ticket ' "$w/tracer.out" || true
   echo "   ... ($(grep -cE '^ticket ' "$w/tracer.out") tickets; the agent's output: $w/tracer.out)"
   grep -vE '^ticket ' "$w/tracer.out"
 fi

@@ -14,8 +14,9 @@ AGENT=$ROOT/tools/agent-demo
 [ -d "$AGENT/node_modules/openai" ] || fail "npm packages missing in tools/agent-demo (run make deps)"
 out=$WORK/demo
 t0=$SECONDS
-BUILD=$BUILD_DIR "$ROOT/tools/demo.sh" --out "$out" --seconds 3 >"$WORK/demo.out" 2>"$WORK/demo.err" ||
-  { cat "$WORK/demo.out" "$WORK/demo.err"; fail "tools/demo.sh exited with $?"; }
+rc=0
+BUILD=$BUILD_DIR "$ROOT/tools/demo.sh" --out "$out" --seconds 3 >"$WORK/demo.out" 2>"$WORK/demo.err" || rc=$?
+[ "$rc" -eq 0 ] || { tail -n 60 "$WORK/demo.out"; cat "$WORK/demo.err"; fail "tools/demo.sh exited with $rc"; }
 w=$out/agent
 led=$w/ledger
 note "tools/demo.sh: $((SECONDS - t0)) s"
