@@ -143,7 +143,10 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) e2e
 
-demo: deps
+# The demo installs what it needs only (not the test suite's podman,
+# prometheus, bpftrace ...): under two minutes on a fresh machine.
+demo:
+	@tools/install-deps.sh --demo
 	$(MAKE) all
 	BUILD=$(BUILD) tools/demo.sh
 

@@ -1,20 +1,31 @@
 #!/usr/bin/env bash
 # Installs every Debian package mcp-bpftrace's build, tests and demo need.
 # Quiet and quick when everything is already there.
+#   tools/install-deps.sh          everything (make deps, make test)
+#   tools/install-deps.sh --demo   the build and the agent demo only (make demo:
+#                                  a fresh machine runs it in under two minutes)
 set -euo pipefail
-PKGS=(
+demo_only=false
+[ "${1:-}" = --demo ] && demo_only=true
+BUILD_PKGS=( # build and run the tracer
   make gcc clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev pkg-config
-  libclang-rt-14-dev # tests/fuzz: clang's libFuzzer and sanitizer runtimes
   libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev libncurses-dev
-  libcjson-dev systemtap-sdt-dev python3 valgrind tmux binutils procps
-  libhttp-parser-dev libbrotli-dev openssl # user/source/tls: HTTP/1.1 parser, br bodies; tests/llm: mock's certificate
-  bpftrace linux-perf nodejs # tools/bench: the alternatives, profiling, Node.js
+  libcjson-dev libhttp-parser-dev libbrotli-dev libmicrohttpd-dev
+  systemtap-sdt-dev python3 procps
+)
+DEMO_PKGS=( # make demo: a Node.js agent, an HTTPS mock (openssl), git worktrees
+  nodejs openssl git # (npm: with nodejs here; npm_ci below installs it where not)
+)
+PKGS=(
+  "${BUILD_PKGS[@]}" "${DEMO_PKGS[@]}"
+  libclang-rt-14-dev # tests/fuzz: clang's libFuzzer and sanitizer runtimes
+  valgrind tmux binutils
+  bpftrace linux-perf # tools/bench: the alternatives, profiling
   podman runc crun debootstrap # tests/e2e/test_container.sh: a real container
   mandoc python3-yaml # tests/e2e: test_install (mandoc -Tlint on the man page), test_deploy (PyYAML)
   prometheus curl # tests/e2e/test_prometheus.sh (prometheus, promtool); OTLP tests
-  libmicrohttpd-dev # user/export/prom_server.c: the /metrics server
-  git # tests/e2e/test_proc_git.sh: git worktree commands under the exec source
 )
+$demo_only && PKGS=("${BUILD_PKGS[@]}" "${DEMO_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -40,8 +51,9 @@ npm_ci() {
   fi
 }
 here=$(dirname "$0")
+npm_ci "$here/agent-demo"             # make demo: the agent's openai and MCP SDKs
+$demo_only && exit 0
 npm_ci "$here/bench/node"            # the in-process OpenTelemetry baseline
 npm_ci "$here/../tests/otlp-receiver" # the OTLP/HTTP test receiver's decoders
 npm_ci "$here/../tests/mcp"           # the MCP SDK clients and servers of the mcp source's tests
 npm_ci "$here/../tests/llm"           # the LLM SDK clients of the tls source's e2e test
-npm_ci "$here/agent-demo"             # make demo: the agent's openai and MCP SDKs
