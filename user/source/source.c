@@ -157,7 +157,7 @@ int sources_attach(struct source_set *S, char *err, size_t errlen)
 
 	for (int i = 0; i < S->n; i++) {
 		struct source *s = &S->v[i];
-		int fd = s->ops->ring_fd(s);
+		int fd = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "events"));
 		int e = 0;
 
 		if (!S->rb) {
@@ -192,7 +192,9 @@ void sources_read_stats(struct source_set *S, uint64_t out[MCP_STAT_MAX])
 {
 	memset(out, 0, sizeof(uint64_t) * MCP_STAT_MAX);
 	for (int i = 0; i < S->n; i++)
-		S->v[i].ops->read_stats(&S->v[i], out);
+		if (S->v[i].obj)
+			source_add_percpu_stats(bpf_map__fd(bpf_object__find_map_by_name(S->v[i].obj, "stats")),
+						out);
 }
 
 int sources_attach_errors(const struct source_set *S)

@@ -95,13 +95,11 @@ struct source_ops {
 	/* Attaches; failures are counted in s->attach_errors and told on
 	 * stderr. Returns the number of probes attached. */
 	int (*attach)(struct source *s);
-	/* Its ring buffer's map fd. */
-	int (*ring_fd)(struct source *s);
+	/* Its ring buffer and health counters are the `events` and `stats`
+	 * maps of s->obj (bpf/lib/ring.bpf.h), which open sets. */
 	/* One record from its ring, decoded into calls for env->sink. -1: a
 	 * malformed record (counted in s->bad_records by the caller). */
 	int (*on_record)(struct source *s, const void *data, size_t len);
-	/* Its BPF health counters, added into out[]. */
-	void (*read_stats)(struct source *s, uint64_t out[MCP_STAT_MAX]);
 	/* Optional: a traced process forked, exec'd or ended (from the
 	 * process source), for sources that attach per process image. */
 	void (*on_process)(struct source *s, const struct proc_event *e);
@@ -120,6 +118,7 @@ struct source {
 	const struct source_env *env;
 	struct source_set *set; /* the run's sources, for sources_notify() */
 	void *priv;        /* the source's own state */
+	struct bpf_object *obj; /* its loaded BPF object (open sets it) */
 	size_t nprobes;    /* attached */
 	int attach_errors;
 	uint64_t bad_records;

@@ -327,6 +327,7 @@ static int mcp_open(struct source *s, char *err, size_t errlen)
 		return 1;
 	}
 	source_publish_maps(p->skel->obj, env);
+	s->obj = p->skel->obj;
 	p->own_rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), own_record, s, NULL);
 	if (!p->own_rb) {
 		snprintf(err, errlen, "mcp: cannot map its ring buffer: %s", strerror(errno));
@@ -372,17 +373,6 @@ static void mcp_on_process(struct source *s, const struct proc_event *e)
 	p->now_ns = clock_mono_ns();
 	mcp_tracker_exit(p->tracker, (uint32_t)e->pid, p->now_ns);
 	mcp_streams_drop_pid(p->streams, (uint32_t)e->pid);
-}
-
-static int mcp_ring_fd(struct source *s)
-{
-	return bpf_map__fd(priv(s)->skel->maps.events);
-}
-
-static void mcp_read_stats(struct source *s, uint64_t out[MCP_STAT_MAX])
-{
-	if (priv(s) && priv(s)->skel)
-		source_add_percpu_stats(bpf_map__fd(priv(s)->skel->maps.stats), out);
 }
 
 static void mcp_detach(struct source *s)
@@ -438,9 +428,7 @@ const struct source_ops mcp_source_ops = {
 	.applies = mcp_applies,
 	.open = mcp_open,
 	.attach = mcp_attach,
-	.ring_fd = mcp_ring_fd,
 	.on_record = mcp_on_record,
-	.read_stats = mcp_read_stats,
 	.on_process = mcp_on_process,
 	.detach = mcp_detach,
 	.close = mcp_close,

@@ -81,6 +81,7 @@ static int proc_open(struct source *s, char *err, size_t errlen)
 		return 1;
 	}
 	source_publish_maps(p->skel->obj, env);
+	s->obj = p->skel->obj;
 	return 0;
 }
 
@@ -95,11 +96,6 @@ static int proc_attach(struct source *s)
 		return 0;
 	}
 	return 3;
-}
-
-static int proc_ring_fd(struct source *s)
-{
-	return bpf_map__fd(priv(s)->skel->maps.events);
 }
 
 static const char *base_name(const char *path)
@@ -285,12 +281,6 @@ static int proc_on_record(struct source *s, const void *data, size_t len)
 	return -1;
 }
 
-static void proc_read_stats(struct source *s, uint64_t out[MCP_STAT_MAX])
-{
-	if (priv(s) && priv(s)->skel)
-		source_add_percpu_stats(bpf_map__fd(priv(s)->skel->maps.stats), out);
-}
-
 static void proc_detach(struct source *s)
 {
 	if (priv(s) && priv(s)->skel)
@@ -314,9 +304,7 @@ const struct source_ops proc_source_ops = {
 	.applies = proc_applies,
 	.open = proc_open,
 	.attach = proc_attach,
-	.ring_fd = proc_ring_fd,
 	.on_record = proc_on_record,
-	.read_stats = proc_read_stats,
 	.detach = proc_detach,
 	.close = proc_close,
 };

@@ -228,6 +228,7 @@ static int tls_open(struct source *s, char *err, size_t errlen)
 		return 1;
 	}
 	source_publish_maps(p->skel->obj, env);
+	s->obj = p->skel->obj;
 	return 0;
 }
 
@@ -429,17 +430,6 @@ static int tls_on_record(struct source *s, const void *data, size_t len)
 	return -1;
 }
 
-static int tls_ring_fd(struct source *s)
-{
-	return bpf_map__fd(priv(s)->skel->maps.events);
-}
-
-static void tls_read_stats(struct source *s, uint64_t out[MCP_STAT_MAX])
-{
-	if (priv(s) && priv(s)->skel)
-		source_add_percpu_stats(bpf_map__fd(priv(s)->skel->maps.stats), out);
-}
-
 static void tls_detach(struct source *s)
 {
 	struct tls_source *p = priv(s);
@@ -490,9 +480,7 @@ const struct source_ops tls_source_ops = {
 	.applies = tls_applies,
 	.open = tls_open,
 	.attach = tls_attach,
-	.ring_fd = tls_ring_fd,
 	.on_record = tls_on_record,
-	.read_stats = tls_read_stats,
 	.on_process = tls_on_process,
 	.detach = tls_detach,
 	.close = tls_close,

@@ -492,14 +492,9 @@ int loader_attach(struct loader *L, const struct probe_map *pm)
 	return ok;
 }
 
-int loader_stats_fd(struct loader *L)
+struct bpf_object *loader_object(struct loader *L)
 {
-	return bpf_map__fd(L->skel->maps.stats);
-}
-
-int loader_ringbuf_fd(struct loader *L)
-{
-	return bpf_map__fd(L->skel->maps.events);
+	return L->skel->obj;
 }
 
 /* Removing a perf-event uprobe waits for an RCU grace period in the

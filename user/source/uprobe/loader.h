@@ -13,6 +13,7 @@
 
 struct uprobe_bpf;
 struct bpf_link;
+struct bpf_object;
 
 /* Where a binding lands in one target. */
 struct attach_point {
@@ -69,9 +70,8 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 /* Attaches every resolved point; failures are counted and described on
  * stderr. Returns the number attached. */
 int loader_attach(struct loader *L, const struct probe_map *pm);
-/* The per-CPU health counters' map. */
-int loader_stats_fd(struct loader *L);
-int loader_ringbuf_fd(struct loader *L);
+/* The loaded BPF object (its `events` ring and `stats` counters). */
+struct bpf_object *loader_object(struct loader *L);
 /* Removes every probe from the targets (see uprobe_multi.c for the cost). */
 void loader_detach(struct loader *L);
 /* Removes one binding's probes from every target; the other bindings'

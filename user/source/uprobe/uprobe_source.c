@@ -61,6 +61,7 @@ static int uprobe_open(struct source *s, char *err, size_t errlen)
 		return 2;
 	if (loader_load(&u->L, env->pm, &lo, err, errlen))
 		return 1;
+	s->obj = loader_object(&u->L);
 	return 0;
 }
 
@@ -72,11 +73,6 @@ static int uprobe_attach(struct source *s)
 	return n;
 }
 
-static int uprobe_ring_fd(struct source *s)
-{
-	return loader_ringbuf_fd(&priv(s)->L);
-}
-
 static int uprobe_on_record(struct source *s, const void *data, size_t len)
 {
 	struct call *c = &priv(s)->scratch;
@@ -85,12 +81,6 @@ static int uprobe_on_record(struct source *s, const void *data, size_t len)
 		return -1;
 	s->env->sink.fn(s->env->sink.ctx, c);
 	return 0;
-}
-
-static void uprobe_read_stats(struct source *s, uint64_t out[MCP_STAT_MAX])
-{
-	if (priv(s) && priv(s)->L.skel)
-		source_add_percpu_stats(loader_stats_fd(&priv(s)->L), out);
 }
 
 static int uprobe_detach_binding(struct source *s, int binding)
@@ -118,9 +108,7 @@ const struct source_ops uprobe_source_ops = {
 	.applies = uprobe_applies,
 	.open = uprobe_open,
 	.attach = uprobe_attach,
-	.ring_fd = uprobe_ring_fd,
 	.on_record = uprobe_on_record,
-	.read_stats = uprobe_read_stats,
 	.detach_binding = uprobe_detach_binding,
 	.detach = uprobe_detach,
 	.close = uprobe_close,
