@@ -223,10 +223,18 @@ static void test_cap_order_choose(void)
 	CHECK_EQ_INT(v[3].binding, 2);
 	CHECK_EQ_INT(v[4].binding, 0);
 	/* 1350 ns of 10000 ns (13.5 %): the frequent point (400) leaves
-	 * 950/9600 = 9.9 %, the rare one too 900/9550 = 9.4 %, the innermost
-	 * span too (500) 400/9050 = 4.4 %, the middle one too 100/8750 = 1.1 %. */
-	CHECK_EQ_INT(cost_cap_choose(v, 5, 1350, 10000, 0.04), 4);
-	CHECK_EQ_INT(cost_cap_choose(v, 5, 1350, 10000, 0.095), 2);
+	 * 950/10000 = 9.5 %, the rare one too 9.0 %, the innermost span too
+	 * (500) 4.0 %, the middle one too 1.0 %. */
+	CHECK_EQ_INT(cost_cap_choose(v, 5, 1350, 10000, 0.04), 3);
+	CHECK_EQ_INT(cost_cap_choose(v, 5, 1350, 10000, 0.095), 1);
+	/* A loop that spends 98 % in the probes: the point and the inner span
+	 * go, the outer span (0.1 %) stays (taken of what is left, 2 %, it
+	 * looked like 5 % and went too). */
+	struct cap_candidate hot[] = {{.binding = 0, .ns = 483, .point = true},
+				      {.binding = 1, .ns = 497, .depth = 1},
+				      {.binding = 2, .ns = 1, .depth = 0}};
+
+	CHECK_EQ_INT(cost_cap_choose(hot, 3, 981, 1000, 0.04), 2);
 	CHECK_EQ_INT(cost_cap_choose(v, 5, 1350, 10000, 0.10), 1);
 	CHECK_EQ_INT(cost_cap_choose(v, 5, 1350, 10000, 0.20), 0); /* under already */
 	CHECK_EQ_INT(cost_cap_choose(v, 5, 9000, 9000, 0.0), 5);   /* even all is not enough */

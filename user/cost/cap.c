@@ -31,10 +31,13 @@ int cost_cap_choose(const struct cap_candidate *v, int n, double dind, double dc
 {
 	double removed = 0;
 
+	/* The share that stays is taken of the CPU time the process had: a
+	 * busy process spends what the probes gave back on its own work. Taking
+	 * it of the CPU time less what goes (as an idle process would) tore off
+	 * the outer span of a loop whose estimate neared 100 %, irreversibly;
+	 * a share still too high after this is caught by the next window. */
 	for (int k = 0; k < n; k++) {
-		double cpu = dcpu - removed;
-
-		if (cpu <= 0 || (dind - removed) / cpu <= target)
+		if (dcpu <= 0 || (dind - removed) / dcpu <= target)
 			return k;
 		removed += v[k].ns;
 	}

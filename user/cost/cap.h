@@ -30,7 +30,7 @@ struct cap_candidate {
  * the most frequent, then the costliest. */
 void cost_cap_order(struct cap_candidate *v, int n);
 /* How many of the ordered candidates must go for the share `dind / dcpu`
- * (their cost taken off both: it was part of the CPU time) to be at most
+ * (their cost taken off dind; dcpu stays, see cap.c) to be at most
  * `target`; n when even all of them are not enough. */
 int cost_cap_choose(const struct cap_candidate *v, int n, double dind, double dcpu, double target);
 
