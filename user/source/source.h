@@ -204,6 +204,18 @@ void source_publish_maps(struct bpf_object *obj, const struct source_env *env);
  * `pid_filtered`: its probes are attached to the traced pids alone. */
 unsigned source_traced_mode(const struct source_env *env, bool pid_filtered);
 
+/* For sources, before load: which tasks the object's programs keep to
+ * (lib/filter.bpf.h, lib/traced.bpf.h), from the run's env. A macro: every
+ * skeleton has its own rodata struct, with these same fields. */
+#define SOURCE_SET_TASK_FILTER(skel, env, pid_filtered)                                  \
+	do {                                                                             \
+		(skel)->rodata->traced_mode = source_traced_mode((env), (pid_filtered)); \
+		(skel)->rodata->filter_cgroup_id = (env)->filter_cgroup_id;             \
+		(skel)->rodata->filter_cgroup_level = (env)->filter_cgroup_level;       \
+		(skel)->rodata->filter_pidns_ino = (env)->filter_pidns_ino;             \
+		(skel)->rodata->filter_self_tgid = (env)->filter_self_tgid;             \
+	} while (0)
+
 /* For sources: adds a per-CPU `stats` array map's totals into out[]. */
 void source_add_percpu_stats(int map_fd, uint64_t out[MCP_STAT_MAX]);
 /* For sources: libbpf's messages only with --verbose; set before opening. */

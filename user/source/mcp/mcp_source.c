@@ -311,11 +311,7 @@ static int mcp_open(struct source *s, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot open the mcp BPF object: %s", strerror(errno));
 		return 1;
 	}
-	p->skel->rodata->traced_mode = source_traced_mode(env, false); /* tracepoints see every process */
-	p->skel->rodata->filter_cgroup_id = env->filter_cgroup_id;
-	p->skel->rodata->filter_cgroup_level = env->filter_cgroup_level;
-	p->skel->rodata->filter_pidns_ino = env->filter_pidns_ino;
-	p->skel->rodata->filter_self_tgid = env->filter_self_tgid;
+	SOURCE_SET_TASK_FILTER(p->skel, env, false); /* tracepoints see every process */
 	if (env->ringbuf_bytes)
 		bpf_map__set_max_entries(p->skel->maps.events, (uint32_t)env->ringbuf_bytes);
 	p->skel->rodata->wakeup_bytes = bpf_map__max_entries(p->skel->maps.events) / 16;

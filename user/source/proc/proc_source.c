@@ -66,11 +66,7 @@ static int proc_open(struct source *s, char *err, size_t errlen)
 		return 1;
 	}
 	p->skel->rodata->follow = env->follow;
-	p->skel->rodata->traced_mode = source_traced_mode(env, false);
-	p->skel->rodata->filter_cgroup_id = env->filter_cgroup_id;
-	p->skel->rodata->filter_cgroup_level = env->filter_cgroup_level;
-	p->skel->rodata->filter_pidns_ino = env->filter_pidns_ino;
-	p->skel->rodata->filter_self_tgid = env->filter_self_tgid;
+	SOURCE_SET_TASK_FILTER(p->skel, env, false);
 	/* Few records: a small ring, woken per record (no wakeup_bytes). */
 	bpf_map__set_max_entries(p->skel->maps.events, 256 * 1024);
 	if (source_share_maps(p->skel->obj, env, err, errlen))
