@@ -1,0 +1,38 @@
+/* Running a Python script inside an unmodified, running CPython 3.x process,
+ * from outside, with ptrace (issue 19, item 2). The script is queued with
+ * Py_AddPendingCall(PyRun_SimpleString, copy) from a borrowed thread and runs
+ * in the main thread at the interpreter's next safe point; the tracer never
+ * calls the target's malloc (the copy lives in a page the tracer makes the
+ * target mmap) and the script comes inline, so a process in another mount
+ * namespace (a container) works the same. */
+#ifndef PY_INJECT_H
+#define PY_INJECT_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+/* Runs `script` (Python source, UTF-8, NUL-free) in the main interpreter of
+ * process pid at its next safe point (Py_AddPendingCall(PyRun_SimpleString,
+ * copy)). Returns 0 when the script ran and finished without exception; -1
+ * with err set otherwise: no CAP_SYS_PTRACE, Yama ptrace_scope forbids it,
+ * not a CPython 3.x process (no Py_AddPendingCall / PyRun_SimpleString
+ * symbol in its executable or libpython), the process exited, the script
+ * raised (err holds the exception's type and message), or timeout_ms passed
+ * before the main thread ran it ("the main thread has not returned to Python
+ * in N ms (it is in a long C call or blocked); nothing was changed"). On
+ * timeout the queued call is defused: when it runs later it does nothing
+ * (its page stays mapped in the target for that reason: one or two pages).
+ * The script runs with the target's own globals (__main__) and must not
+ * print: the wrapper around it swallows nothing but never writes to the
+ * target's stdout/stderr itself. The target is stopped only for the few
+ * milliseconds the queueing takes; it is detached on every path. */
+int py_inject_run(pid_t pid, const char *script, int timeout_ms, char *err, size_t errlen);
+
+/* Whether injection can work for pid, without touching it (capabilities,
+ * Yama, symbols): 0, or -1 with err naming what is missing, for --list and
+ * for refusing early. Reads /proc/PID/maps and the interpreter's ELF files
+ * through /proc/PID/root (so a process in a container is checked against
+ * its own files); never stops or attaches to the process. */
+int py_inject_check(pid_t pid, char *err, size_t errlen);
+
+#endif
