@@ -45,6 +45,8 @@ static void strip_comment(char *s)
 /* usdt:PROVIDER:NAME or a function symbol, into a binding already counted in pm->n. */
 static int parse_location(struct parser *p, struct pm_binding *b, char *s, int n)
 {
+	if (!strncmp(s, "python:", 7))
+		return pm_py_parse_location(p, b, s, n);
 	if (strncmp(s, "usdt:", 5)) {
 		/* C identifiers, plus '.' (foo.cold) and '@' (symbol versions) */
 		if (isdigit((unsigned char)*s) || (int)strspn(s, IDENT_CHARS ".@") != n)
@@ -281,6 +283,8 @@ int probe_map_parse_bytes(const char *text, size_t len, const char *name, bool c
 	} else if (!(rc = parse_lines(&p, buf)) && !out->n) {
 		snprintf(err, errlen, "%s: no bindings", p.shown_name);
 		rc = -1;
+	} else if (!rc) {
+		rc = pm_py_finish(&p);
 	}
 	if (!rc)
 		probe_map_check_attrs(out, p.shown_name, warn);
@@ -310,6 +314,8 @@ void probe_map_free(struct probe_map *pm)
 		free(b->usdt_provider);
 		free(b->usdt_name);
 		free(b->usdt_done);
+		free(b->py_module);
+		free(b->py_qualname);
 		for (int c = 0; c < b->ncaps; c++)
 			pm_free_capture(&b->caps[c]);
 	}

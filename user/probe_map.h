@@ -40,6 +40,20 @@ struct pm_capture {
 	char *labels[PM_MAX_LABELS]; /* PT_ENUM */
 	int nlabels;
 	int line;
+	/* python: bindings (probe_map_python.c): what the wrapper reads. */
+	unsigned char py_src; /* enum pm_py_src, 0 for native captures */
+	bool py_key;          /* ["KEY"]: a mapping's key only (.FIELD: attribute, else key) */
+	char *py_name;        /* PY_PARAM*: the parameter's name */
+	char *py_field;       /* .FIELD / ["KEY"] of the parameter or return value, NULL: none */
+};
+
+/* Where a python: binding's capture comes from (README, "Python functions"). */
+enum pm_py_src {
+	PY_PARAM = 1,  /* param NAME[.FIELD] */
+	PY_PARAM_LEN,  /* len(param NAME) */
+	PY_RET,        /* ret[.FIELD] */
+	PY_RAISED,     /* the hidden `fail if raises` value: 1 when the call raised */
+	PY_EXC_TYPE,   /* error.type by default: type(exception).__name__ */
 };
 
 enum pm_cmp { PM_LT = 1, PM_LE, PM_EQ, PM_NE, PM_GT, PM_GE };
@@ -68,7 +82,11 @@ struct pm_binding {
 	struct pm_fail fail;
 	int error_type_cap; /* index of the `error.type` capture, -1 when not bound */
 	const char *builtin; /* the built-in source that added it ("exec"), NULL
-			      * for the probe map's own (probe_map_add_builtin) */
+			      * for the probe map's own (probe_map_add_builtin);
+			      * "python" for python: bindings, which the python
+			      * source serves (symbol is then "MODULE:QUALNAME") */
+	char *py_module;     /* python:MODULE:QUALNAME, NULL for native bindings */
+	char *py_qualname;
 };
 
 struct probe_map {

@@ -60,6 +60,9 @@ void pm_free_capture(struct pm_capture *c)
 {
 	free(c->constant);
 	c->constant = NULL;
+	free(c->py_name);
+	free(c->py_field);
+	c->py_name = c->py_field = NULL;
 	for (int i = 0; i < c->nlabels; i++)
 		free(c->labels[i]);
 	c->nlabels = 0;
@@ -310,7 +313,7 @@ static int parse_attr_line(struct parser *p, char *s, struct pm_capture *c)
 	char *after = skip_ws(s + n);
 
 	if (*after != '=' && word_is(s, n, "fail"))
-		return parse_fail(p, s + n, c);
+		return current(p)->py_module ? pm_py_parse_fail(p, s + n, c) : parse_fail(p, s + n, c);
 	if (*after != '=' && (word_is(s, n, "span") || word_is(s, n, "point") || word_is(s, n, "object")))
 		return perr(p, "%s lines start at column 0 (indented lines are attributes)", QUOTE(s, (size_t)n));
 	if (!n || !(isalpha((unsigned char)*s) || *s == '_') || !strchr(BLANKS "=", s[n]))
@@ -326,7 +329,9 @@ static int parse_attr_line(struct parser *p, char *s, struct pm_capture *c)
 	s = skip_ws(after + 1);
 	if (!*s)
 		return perr(p, "expected a source or a \"constant\" after '='");
-	return *s == '"' ? parse_constant(p, s, c) : parse_capture(p, s, c);
+	if (*s == '"')
+		return parse_constant(p, s, c);
+	return current(p)->py_module ? pm_py_parse_capture(p, s, c) : parse_capture(p, s, c);
 }
 
 /* Moves `c` into the current binding (or drops it: `content` without

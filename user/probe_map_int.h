@@ -48,4 +48,12 @@ static inline struct pm_binding *current(struct parser *p) { return &p->pm->bind
 int pm_parse_attr(struct parser *p, char *s);
 void pm_free_capture(struct pm_capture *c);
 
+/* python: bindings (probe_map_python.c): the location (`s` at "python:",
+ * n bytes), a capture's source after '=', `fail if raises` after "fail",
+ * and the default error.type once every line is read. */
+int pm_py_parse_location(struct parser *p, struct pm_binding *b, char *s, int n);
+int pm_py_parse_capture(struct parser *p, char *s, struct pm_capture *c);
+int pm_py_parse_fail(struct parser *p, char *s, struct pm_capture *c);
+int pm_py_finish(struct parser *p);
+
 #endif
