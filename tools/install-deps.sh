@@ -12,6 +12,7 @@ BUILD_PKGS=( # build and run the tracer
   libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev libncurses-dev
   libcjson-dev libhttp-parser-dev libbrotli-dev libmicrohttpd-dev
   systemtap-sdt-dev python3 procps
+  libwslay-dev libssl-dev # the Node.js inspector client: websocket frames, the handshake's SHA-1
 )
 DEMO_PKGS=( # make demo: a Node.js agent, an HTTPS mock (openssl), git worktrees
   nodejs openssl git # (npm: with nodejs here; npm_ci below installs it where not)
