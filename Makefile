@@ -111,6 +111,13 @@ $(BUILD)/harm-target: tests/progs/harm_target.c | $(BUILD)
 $(BUILD)/forker: tests/progs/forker.c | $(BUILD)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -o $@ $<
 
+# user/source/python/py_inject.c driven alone (tests/e2e/test_py_inject.sh),
+# linked with what it uses only.
+PY_INJECT_SRCS := $(wildcard user/source/python/py_inject*.c user/source/python/ptrace_*.c) \
+	user/target/proc_maps.c user/source/uprobe/elf_symbols.c
+$(BUILD)/py-inject-cli: tests/progs/py_inject_cli.c $(patsubst user/%.c,$(BUILD)/user/%.o,$(PY_INJECT_SRCS))
+	$(CC) $(USER_CFLAGS) -o $@ $^ $(USER_LIBS)
+
 $(BUILD):
 	mkdir -p $(BUILD)
 
@@ -136,7 +143,7 @@ unit: $(UNIT_BINS)
 	@tests/check_layers.sh
 	@tests/run_unit.sh $(UNIT_BINS)
 
-e2e: all $(BUILD)/harm-target $(BUILD)/forker
+e2e: all $(BUILD)/harm-target $(BUILD)/forker $(BUILD)/py-inject-cli
 	@BUILD=$(BUILD) tests/run_e2e.sh
 
 test: deps

@@ -22,10 +22,11 @@
  * in N ms (it is in a long C call or blocked); nothing was changed"). On
  * timeout the queued call is defused: when it runs later it does nothing
  * (its page stays mapped in the target for that reason: one or two pages).
- * The script runs with the target's own globals (__main__) and must not
- * print: the wrapper around it swallows nothing but never writes to the
- * target's stdout/stderr itself. The target is stopped only for the few
- * milliseconds the queueing takes; it is detached on every path. */
+ * The script runs with the target's own globals (__main__); the wrapper
+ * around it catches everything it raises (reported here) and never writes
+ * to the target's stdout/stderr. One thread of the target is stopped only
+ * while the call is queued (about a millisecond); it is detached on every
+ * path. */
 int py_inject_run(pid_t pid, const char *script, int timeout_ms, char *err, size_t errlen);
 
 /* Whether injection can work for pid, without touching it (capabilities,
@@ -34,5 +35,15 @@ int py_inject_run(pid_t pid, const char *script, int timeout_ms, char *err, size
  * through /proc/PID/root (so a process in a container is checked against
  * its own files); never stops or attaches to the process. */
 int py_inject_check(pid_t pid, char *err, size_t errlen);
+
+/* What the last py_inject_run measured (for tests and benchmarks; not
+ * thread-safe, like the run itself, which must stay on one thread of the
+ * caller from start to end because ptrace belongs to that thread). */
+struct py_inject_stats {
+	pid_t tid;         /* the thread borrowed to queue the call */
+	double stopped_ms; /* how long that thread was held (mmap, write, call) */
+	double run_ms;     /* from the start until the script's result was seen */
+};
+void py_inject_last_stats(struct py_inject_stats *out);
 
 #endif

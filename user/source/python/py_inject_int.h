@@ -1,0 +1,27 @@
+/* Between py_inject.c (the run) and py_inject_check.c (what is checked and
+ * looked up before touching the process). */
+#ifndef PY_INJECT_INT_H
+#define PY_INJECT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Where the two functions we call are in the target. */
+struct py_syms {
+	uint64_t add_pending_call; /* Py_AddPendingCall */
+	uint64_t run_simple_string; /* PyRun_SimpleString */
+	char object[256];           /* the file they were found in, as the target sees it */
+};
+
+/* CAP_SYS_PTRACE and Yama: 0, or -1 with err. */
+int py_inject_check_access(char *err, size_t errlen);
+/* Finds both functions in the executable or a libpython mapped by pid,
+ * reading the files through /proc/PID/root. 0, or -1 with err. */
+int py_inject_find_syms(pid_t pid, struct py_syms *out, char *err, size_t errlen);
+/* The thread to borrow: one blocked in a system call that restarts
+ * transparently, else one running user code, else the main thread; other
+ * threads before the main one at equal merit (py_inject_check.c says why). */
+pid_t py_inject_pick_thread(pid_t pid);
+
+#endif
