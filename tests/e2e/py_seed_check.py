@@ -3,7 +3,8 @@
 (tests/python/seed/scenario.py, its methods bound by tests/python/seed.map and
 injected with --inject) with the scenario's own ledger of the calls it made.
 
-usage: py_seed_check.py --ledger LEDGER.json [--otlp FILE...] [--require FLAG...] [-v]
+usage: py_seed_check.py --ledger LEDGER.json [--otlp FILE...] [--require FLAG...]
+                        [--require-false FLAG...] [-v]
 
 Checked, per operation: the number of calls, ok and failed by exception type
 (error.type); the bound attribute values (types exact: 5 != 5.0 != "5");
@@ -13,7 +14,8 @@ error.type, an "exception" event); children inside their parent in time and
 trace; point events (cache hit/miss, branch, retry, rollback) as events on the
 span they fired in; and the counters the catalog derives from these calls.
 --require FLAG: the ledger's FLAG (a map function -> bool the scenario wrote
-from inside, e.g. original_after_detach) must be true for every function.
+from inside, e.g. original_after_detach) must be true for every function;
+--require-false FLAG: false for every one (original_at_go: all wrapped).
 Prints "FAIL ..." lines, then "py_seed_check: N passed, M failed"; exit 0 iff
 nothing failed, 1 if a check failed, 2 if an input cannot be read."""
 import argparse
@@ -270,22 +272,23 @@ def check_counters(rep, want_calls, otlp):
             rep.ok("counter", metric)
 
 
-def check_flags(rep, ledger, flags):
+def check_flags(rep, ledger, flags, want=True):
     for flag in flags:
         values = ledger.get(flag)
         if not isinstance(values, dict) or not values:
             rep.fail("inside", flag, "not in the ledger")
             continue
-        false = sorted(k for k, v in values.items() if v is not True)
-        if false:
-            rep.fail("inside", flag, f"false for {len(false)} of {len(values)}: {', '.join(false)}")
+        wrong = sorted(k for k, v in values.items() if v is not want)
+        if wrong:
+            rep.fail("inside", flag, f"{not want} for {len(wrong)} of {len(values)}: {', '.join(wrong)}")
         else:
             rep.ok("inside", flag)
 
 
-def run(ledger, otlp, flags=(), verbose=False):
+def run(ledger, otlp, flags=(), verbose=False, false_flags=()):
     rep = Report(verbose)
     check_flags(rep, ledger, flags)
+    check_flags(rep, ledger, false_flags, want=False)
     if otlp:
         want, got = ledger_calls(ledger), export_calls(otlp)
         check_counts(rep, want, got)
@@ -303,12 +306,14 @@ def main(argv=None):
                     help="the tracer's OTLP/JSON lines file(s); without: only --require is checked")
     ap.add_argument("--require", action="extend", nargs="+", default=[], metavar="FLAG",
                     help="ledger flags that must be true for every bound function")
+    ap.add_argument("--require-false", action="extend", nargs="+", default=[], metavar="FLAG",
+                    help="ledger flags that must be false for every bound function")
     ap.add_argument("-v", "--verbose", action="store_true", help="also print passed checks")
     args = ap.parse_args(argv)
     try:
         with open(args.ledger, encoding="utf-8") as f:
             ledger = json.load(f)
-        rep = run(ledger, args.otlp, args.require, args.verbose)
+        rep = run(ledger, args.otlp, args.require, args.verbose, args.require_false)
     except (OSError, ValueError, KeyError, TypeError) as e:
         print(f"py_seed_check: cannot check: {type(e).__name__}: {e}", file=sys.stderr)
         return 2

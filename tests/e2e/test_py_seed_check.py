@@ -86,7 +86,7 @@ def find(lines, pred):
     return next(s for s in spans_of(lines) if pred(s, psc.attrs_dict(s["attributes"])))
 
 
-def check(ledger, lines, flags=()):
+def check(ledger, lines, flags=(), false_flags=()):
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "out.jsonl")
         with open(path, "w", encoding="utf-8") as f:
@@ -94,7 +94,7 @@ def check(ledger, lines, flags=()):
                 f.write(json.dumps(line) + "\n")
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            rep = psc.run(ledger, [path], flags)
+            rep = psc.run(ledger, [path], flags, false_flags=false_flags)
         return rep, out.getvalue()
 
 
@@ -228,6 +228,12 @@ class PySeedCheck(unittest.TestCase):
         out = self.assert_fails(self.good, "inside", ledger, ["original_after_detach"])
         self.assertIn(first, out)
         self.assert_fails(self.good, "inside", ledger, ["no_such_flag"])
+        # run untraced: every function was the original at go, none wrapped
+        rep, out = check(ledger, self.good, false_flags=["original_at_go"])
+        self.assertGreater(rep.failed, 0, out)
+        ledger["original_at_go"] = {n: False for n in ledger["bound"]}
+        rep, out = check(ledger, self.good, false_flags=["original_at_go"])
+        self.assertEqual(rep.failed, 0, out)
 
 
 if __name__ == "__main__":

@@ -54,13 +54,11 @@ class IterationResult:
 
 def routing_ret(r):
     return {"mcp.selected_model": r["model_type"], "mcp.tokens_used": r["tokens_used"],
-            "mcp.cost": r["cost"], "mcp.cache_hit": r["cache_hit"],
-            "mcp.response_length": len(r["response"])}
+            "mcp.cost": r["cost"], "mcp.cache_hit": r["cache_hit"]}
 
 
 def inference_ret(r):
-    return {"mcp.tokens_used": r["tokens_used"], "mcp.cost": r["cost"],
-            "mcp.response_length": len(r["response"])}
+    return {"mcp.tokens_used": r["tokens_used"], "mcp.cost": r["cost"]}
 
 
 def collaboration_ret(r):
