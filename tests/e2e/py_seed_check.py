@@ -4,7 +4,7 @@
 injected with --inject) with the scenario's own ledger of the calls it made.
 
 usage: py_seed_check.py --ledger LEDGER.json [--otlp FILE...] [--require FLAG...]
-                        [--require-false FLAG...] [-v]
+                        [--require-false FLAG...] [--same-as LEDGER] [-v]
 
 Checked, per operation: the number of calls, ok and failed by exception type
 (error.type); the bound attribute values (types exact: 5 != 5.0 != "5");
@@ -16,6 +16,8 @@ span they fired in; and the counters the catalog derives from these calls.
 --require FLAG: the ledger's FLAG (a map function -> bool the scenario wrote
 from inside, e.g. original_after_detach) must be true for every function;
 --require-false FLAG: false for every one (original_at_go: all wrapped).
+--same-as LEDGER: the program did the same calls, with the same results, as
+in that run (same --seed and --rounds, untraced): tracing changed nothing.
 Prints "FAIL ..." lines, then "py_seed_check: N passed, M failed"; exit 0 iff
 nothing failed, 1 if a check failed, 2 if an input cannot be read."""
 import argparse
@@ -187,8 +189,13 @@ def by_op(items):
 def check_attrs_and_nesting(rep, want_calls, got_calls):
     compare_multisets(rep, "attributes", by_op((c.op, c.sig()) for c in want_calls.values()),
                       by_op((c.op, c.sig()) for c in got_calls.values()), fmt_sig)
+    compare_paths(rep, "nesting", want_calls, got_calls)
+
+
+def compare_paths(rep, family, want_calls, got_calls):
+    """Every call with its chain of enclosing calls, as multisets per operation."""
     want_paths, got_paths = paths(want_calls), paths(got_calls)
-    compare_multisets(rep, "nesting", by_op((want_calls[i].op, p) for i, p in want_paths.items()),
+    compare_multisets(rep, family, by_op((want_calls[i].op, p) for i, p in want_paths.items()),
                       by_op((got_calls[i].op, p) for i, p in got_paths.items()),
                       lambda p: " > ".join(fmt_sig(s) for s in p))
 
@@ -285,10 +292,21 @@ def check_flags(rep, ledger, flags, want=True):
             rep.ok("inside", flag)
 
 
-def run(ledger, otlp, flags=(), verbose=False, false_flags=()):
+def check_same_run(rep, ledger, reference):
+    """The scenario is deterministic: a traced run's calls (each with its chain
+    of enclosing calls) equal an untraced run's."""
+    for key in ("seed", "rounds", "post_rounds"):
+        if ledger.get(key) != reference.get(key):
+            rep.fail("same_run", key, f"{ledger.get(key)} here, {reference.get(key)} in the reference run")
+    compare_paths(rep, "same_run", ledger_calls(reference), ledger_calls(ledger))
+
+
+def run(ledger, otlp, flags=(), verbose=False, false_flags=(), reference=None):
     rep = Report(verbose)
     check_flags(rep, ledger, flags)
     check_flags(rep, ledger, false_flags, want=False)
+    if reference is not None:
+        check_same_run(rep, ledger, reference)
     if otlp:
         want, got = ledger_calls(ledger), export_calls(otlp)
         check_counts(rep, want, got)
@@ -308,12 +326,17 @@ def main(argv=None):
                     help="ledger flags that must be true for every bound function")
     ap.add_argument("--require-false", action="extend", nargs="+", default=[], metavar="FLAG",
                     help="ledger flags that must be false for every bound function")
+    ap.add_argument("--same-as", metavar="LEDGER", help="an untraced run's ledger the calls must equal")
     ap.add_argument("-v", "--verbose", action="store_true", help="also print passed checks")
     args = ap.parse_args(argv)
     try:
         with open(args.ledger, encoding="utf-8") as f:
             ledger = json.load(f)
-        rep = run(ledger, args.otlp, args.require, args.verbose, args.require_false)
+        reference = None
+        if args.same_as:
+            with open(args.same_as, encoding="utf-8") as f:
+                reference = json.load(f)
+        rep = run(ledger, args.otlp, args.require, args.verbose, args.require_false, reference)
     except (OSError, ValueError, KeyError, TypeError) as e:
         print(f"py_seed_check: cannot check: {type(e).__name__}: {e}", file=sys.stderr)
         return 2

@@ -235,6 +235,19 @@ class PySeedCheck(unittest.TestCase):
         rep, out = check(ledger, self.good, false_flags=["original_at_go"])
         self.assertEqual(rep.failed, 0, out)
 
+    def failures_against(self, reference):
+        with contextlib.redirect_stdout(io.StringIO()):
+            return psc.run(self.ledger, [], reference=reference).failed
+
+    def test_same_run(self):
+        ref = copy.deepcopy(self.ledger)
+        self.assertEqual(self.failures_against(ref), 0)
+        ref["calls"][-1]["attrs"]["mcp.extra"] = 1
+        self.assertGreater(self.failures_against(ref), 0)
+        ref = copy.deepcopy(self.ledger)
+        ref["rounds"] = {"main": 1, "worker": 0}
+        self.assertGreater(self.failures_against(ref), 0)
+
 
 if __name__ == "__main__":
     unittest.main()
