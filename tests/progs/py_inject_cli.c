@@ -2,8 +2,8 @@
  * and for measuring it:
  *   py-inject-cli --check PID
  *   py-inject-cli PID [-t TIMEOUT_MS] (-c SCRIPT | -f FILE)
- * Prints "ok tid=T stopped_ms=S run_ms=R" and exits 0, or "error: MESSAGE"
- * on stderr and exits 1. */
+ * Prints "ok tid=T stopped_ms=S run_ms=R page=HEX" and exits 0, or
+ * "error: MESSAGE" on stderr, "failed ..." with the same fields, and exits 1. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +29,7 @@ int main(int argc, char **argv)
 {
 	char err[1024] = "", *script = NULL;
 	int timeout_ms = 5000, rc;
+	struct py_inject_stats st;
 	pid_t pid;
 
 	if (argc == 3 && !strcmp(argv[1], "--check")) {
@@ -60,13 +61,10 @@ int main(int argc, char **argv)
 	}
 	rc = py_inject_run(pid, script, timeout_ms, err, sizeof(err));
 	free(script);
-	if (rc) {
-		fprintf(stderr, "error: %s\n", err);
-		return 1;
-	}
-	struct py_inject_stats st;
-
 	py_inject_last_stats(&st);
-	printf("ok tid=%d stopped_ms=%.3f run_ms=%.3f\n", (int)st.tid, st.stopped_ms, st.run_ms);
-	return 0;
+	if (rc)
+		fprintf(stderr, "error: %s\n", err);
+	printf("%s tid=%d stopped_ms=%.3f run_ms=%.3f page=%llx\n", rc ? "failed" : "ok", (int)st.tid,
+	       st.stopped_ms, st.run_ms, (unsigned long long)st.page);
+	return rc ? 1 : 0;
 }

@@ -177,6 +177,7 @@ static int queue_call(pid_t pid, const struct py_syms *s, const char *script, ui
 	}
 	if (!rc) {
 		*addr = (uint64_t)mret;
+		last_stats.page = *addr;
 		page = build_page(*addr, script, size, &script_off);
 		if (!page || ptrace_mem_write(pid, *addr, page, size)) {
 			snprintf(err, errlen, "writing the script into process %d: %s", (int)pid,
@@ -248,9 +249,9 @@ static int finish(pid_t pid, uint64_t addr, size_t size, uint8_t done, char *err
 	return 0;
 }
 
-static int exited(pid_t pid, const char *when, char *err, size_t errlen)
+static int exited(pid_t pid, char *err, size_t errlen)
 {
-	snprintf(err, errlen, "process %d exited %s", (int)pid, when);
+	snprintf(err, errlen, "process %d exited during the injection, before the script's result came back", (int)pid);
 	return -1;
 }
 
@@ -269,17 +270,17 @@ int py_inject_run(pid_t pid, const char *script, int timeout_ms, char *err, size
 	if (queue_call(pid, &s, script, &addr, size, &queued, err, errlen))
 		return -1;
 	if (wait_done(pid, addr, t0 + timeout_ms, &done))
-		return exited(pid, "before the script finished", err, errlen);
+		return exited(pid, err, errlen);
 	last_stats.run_ms = now_ms() - t0;
 	if (done != DONE_NOT_YET)
 		return finish(pid, addr, size, done, err, errlen);
 	/* Timeout: defuse, then see whether the wrapper got in first. */
 	if (ptrace_mem_write(pid, addr + CB_GO, &zero, 1) ||
 	    ptrace_mem_read(pid, addr + CB_STARTED, &started, 1))
-		return exited(pid, "before the script ran", err, errlen);
+		return exited(pid, err, errlen);
 	if (started) {
 		if (wait_done(pid, addr, now_ms() + timeout_ms, &done))
-			return exited(pid, "while the script ran", err, errlen);
+			return exited(pid, err, errlen);
 		if (done == DONE_OK || done == DONE_RAISED)
 			return finish(pid, addr, size, done, err, errlen);
 		if (done == DONE_NOT_YET) {

@@ -9,6 +9,7 @@
 #define PY_INJECT_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* Runs `script` (Python source, UTF-8, NUL-free) in the main interpreter of
@@ -43,6 +44,7 @@ struct py_inject_stats {
 	pid_t tid;         /* the thread borrowed to queue the call */
 	double stopped_ms; /* how long that thread was held (mmap, write, call) */
 	double run_ms;     /* from the start until the script's result was seen */
+	uint64_t page;     /* where the script was put (unmapped again after a result) */
 };
 void py_inject_last_stats(struct py_inject_stats *out);
 
