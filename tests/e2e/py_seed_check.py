@@ -27,7 +27,7 @@ import sys
 from collections import Counter, defaultdict
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from check_ledger import Report, attr_key, attrs_dict, close, load_export, total  # noqa: E402
+from check_ledger import Report, attr_key, attrs_dict, close, dedupe_spans, load_export, total  # noqa: E402
 
 STATUS_ERROR = 2
 SPAN_NAMES = {"agent_collaboration": "agent_collaboration_session",
@@ -100,20 +100,10 @@ def ledger_calls(ledger):
     return calls
 
 
-def export_calls(paths):
-    """Spans whose mcp.operation is one of ours, and the point events on them."""
-    spans = {}
-    for path in paths:
-        with open(path, encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
-                    continue
-                for rs in json.loads(line).get("resourceSpans", []):
-                    for ss in rs.get("scopeSpans", []):
-                        for s in ss.get("spans", []):
-                            spans[s["spanId"]] = s
+def export_calls(index):
+    """Spans (spanId -> span) whose mcp.operation is one of ours, and the point events on them."""
     calls = {}
-    for sid, s in spans.items():
+    for sid, s in index.items():
         attrs = attrs_dict(s.get("attributes"))
         op = attrs.get("mcp.operation")
         if op not in SPAN_NAMES:
@@ -258,8 +248,7 @@ def expected_counters(want_calls):
     return series
 
 
-def check_counters(rep, want_calls, otlp):
-    exp = load_export(otlp)
+def check_counters(rep, want_calls, exp):
     want = expected_counters(want_calls)
     got = {k: total(list(v.values())) for k, v in exp.sums.items()}
     for metric, *_ in COUNTERS:
@@ -308,11 +297,14 @@ def run(ledger, otlp, flags=(), verbose=False, false_flags=(), reference=None):
     if reference is not None:
         check_same_run(rep, ledger, reference)
     if otlp:
-        want, got = ledger_calls(ledger), export_calls(otlp)
+        exp = load_export(otlp)
+        for err in exp.parse_errors:
+            rep.fail("parse", "otlp", err)
+        want, got = ledger_calls(ledger), export_calls(dedupe_spans(rep, exp.spans)[1])
         check_counts(rep, want, got)
         check_attrs_and_nesting(rep, want, got)
         check_spans(rep, got)
-        check_counters(rep, want, otlp)
+        check_counters(rep, want, exp)
     print(f"py_seed_check: {rep.passed} passed, {rep.failed} failed")
     return rep
 

@@ -132,6 +132,11 @@ class PySeedCheck(unittest.TestCase):
         spans_of(lines).remove(leaf)
         self.assert_fails(lines, "count")
 
+    def test_span_exported_twice(self):
+        lines = self.mutated()
+        spans_of(lines).append(copy.deepcopy(spans_of(lines)[0]))
+        self.assert_fails(lines, "span_unique")
+
     def test_one_call_too_many(self):
         lines = self.mutated()
         extra = copy.deepcopy(find(lines, lambda s, a: a["mcp.operation"] == "model_selection"))
