@@ -9,9 +9,11 @@ Phases (each file argument optional):
   2. --block S: the main thread sleeps S seconds in C (time.sleep), where no
      pending call can run: a tracer injecting then must time out; afterwards
      the bound functions must still be the originals;
-  3. wait for --go (polling, so the main thread runs Python and pending calls);
-     note which bound functions are the originals at that moment (none when
-     the tracer injected, all when it did not);
+  3. wait for --go (polling, so the main thread runs Python and pending calls),
+     or with --go-when-wrapped until no bound function is the original any
+     more (the tracer's script replaces them all at once); note which bound
+     functions are the originals at that moment (none when the tracer
+     injected, all when it did not);
   4. the measured phase: --rounds N (or --seconds S) rounds in the main thread,
      half as many in a second thread (each with its own event loop), every
      bound call written to the ledger; then write --done;
@@ -60,13 +62,13 @@ def resolve(name):
     return owner.__dict__[parts[-1]] if isinstance(owner, type) else getattr(owner, parts[-1])
 
 
-def wait_file(path, timeout, what):
+def wait_until(ready, timeout, what):
     """Polls in Python (short sleeps): the main thread keeps reaching the
     interpreter's safe points, where an injected pending call runs."""
     end = time.monotonic() + timeout
-    while not os.path.exists(path):
+    while not ready():
         if time.monotonic() > end:
-            sys.exit(f"scenario: no {what} file {path} after {timeout:g} s")
+            sys.exit(f"scenario: {what} after {timeout:g} s")
         time.sleep(0.01)
 
 
@@ -115,6 +117,9 @@ def main(argv=None):
     ap.add_argument("--ready", help="written (our pid) once imported and ready to be attached to")
     ap.add_argument("--block", type=float, default=0, help="then sleep this long in C (time.sleep)")
     ap.add_argument("--go", help="wait for this file before the measured phase")
+    ap.add_argument("--go-when-wrapped", action="store_true",
+                    help="then wait until every bound function is wrapped (injected)")
+    ap.add_argument("--started", help="written when the measured phase begins")
     ap.add_argument("--done", help="written when the measured phase is over")
     ap.add_argument("--detached", help="wait for this file before checking the originals")
     ap.add_argument("--timeout", type=float, default=120, help="longest wait for --go or --detached")
@@ -137,14 +142,18 @@ def main(argv=None):
         out["blocked_s"] = round(time.monotonic() - t0, 3)
         out["original_after_block"] = same_as_original()
     if args.go:
-        wait_file(args.go, args.timeout, "--go")
+        wait_until(lambda: os.path.exists(args.go), args.timeout, f"no --go file {args.go}")
+    if args.go_when_wrapped:
+        wait_until(lambda: not any(same_as_original().values()), args.timeout,
+                   "the bound functions are not all wrapped")
     out["original_at_go"] = same_as_original()
+    touch(args.started, "")
     ledger = Ledger()
     out["rounds"] = measured_phase(args, ledger)
     out["calls"] = ledger.calls
     touch(args.done, str(len(ledger.calls)))
     if args.detached:
-        wait_file(args.detached, args.timeout, "--detached")
+        wait_until(lambda: os.path.exists(args.detached), args.timeout, f"no --detached file {args.detached}")
     out["original_after_detach"] = same_as_original()
     post_app = AgentApp(ledger, args.seed + 2, "p")
     out["post_rounds"] = run_rounds(post_app, args.post_rounds, None)
