@@ -41,7 +41,9 @@ stop() {
 inject() {
   local name=$1; shift
   res=$("$CLI" "$pid" "$@" 2>"$WORK/$name/err") || { cat "$WORK/$name/err"; fail "$name: injection failed ($*)"; }
+  alive "$name"
 }
+alive() { kill -0 "$pid" 2>/dev/null || { cat "$WORK/$1/out"; fail "$1: the target died"; }; }
 count() { grep -cx "$2" "$WORK/$1/out" || true; }
 field() { sed -nE "s/.* $1=([^ ]+).*/\1/p" <<<"$res"; }
 
@@ -61,6 +63,7 @@ for py in "${PYS[@]}"; do
   ! grep -q "^${page}-" "/proc/$pid/maps" || fail "$n: the script's page 0x$page is still mapped after success"
   if "$CLI" $pid -c "x = 1
 raise ValueError('boom %d' % x)" >/dev/null 2>"$WORK/$n/err"; then fail "$n: a script that raises reported success"; fi
+  alive $n
   grep -q "the script raised ValueError: boom 1" "$WORK/$n/err" || { cat "$WORK/$n/err"; fail "$n: no exception text"; }
   inject $n -c "INJECTED = 'names=%d' % len([k for k in globals() if k.startswith('_mcp_bpftrace')])"
   wait_for "$WORK/$n/out" "^injected names=1$" 5 || fail "$n: the wrapper left names in __main__ ($(grep injected "$WORK/$n/out"))"

@@ -291,9 +291,12 @@ int ptrace_syscall(struct ptrace_thread *t, long nr, const uint64_t args[6], int
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0)
 		return gone_err(t, err, errlen);
 	*ret = (int64_t)r.rax;
-	/* A syscall-exit stop is not in the kernel's signal path: detaching
-	 * from there would skip the restart of the system call the thread was
-	 * in. So leave it stopped by an interrupt, like ptrace_borrow did. */
+	/* A syscall-exit stop is not in the kernel's signal path, where the
+	 * system call the thread was in when we took it is restarted (with the
+	 * registers ptrace_release puts back). Today's kernels go through that
+	 * path after PTRACE_DETACH anyway (the detach wakes the thread as for a
+	 * signal); we do not rely on it: the thread is left in an interrupt
+	 * stop, as ptrace_borrow left it, at the cost of one more stop. */
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 || ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 		return gone_err(t, err, errlen);
 	return wait_interrupt_stop(t, true, err, errlen);
