@@ -104,6 +104,23 @@ stop $n
 [ "$(count $n "injected c1")" = 0 ] || fail "$n: the defused call ran"
 note "$n: timeout message, defused call did not run, sleep lasted ${slept}s"
 
+# A python the tracer's mount namespace does not have (as in a container):
+# its executable exists only on a tmpfs mounted in the target's own
+# namespace, so its symbols are found through /proc/PID/root alone.
+n=mntns
+mkdir -p "$WORK/$n/root" && mkfifo "$WORK/$n/fifo"
+unshare -m --propagation private sh -c 'mount -t tmpfs none "$1/root" && cp /usr/bin/python3.11 "$1/root/py" &&
+  exec "$1/root/py" "$2" "$1"' sh "$WORK/$n" "$TARGET" >"$WORK/$n/out" 2>&1 &
+pid=$!
+bg $pid
+wait_for "$WORK/$n/out" "^tick 1$" 10 || { cat "$WORK/$n/out"; fail "$n: the target did not start"; }
+pid=$(pgrep -f "^$WORK/$n/root/py") || fail "$n: no target process"
+[ ! -e "$WORK/$n/root/py" ] || fail "$n: the target's executable is visible from here"
+inject $n -c "INJECTED = 'm1'"
+wait_for "$WORK/$n/out" "^injected m1$" 5 || fail "$n: the script did not run"
+stop $n
+note "$n: injected into a python seen only in its own mount namespace"
+
 # Without CAP_SYS_PTRACE (root without it, and nobody): refused, untouched.
 n=nocap
 start $n /usr/bin/python3.11
