@@ -47,6 +47,8 @@ static int parse_location(struct parser *p, struct pm_binding *b, char *s, int n
 {
 	if (!strncmp(s, "python:", 7))
 		return pm_py_parse_location(p, b, s, n);
+	if (!strncmp(s, "node:", 5))
+		return pm_node_parse_location(p, b, s, n);
 	if (strncmp(s, "usdt:", 5)) {
 		/* C identifiers, plus '.' (foo.cold) and '@' (symbol versions) */
 		if (isdigit((unsigned char)*s) || (int)strspn(s, IDENT_CHARS ".@") != n)

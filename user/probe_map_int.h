@@ -55,5 +55,7 @@ int pm_py_parse_location(struct parser *p, struct pm_binding *b, char *s, int n)
 int pm_py_parse_capture(struct parser *p, char *s, struct pm_capture *c);
 int pm_py_parse_fail(struct parser *p, char *s, struct pm_capture *c);
 int pm_py_finish(struct parser *p);
+/* node:MODULE:PATH (probe_map_node.c); its attribute lines are python:'s. */
+int pm_node_parse_location(struct parser *p, struct pm_binding *b, char *s, int n);
 
 #endif
