@@ -318,6 +318,8 @@ void probe_map_free(struct probe_map *pm)
 		free(b->usdt_done);
 		free(b->py_module);
 		free(b->py_qualname);
+		free(b->node_module);
+		free(b->node_path);
 		for (int c = 0; c < b->ncaps; c++)
 			pm_free_capture(&b->caps[c]);
 	}

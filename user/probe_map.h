@@ -87,7 +87,13 @@ struct pm_binding {
 			      * source serves (symbol is then "MODULE:QUALNAME") */
 	char *py_module;     /* python:MODULE:QUALNAME, NULL for native bindings */
 	char *py_qualname;
+	char *node_module;   /* node:MODULE:PATH (probe_map_node.c), NULL otherwise */
+	char *node_path;
 };
+
+/* Bound by name inside an interpreter (python:, node:): attribute lines
+ * read parameters and return values by name (probe_map_python.c). */
+static inline bool pm_by_name(const struct pm_binding *b) { return b->py_module || b->node_module; }
 
 struct probe_map {
 	char *path;

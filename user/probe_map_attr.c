@@ -313,7 +313,7 @@ static int parse_attr_line(struct parser *p, char *s, struct pm_capture *c)
 	char *after = skip_ws(s + n);
 
 	if (*after != '=' && word_is(s, n, "fail"))
-		return current(p)->py_module ? pm_py_parse_fail(p, s + n, c) : parse_fail(p, s + n, c);
+		return pm_by_name(current(p)) ? pm_py_parse_fail(p, s + n, c) : parse_fail(p, s + n, c);
 	if (*after != '=' && (word_is(s, n, "span") || word_is(s, n, "point") || word_is(s, n, "object")))
 		return perr(p, "%s lines start at column 0 (indented lines are attributes)", QUOTE(s, (size_t)n));
 	if (!n || !(isalpha((unsigned char)*s) || *s == '_') || !strchr(BLANKS "=", s[n]))
@@ -331,7 +331,7 @@ static int parse_attr_line(struct parser *p, char *s, struct pm_capture *c)
 		return perr(p, "expected a source or a \"constant\" after '='");
 	if (*s == '"')
 		return parse_constant(p, s, c);
-	return current(p)->py_module ? pm_py_parse_capture(p, s, c) : parse_capture(p, s, c);
+	return pm_by_name(current(p)) ? pm_py_parse_capture(p, s, c) : parse_capture(p, s, c);
 }
 
 /* Moves `c` into the current binding (or drops it: `content` without

@@ -46,11 +46,11 @@ int pm_node_parse_location(struct parser *p, struct pm_binding *b, char *s, int 
 		return perr(p, "bad Node.js location %s (expected node:MODULE:PATH, e.g. "
 			    "node:./agents.js:AgentCoordinator.prototype.coordinate)",
 			    QUOTE(s, (size_t)n));
-	b->py_module = strndup(mod, ml);
-	b->py_qualname = strndup(colon + 1, (size_t)(end - colon - 1));
+	b->node_module = strndup(mod, ml);
+	b->node_path = strndup(colon + 1, (size_t)(end - colon - 1));
 	b->symbol = strndup(mod, (size_t)(end - mod)); /* MODULE:PATH, as rows show it */
 	b->builtin = "node"; /* served through the inspector (source/node), not uprobes */
 	free(b->object);
 	b->object = NULL;
-	return b->py_module && b->py_qualname && b->symbol ? 0 : perr(p, "out of memory");
+	return b->node_module && b->node_path && b->symbol ? 0 : perr(p, "out of memory");
 }

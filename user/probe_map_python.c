@@ -222,7 +222,7 @@ int pm_py_finish(struct parser *p)
 		struct pm_binding *b = &p->pm->bindings[i];
 		int ncap = 0, nstr = 0;
 
-		if (!b->py_module || !b->fail.present || b->error_type_cap >= 0)
+		if (!pm_by_name(b) || !b->fail.present || b->error_type_cap >= 0)
 			continue;
 		for (int k = 0; k < b->ncaps; k++) {
 			if (b->caps[k].type == PT_CONST)

@@ -51,8 +51,8 @@ static cJSON *binding_json(const struct pm_binding *b, int id)
 
 	probe_map_to_spec(b, false, &spec);
 	cJSON_AddNumberToObject(o, "id", id);
-	cJSON_AddStringToObject(o, "mod", b->py_module);
-	cJSON_AddStringToObject(o, "path", b->py_qualname);
+	cJSON_AddStringToObject(o, "mod", b->node_module);
+	cJSON_AddStringToObject(o, "path", b->node_path);
 	cJSON_AddBoolToObject(o, "point", b->kind == PM_POINT);
 	cJSON_AddNumberToObject(o, "nstrs", spec.nstrs);
 	for (int k = 0; k < b->ncaps; k++) {
