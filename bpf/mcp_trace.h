@@ -30,6 +30,9 @@ enum mcp_rec_type {
 	MCP_REC_PROC_FORK = 48, /* a traced process forked a new process */
 	MCP_REC_PROC_EXEC = 49, /* a traced process exec'd */
 	MCP_REC_PROC_EXIT = 50, /* a traced process ended (its last thread) */
+	MCP_REC_PY_INFO = 64,   /* python source: a wrapper script's HELLO or STATUS marker
+				 * (struct mcp_call_rec, h.flags = marker kind, ret = aux);
+				 * its calls are MCP_REC_SPAN_END/START/POINT records */
 };
 
 /*
@@ -115,6 +118,61 @@ struct mcp_call_rec {
 _Static_assert(__builtin_offsetof(struct mcp_call_rec, trace_id) == 40, "call record layout");
 _Static_assert(__builtin_offsetof(struct mcp_call_rec, strs) == 176, "call record layout");
 _Static_assert(sizeof(struct mcp_call_rec) == 176 + MCP_MAX_STRS * MCP_STR_LEN, "call record layout");
+
+/*
+ * Python markers (python source, bpf/pymark.bpf.c; README, "Python
+ * functions"). The wrapper script injected into a CPython process writes
+ * one with os.write() to a /dev/null descriptor of its own at each bound
+ * call's entry and return/raise; a uprobe on libc write, attached to that
+ * pid alone, copies it into the span stack. Little-endian, packed as below:
+ * a header, the 12 number slots, then `nstrs` string slots of 64 bytes (NUL
+ * padded), so that a marker is 128 + 64 * nstrs bytes. A slot is copied only
+ * when its `present` bit is set (a return marker carries the return-time
+ * values, the entry's stay). Slots and `failed` bits are the binding's, as
+ * a native binding's spec numbers them (probe_map_to_spec).
+ */
+#define MCP_PY_MAGIC 0x5950636dU /* "mcPY" */
+#define MCP_PY_VERSION 1
+#define MCP_PY_STR_PRESENT(i) (1u << (16 + (i))) /* `present` bit of strs[i]; vals[i]: bit i */
+
+enum mcp_py_kind {
+	MCP_PY_ENTRY = 1,  /* a span's call began: push a frame */
+	MCP_PY_RETURN = 2, /* it returned: pop, emit MCP_REC_SPAN_END */
+	MCP_PY_RAISE = 3,  /* it raised: the same, ret = 1 */
+	MCP_PY_POINT = 4,  /* a point binding's call: MCP_REC_POINT */
+	MCP_PY_HELLO = 5,  /* the script is in: aux = the lease's address (int64 deadline,
+			    * CLOCK_MONOTONIC ns, that the tracer renews), binding = 0 */
+	MCP_PY_STATUS = 6, /* binding `binding`: aux = enum mcp_py_status */
+	MCP_PY_ASYNC_END = 7, /* an async def call, whole, at its end: aux = start
+			       * (CLOCK_MONOTONIC ns) << 1 | raised; pushes no frame,
+			       * since tasks interleave on one thread */
+};
+
+enum mcp_py_status {
+	MCP_PY_WRAPPED = 1,     /* the function is wrapped */
+	MCP_PY_NOT_LOADED = 2,  /* its module is not imported yet: wrapped when it is */
+	MCP_PY_NOT_FOUND = 3,   /* the module has no such function (or not callable) */
+	MCP_PY_UNWRAPPABLE = 4, /* found, but setting the wrapper failed */
+};
+
+struct mcp_py_marker {
+	unsigned int magic;     /* MCP_PY_MAGIC */
+	unsigned char version;  /* MCP_PY_VERSION */
+	unsigned char kind;     /* enum mcp_py_kind */
+	unsigned short binding; /* index into the binding table */
+	unsigned short size;    /* bytes written: MCP_PY_MARKER_SIZE(nstrs) */
+	unsigned char nstrs;    /* strs[] slots present */
+	unsigned char pad;
+	unsigned int failed;    /* cap_failed bits: values the wrapper could not read */
+	unsigned int present;   /* vals[i] set: bit i; strs[i]: MCP_PY_STR_PRESENT(i) */
+	unsigned int pad2;
+	unsigned long long aux;
+	unsigned long long vals[MCP_MAX_CAPS]; /* int64, double bits, bool 0/1 */
+	char strs[MCP_MAX_STRS][MCP_STR_LEN];
+};
+#define MCP_PY_MARKER_SIZE(nstrs) (__builtin_offsetof(struct mcp_py_marker, strs) + (nstrs) * MCP_STR_LEN)
+_Static_assert(__builtin_offsetof(struct mcp_py_marker, aux) == 24, "python marker layout");
+_Static_assert(__builtin_offsetof(struct mcp_py_marker, strs) == 128, "python marker layout");
 
 /*
  * A process event (proc.bpf.c). h.pid is the process, h.tid the thread that

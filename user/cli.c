@@ -50,6 +50,9 @@ static const char usage[] =
 "      --object NAME        with --list: that object (libssl.so.3) in detail\n"
 "      --capture-content    also capture attributes marked `content` (prompts,\n"
 "                           task text): off by default\n"
+"      --inject             let python: bindings run a wrapper script in the\n"
+"                           target's interpreter (ptrace; undone at detach;\n"
+"                           README \"Python functions (--inject)\")\n"
 "\n"
 "Output:\n"
 "  -o, --otlp-file PATH     write OTLP/JSON lines (traces and metrics)\n"
@@ -297,6 +300,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_MAX_SERIES, O_NO_UMULTI, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
 	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER, O_OBJECT, O_NO_FOLLOW, O_SOURCES, O_MAX_OVERHEAD, O_PRICES,
 	       O_ALL, O_EXCL_COMM, O_INCL_COMM };
+	enum { O_INJECT = 400 }; /* numbered apart from the list above */
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
 		{"container", required_argument, 0, 'c'},
@@ -309,6 +313,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		{"list-ops", optional_argument, 0, O_LISTOPS},
 		{"object", required_argument, 0, O_OBJECT},
 		{"capture-content", no_argument, 0, O_CONTENT},
+		{"inject", no_argument, 0, O_INJECT},
 		{"otlp-file", required_argument, 0, 'o'},
 		{"otlp", required_argument, 0, O_OTLP},
 		{"otlp-compression", required_argument, 0, O_OTLP_COMP},
@@ -387,6 +392,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 			break;
 		case O_OBJECT: cfg->list_object = optarg; break;
 		case O_CONTENT: cfg->capture_content = true; break;
+		case O_INJECT: cfg->inject = true; break;
 		case 'o': cfg->otlp_file = optarg; break;
 		case O_OTLP: cfg->otlp_endpoint = optarg; break;
 		case O_OTLP_COMP:

@@ -56,6 +56,7 @@ struct config {
 	bool list_ops_markdown; /* --list-ops=markdown: docs/catalog.md */
 	bool version;           /* --version: main prints it (kernel features) */
 	bool capture_content;
+	bool inject; /* --inject: python: bindings may run a script in the target */
 	bool summary;
 	bool verbose;
 	enum top_mode top;

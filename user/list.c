@@ -20,6 +20,7 @@
 #include "catalog.h"
 #include "source/source.h"
 #include "source/tls/tls_source.h"
+#include "source/python/py_inject.h"
 #include "target/container.h"
 #include "source/uprobe/elf_symbols.h"
 #include "list.h"
@@ -371,6 +372,7 @@ static const struct { const char *name, *what; } source_what[] = {
 	{"exec", "processes it starts, their execs, git worktree commands"},
 	{"tls", "LLM API calls over HTTPS"},
 	{"mcp", "MCP JSON-RPC on its pipes and sockets"},
+	{"python", "the probe map's python: bindings, through injected wrappers (--inject)"},
 };
 
 static const char *what_of(const char *name)
@@ -414,6 +416,14 @@ static void print_sources(const struct config *cfg, pid_t pid, const char *exe)
 					snprintf(why + strlen(why), sizeof(why) - strlen(why),
 						 "; a run without a probe map still watches the system's libssl "
 						 "(children, dlopen)");
+			} else if (!strcmp(name, "python")) {
+				/* Whether injection can work, without touching the process. */
+				char e[400];
+
+				snprintf(why, sizeof(why), "%s%s", pass ? "" : "no python: bindings; ",
+					 !pid ? "a command is checked when its interpreter runs"
+					 : py_inject_check(pid, e, sizeof(e)) ? e
+					 : "injectable (CPython, ptrace allowed)");
 			} else if (!strcmp(name, "uprobe")) {
 				snprintf(why, sizeof(why), "%s", !cfg->probes ? "no probe map (--probes FILE)"
 							  : !map_ok ? err : cfg->probes);

@@ -23,6 +23,7 @@
 #include "source/source.h"
 #include "source/comm_filter.h"
 #include "source/tls/tls_source.h"
+#include "source/python/py_script.h"
 #include "aggregate/pipeline.h"
 #include "view/summary.h"
 #include "target/target.h"
@@ -145,6 +146,12 @@ static int setup(struct run *R, char *err, size_t len)
 	/* No probe map: the built-in sources alone, with an empty binding table. */
 	if (R->cfg.probes && probe_map_load(R->cfg.probes, R->cfg.capture_content, &R->pm, err, len))
 		return 2;
+	/* Python bindings run code inside the target: only when asked to. */
+	if (py_script_has_bindings(&R->pm) && !R->cfg.inject) {
+		snprintf(err, len, "%s binds Python functions (python:...): their wrappers run inside the "
+			 "target's interpreter, which needs --inject", R->cfg.probes);
+		return 2;
+	}
 	if (open_targets(R, err, len))
 		return 1;
 	/* Calls pass through the cost's count of probe hits on their way. */

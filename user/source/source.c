@@ -10,6 +10,7 @@
 #include "source/source.h"
 #include "source/mcp/mcp_source.h"
 #include "source/proc/proc_source.h"
+#include "source/python/py_source.h"
 #include "source/tls/tls_source.h"
 #include "source/uprobe/uprobe_source.h"
 
@@ -18,6 +19,7 @@ const struct source_ops *const source_registry[] = {
 	&proc_source_ops,
 	&tls_source_ops,
 	&mcp_source_ops,
+	&py_source_ops,
 	NULL,
 };
 

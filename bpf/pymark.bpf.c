@@ -1,0 +1,278 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
+/*
+ * The python source: markers that the wrapper script injected into a
+ * CPython process writes with os.write() (struct mcp_py_marker) are read at
+ * libc's write(), a uprobe attached to the traced pids alone (no other
+ * process takes the breakpoint). An entry marker pushes a frame on the
+ * thread's span stack that native bindings, TLS and MCP share
+ * (lib/span_stack.bpf.h), a return or raise marker pops it and emits the
+ * same record a native span emits (struct mcp_call_rec): so a bound Python
+ * function called inside another is its child, and an LLM call made inside
+ * it over TLS too.
+ *
+ * Its own object rather than more programs in uprobe.bpf.c: the uprobe
+ * object is loaded only when a probe map binds native code, and its entry
+ * and return run the longjmp recovery (stack slots) that a Python frame has
+ * no use for; the span stack map is shared between objects anyway.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include "mcp_trace.h"
+#include "lib/ring.bpf.h"
+#include "lib/filter.bpf.h"
+#include "lib/traced.bpf.h"
+#include "lib/span_stack.bpf.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Per binding, set before load: MCP_BIND_EMIT_START for operations that
+ * keep an "active" count. */
+const volatile __u8 py_bind_flags[MCP_MAX_BINDINGS];
+
+/* A Python frame has no stack slot: above every native one, as a USDT
+ * span's, so that native longjmp recovery never takes it for dead. */
+#define PY_FRAME_SP (~0ULL)
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct mcp_call_rec);
+} py_scratch SEC(".maps");
+
+/* The marker's header: what is read before anything else. */
+struct marker_head {
+	__u32 magic;
+	__u8 version, kind;
+	__u16 binding, size;
+	__u8 nstrs, pad;
+	__u32 failed, present, pad2;
+	__u64 aux;
+};
+
+/* A record's length from its string slots, bounded for the verifier. */
+static __always_inline __u64 rec_size(__u8 nstrs)
+{
+	__u64 n = nstrs;
+
+	if (n > MCP_MAX_STRS)
+		n = MCP_MAX_STRS;
+	return MCP_CALL_REC_SIZE(n);
+}
+
+static __always_inline void start_record(struct mcp_call_rec *r, const struct marker_head *m, __u16 type)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 n = m->nstrs > MCP_MAX_STRS ? MCP_MAX_STRS : m->nstrs;
+
+	__builtin_memset(r, 0, __builtin_offsetof(struct mcp_call_rec, strs));
+	for (int i = 0; i < MCP_MAX_STRS; i++)
+		r->strs[i][0] = 0;
+	r->h.type = type;
+	r->h.size = MCP_CALL_REC_SIZE(n);
+	r->h.pid = id >> 32;
+	r->h.tid = (__u32)id;
+	r->h.start_ns = bpf_ktime_get_ns();
+	r->h.end_ns = r->h.start_ns;
+	r->binding = m->binding & (MCP_MAX_BINDINGS - 1);
+	r->nstrs = n;
+}
+
+/* The slots the marker says it carries, into the record. */
+static __always_inline void copy_values(struct mcp_call_rec *r, const struct marker_head *m, const char *buf)
+{
+	for (int i = 0; i < MCP_MAX_CAPS; i++)
+		if (m->present & (1u << i))
+			bpf_probe_read_user(&r->vals[i], 8, buf + __builtin_offsetof(struct mcp_py_marker, vals) + 8 * i);
+	for (int i = 0; i < MCP_MAX_STRS; i++)
+		if ((m->present & MCP_PY_STR_PRESENT(i)) && i < m->nstrs)
+			bpf_probe_read_user(r->strs[i], MCP_STR_LEN,
+					    buf + __builtin_offsetof(struct mcp_py_marker, strs) + MCP_STR_LEN * i);
+	r->cap_failed |= m->failed;
+}
+
+static __always_inline void set_parent(struct mcp_call_rec *r, struct span_stack *st, struct frame *p)
+{
+	if (p) {
+		r->trace_id[0] = p->rec.trace_id[0];
+		r->trace_id[1] = p->rec.trace_id[1];
+		r->parent_id = p->rec.span_id;
+		r->depth = st->depth;
+	} else if (st) {
+		r->trace_id[0] = next_id(st);
+		r->trace_id[1] = next_id(st);
+	}
+}
+
+static __always_inline int py_entry(const struct marker_head *m, const char *buf)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct span_stack *st = get_stack(tid, true);
+	__u64 exec_id = bpf_get_current_task_btf()->self_exec_id;
+
+	if (!st)
+		return 0;
+	if (st->depth && st->exec_id != exec_id) { /* frames of the image before an exec */
+		stat_add(MCP_STAT_ABANDONED, st->depth > MCP_MAX_DEPTH ? MCP_MAX_DEPTH : st->depth);
+		st->depth = 0;
+	}
+	__u32 d = st->depth;
+
+	if (d >= MCP_MAX_DEPTH) {
+		st->depth = d + 1; /* the matching return is skipped too */
+		stat_inc(MCP_STAT_DEPTH_OVERFLOW);
+		return 0;
+	}
+	asm volatile("" : "+r"(d));
+	struct frame *f = &st->frames[d & (MCP_MAX_DEPTH - 1)];
+	struct mcp_call_rec *r = &f->rec;
+
+	start_record(r, m, MCP_REC_SPAN_END);
+	r->span_id = next_id(st);
+	set_parent(r, st, top_frame(st));
+	r->depth = d;
+	for (int i = 0; i < MCP_NARGS; i++)
+		f->args[i] = 0;
+	f->sp = PY_FRAME_SP;
+	st->exec_id = exec_id;
+	copy_values(r, m, buf);
+	st->depth = d + 1;
+	if (py_bind_flags[r->binding & (MCP_MAX_BINDINGS - 1)] & MCP_BIND_EMIT_START) {
+		r->h.type = MCP_REC_SPAN_START;
+		emit(r, rec_size(r->nstrs));
+		r->h.type = MCP_REC_SPAN_END;
+	}
+	return 0;
+}
+
+static __always_inline int py_exit(const struct marker_head *m, const char *buf)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct span_stack *st = get_stack(tid, false);
+	__u64 now = bpf_ktime_get_ns();
+
+	if (!st || st->depth == 0) {
+		stat_inc(MCP_STAT_UNMATCHED_RET);
+		return 0;
+	}
+	__u32 d = st->depth;
+
+	if (d > MCP_MAX_DEPTH) { /* a call entered too deep returns */
+		st->depth = d - 1;
+		return 0;
+	}
+	asm volatile("" : "+r"(d));
+	struct frame *f = &st->frames[(d - 1) & (MCP_MAX_DEPTH - 1)];
+
+	/* Ours by binding and by having no stack slot: a wrapper writes its
+	 * return marker in a finally, so Python frames pair up. */
+	if (f->sp != PY_FRAME_SP || f->rec.binding != (m->binding & (MCP_MAX_BINDINGS - 1))) {
+		stat_inc(MCP_STAT_UNMATCHED_RET);
+		return 0;
+	}
+	struct mcp_call_rec *r = &f->rec;
+
+	st->depth = d - 1;
+	r->h.end_ns = now;
+	r->ret = m->kind == MCP_PY_RAISE;
+	copy_values(r, m, buf);
+	emit(r, rec_size(r->nstrs));
+	return 0;
+}
+
+/* An async call, sent whole at its end: its parent is the span open on
+ * the thread then (a sync caller that ran the event loop). */
+static __always_inline int py_async_end(struct mcp_call_rec *r, const struct marker_head *m, const char *buf)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct span_stack *st = get_stack(tid, true); /* its id generator */
+
+	if (!st)
+		return 0;
+	start_record(r, m, MCP_REC_SPAN_END);
+	r->h.start_ns = m->aux >> 1;
+	r->ret = m->aux & 1;
+	r->span_id = next_id(st);
+	set_parent(r, st, top_frame(st));
+	copy_values(r, m, buf);
+	if (py_bind_flags[r->binding & (MCP_MAX_BINDINGS - 1)] & MCP_BIND_EMIT_START) {
+		r->h.type = MCP_REC_SPAN_START;
+		emit(r, rec_size(r->nstrs));
+		r->h.type = MCP_REC_SPAN_END;
+	}
+	emit(r, rec_size(r->nstrs));
+	return 0;
+}
+
+/* A point, and the script's HELLO and STATUS markers. */
+static __always_inline int py_single(const struct marker_head *m, const char *buf)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid(), zero = 0;
+	struct mcp_call_rec *r = bpf_map_lookup_elem(&py_scratch, &zero);
+
+	if (!r)
+		return 0;
+	if (m->kind == MCP_PY_ASYNC_END)
+		return py_async_end(r, m, buf);
+	if (m->kind != MCP_PY_POINT) {
+		start_record(r, m, MCP_REC_PY_INFO);
+		r->h.flags = m->kind;
+		r->ret = m->aux;
+		r->h.size = MCP_CALL_REC_SIZE(0);
+		r->nstrs = 0;
+		emit(r, rec_size(r->nstrs));
+		return 0;
+	}
+	start_record(r, m, MCP_REC_POINT);
+	struct span_stack *st = get_stack(tid, false);
+
+	set_parent(r, NULL, top_frame(st));
+	if (r->parent_id && st)
+		r->depth = st->depth;
+	copy_values(r, m, buf);
+	emit(r, rec_size(r->nstrs));
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(py_write, int fd, const void *buf, __u64 count)
+{
+	struct marker_head m;
+
+	/* Most writes of the process are not markers: their size says so. */
+	if (count < MCP_PY_MARKER_SIZE(0) || count > sizeof(struct mcp_py_marker))
+		return 0;
+	if (!current_traced())
+		return 0;
+	if (bpf_probe_read_user(&m, sizeof(m), buf) || m.magic != MCP_PY_MAGIC ||
+	    m.version != MCP_PY_VERSION || m.size != count || m.nstrs > MCP_MAX_STRS ||
+	    count != MCP_PY_MARKER_SIZE(m.nstrs))
+		return 0;
+	switch (m.kind) {
+	case MCP_PY_ENTRY:
+		return py_entry(&m, buf);
+	case MCP_PY_RETURN:
+	case MCP_PY_RAISE:
+		return py_exit(&m, buf);
+	default:
+		return py_single(&m, buf);
+	}
+}
+
+/* A thread that exits inside a Python call leaves frames behind. The
+ * uprobe object frees them too when it is loaded; the map is one. */
+SEC("tp_btf/sched_process_exit")
+int BPF_PROG(py_thread_exit, struct task_struct *p)
+{
+	__u32 tid = BPF_CORE_READ(p, pid);
+	struct span_stack *st = bpf_map_lookup_elem(&stacks, &tid);
+
+	if (!st)
+		return 0;
+	if (st->depth)
+		stat_add(MCP_STAT_ABANDONED, st->depth > MCP_MAX_DEPTH ? MCP_MAX_DEPTH : st->depth);
+	bpf_map_delete_elem(&stacks, &tid);
+	return 0;
+}
