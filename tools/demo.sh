@@ -94,7 +94,7 @@ check mcp "MCP (mcp source)" python3 tests/mcp/check_mcp_ledger.py --ledger "$w/
 check git "git worktrees (exec source)" python3 tests/e2e/check_git_ledger.py "$w/ledger/git.txt" "$out/otlp.jsonl"
 check tree "trace trees" python3 "$agent/trace_tree.py" --check --otlp "$out/otlp.jsonl" --mcp-ledger "$w/ledger/mcp.json"
 echo
-echo "== one turn of the agent: an LLM call, then the tool calls its answer asked for"
+echo "== one turn of the agent: an LLM call and, under it, the tool calls its answer asked for"
 python3 "$agent/trace_tree.py" --show --otlp "$out/otlp.jsonl" --mcp-ledger "$w/ledger/mcp.json" | sed 's/^./   &/'
 if [ "$fails" -ne 0 ]; then echo "demo: $fails check(s) failed: the export differs from the ledger" >&2; exit 1; fi
 echo

@@ -269,6 +269,7 @@ static void run_loop(struct run *R)
 	 * ~0.1 s each (loader_detach), which the final export and the summary
 	 * need not wait for. */
 	sources_poll(&R->sources, 0);
+	sources_flush(&R->sources); /* spans held for a record of another ring */
 }
 
 static void teardown(struct run *R)

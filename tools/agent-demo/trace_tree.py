@@ -2,16 +2,17 @@
 """The agent demo's traces, checked and shown (OTLP/JSON lines from
 --otlp-file, the agent's MCP ledger for its pids).
 
-What the tracer can link, it must have linked, for every tool call:
-  tools/call git_worktree CLIENT (agent) -> tools/call git_worktree SERVER
-  (its MCP server) -> git_worktree_add|remove (the git the tool ran), one
-  trace, each span inside its parent's time; a lookup_ticket SERVER span
-  with no exec under it; every git worktree span under a SERVER span.
-What it cannot: the model's answer asked for the tool calls, but nothing in
-the agent's requests says so (no traceparent in the HTTP headers or in
-the MCP _meta), so an LLM call and the tool calls after it are separate
-traces. Checked instead by time: each tools/call CLIENT span starts after
-the agent's previous LLM call ended (the agent is sequential).
+Every tool call of the ledger, exactly, is one tree in one trace:
+  chat (the agent's LLM call whose answer asked for the tool) ->
+  tools/call T CLIENT (agent) -> tools/call T SERVER (its MCP server) ->
+  git_worktree_add|remove (the git the tool ran, git_worktree only)
+The agent sends no trace context: the tracer read the tool calls in the
+model's answer and joined the agent's tools/call of the same name to it.
+The LLM call ends before its tool calls start (the agent reads the whole
+answer first), so that parent is checked by order, not by time: the tool
+call starts after it ended and before the agent's next LLM call started.
+Below it each span is inside its parent's time. A lookup_ticket SERVER
+span has no exec under it; every git worktree span is under a SERVER span.
 
 usage: trace_tree.py --otlp FILE... --mcp-ledger mcp.json [--check] [--show]
   --check  prints "FAIL ..." per failed check, then "trace_tree: N passed,
@@ -91,6 +92,35 @@ def check(spans, kids, led):
     git = [s for s in spans.values() if s["name"].startswith("git_worktree_")]
     servers = [s for s in spans.values() if s["kind"] == SERVER and s["_pid"] == server
                and s["_a"].get("mcp.method.name") == "tools/call"]
+    clients = sorted((s for s in spans.values() if s["kind"] == CLIENT and s["_pid"] == agent
+                      and s["_a"].get("mcp.method.name") == "tools/call"), key=lambda s: s["_t0"])
+    asked = [r for r in led["requests"] if r["method"] == "tools/call"]
+    rep.check(len(clients) == len(asked), "tools/call CLIENT spans",
+              f"{len(clients)} in the export, {len(asked)} in the ledger")
+    by_tool = defaultdict(int)
+    for r in asked:
+        by_tool[r["tool"]] += 1
+    for c in clients:
+        by_tool[c["_a"].get("gen_ai.tool.name")] -= 1
+    rep.check(not any(by_tool.values()), "tools/call CLIENT spans by tool", f"ledger minus export: {dict(by_tool)}")
+    starts = [m["_t0"] for m in llm]
+    for c in clients:
+        tool = c["_a"].get("gen_ai.tool.name")
+        m = spans.get(c.get("parentSpanId"))
+        if not rep.check(m is not None and m in llm, f"tools/call {tool} {c['spanId']} parent",
+                         f"{m['name'] if m else None}, want the agent's LLM call that asked for it"):
+            continue
+        rep.check(m["traceId"] == c["traceId"], f"tools/call {tool} {c['spanId']} trace",
+                  "not in its LLM call's trace")
+        nxt = [t for t in starts if t > m["_t0"]]
+        rep.check(m["_t1"] <= c["_t0"] and (not nxt or c["_t0"] < nxt[0]), f"tools/call {tool} {c['spanId']} order",
+                  "not after its LLM call ended and before the agent's next LLM call")
+        srv = [k for k in kids[c["spanId"]] if k["kind"] == SERVER]
+        if rep.check(len(srv) == 1 and srv[0]["_pid"] == server and srv[0]["traceId"] == c["traceId"]
+                     and within(srv[0], c), f"tools/call {tool} {c['spanId']} SERVER child",
+                     f"{len(srv)} SERVER children, want 1 in pid {server}, same trace, inside it"):
+            rep.check(srv[0]["_a"].get("gen_ai.tool.name") == tool, f"tools/call {tool} {c['spanId']} SERVER tool",
+                      f"the SERVER span ran {srv[0]['_a'].get('gen_ai.tool.name')}")
     for s in git:
         sid = s["spanId"]
         srv = spans.get(s.get("parentSpanId"))
@@ -108,8 +138,6 @@ def check(spans, kids, led):
                   "the git span, its SERVER and CLIENT spans are not one trace")
         rep.check(within(s, srv) and within(srv, cli), f"{s['name']} {sid} times",
                   "a span is not within its parent's time")
-        rep.check(not cli.get("parentSpanId"), f"tools/call {cli['spanId']} root",
-                  "the agent's CLIENT span has a parent (the agent sends no trace context)")
     for srv in servers:
         gits = [k for k in kids[srv["spanId"]] if k["name"].startswith("git_worktree_")]
         tool = srv["_a"].get("gen_ai.tool.name")
@@ -118,13 +146,6 @@ def check(spans, kids, led):
                   f"{len(gits)}, want {want}")
     rep.check(sum(1 for s in servers if s["_a"].get("gen_ai.tool.name") == "git_worktree") == len(git),
               "one git worktree span per git_worktree tool call", f"{len(git)} git spans")
-    # by time: the agent asks, then calls the tools asked for
-    clients = sorted((s for s in spans.values() if s["kind"] == CLIENT and s["_pid"] == agent
-                      and s["_a"].get("mcp.method.name") == "tools/call"), key=lambda s: s["_t0"])
-    for c in clients:
-        before = [m for m in llm if m["_t0"] < c["_t0"]]
-        rep.check(before and before[-1]["_t1"] <= c["_t0"], f"tools/call {c['spanId']} after an LLM call",
-                  "no LLM call ended before it" if not before else "it started while an LLM call was open")
     print(f"trace_tree: {rep.passed} passed, {rep.failed} failed "
           f"({len(llm)} LLM calls, {len(clients)} tool calls, {len(git)} git worktree spans)")
     return rep
@@ -155,27 +176,23 @@ def show_tree(s, kids, prefix="", last=True, top=True):
     return out
 
 
+def descendants(s, kids):
+    for k in kids[s["spanId"]]:
+        yield k
+        yield from descendants(k, kids)
+
+
 def show(spans, kids, led):
     agent = led["client_pid"]
     roots = sorted((s for s in spans.values() if s["_pid"] == agent and not s.get("parentSpanId")
-                    and s["name"] != "exec node"), key=lambda s: s["_t0"])
-    # the first LLM call followed by a tool call that added a worktree
-    for i, s in enumerate(roots):
-        if "mcp.method.name" in s["_a"] or i + 1 >= len(roots):
-            continue
-        nxt = []
-        for r in roots[i + 1:]:
-            if "mcp.method.name" not in r["_a"]:
-                break
-            nxt.append(r)
-        if any(k["name"] == "git_worktree_add" for r in nxt for srv in kids[r["spanId"]] for k in kids[srv["spanId"]]):
-            out = show_tree(s, kids)
-            for r in nxt:
-                out.append("")
-                out += show_tree(r, kids)
-            print("\n".join(out))
+                    and "gen_ai.request.model" in s["_a"] and "mcp.method.name" not in s["_a"]),
+                   key=lambda s: s["_t0"])
+    # the first LLM call whose answer led to a worktree being added
+    for s in roots:
+        if any(k["name"] == "git_worktree_add" for k in descendants(s, kids)):
+            print("\n".join(show_tree(s, kids)))
             return 0
-    print("trace_tree: no LLM call followed by a git worktree add in the export", file=sys.stderr)
+    print("trace_tree: no LLM call with a git worktree add under it in the export", file=sys.stderr)
     return 1
 
 

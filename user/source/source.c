@@ -181,13 +181,58 @@ int sources_attach(struct source_set *S, char *err, size_t errlen)
 	return total;
 }
 
+/* What sources hold back until the other rings have been read
+ * (sources_on_poll_end): process-wide, a few entries. */
+#define POLL_END_HOOKS 16
+static struct {
+	void (*fn)(void *ctx, bool final);
+	void *ctx;
+} poll_end_hooks[POLL_END_HOOKS];
+
+int sources_on_poll_end(void (*fn)(void *ctx, bool final), void *ctx)
+{
+	for (int i = 0; i < POLL_END_HOOKS; i++) {
+		if (!poll_end_hooks[i].fn) {
+			poll_end_hooks[i].fn = fn;
+			poll_end_hooks[i].ctx = ctx;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+void sources_off_poll_end(void (*fn)(void *ctx, bool final), void *ctx)
+{
+	for (int i = 0; i < POLL_END_HOOKS; i++)
+		if (poll_end_hooks[i].fn == fn && poll_end_hooks[i].ctx == ctx)
+			poll_end_hooks[i].fn = NULL;
+}
+
+static void poll_ended(bool final)
+{
+	for (int i = 0; i < POLL_END_HOOKS; i++)
+		if (poll_end_hooks[i].fn)
+			poll_end_hooks[i].fn(poll_end_hooks[i].ctx, final);
+}
+
 int sources_poll(struct source_set *S, int timeout_ms)
 {
 	int e = ring_buffer__poll(S->rb, timeout_ms);
 
-	if (e == 0)
-		e = ring_buffer__consume(S->rb);
+	/* What the wakeup-less rings hold is read too (ring.bpf.h). */
+	if (e >= 0) {
+		int n = ring_buffer__consume(S->rb);
+
+		e = n < 0 ? n : e + n;
+	}
+	poll_ended(false);
 	return e;
+}
+
+void sources_flush(struct source_set *S)
+{
+	(void)S;
+	poll_ended(true);
 }
 
 void sources_read_stats(struct source_set *S, uint64_t out[MCP_STAT_MAX])

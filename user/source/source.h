@@ -168,6 +168,16 @@ int sources_attach(struct source_set *S, char *err, size_t errlen);
  * Records arrive without wakeups until a backlog builds (ring.bpf.h), so
  * a timeout also reads. Returns records read or a negative errno. */
 int sources_poll(struct source_set *S, int timeout_ms);
+/* After the last poll (nothing more will be read): what sources hold
+ * back for a later record is let go (sources_on_poll_end, final). */
+void sources_flush(struct source_set *S);
+/* For source-side state that holds spans back until the other rings have
+ * been read (the mcp tracker: a SERVER span whose client's write may be
+ * read a poll later): fn runs at the end of every sources_poll, and with
+ * final set from sources_flush. Process-wide (the state registering may
+ * have no handle on the set); 0, or -1 when the table is full. */
+int sources_on_poll_end(void (*fn)(void *ctx, bool final), void *ctx);
+void sources_off_poll_end(void (*fn)(void *ctx, bool final), void *ctx);
 /* Health counters of all sources, summed. */
 void sources_read_stats(struct source_set *S, uint64_t out[MCP_STAT_MAX]);
 int sources_attach_errors(const struct source_set *S);

@@ -69,6 +69,8 @@ void mcp_pending_destroy(struct mcp_pending *p)
 	if (!p)
 		return;
 	free(p->arguments);
+	free(p->error_message);
+	free(p->result);
 	free(p);
 }
 

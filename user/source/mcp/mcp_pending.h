@@ -41,6 +41,17 @@ struct mcp_pending {
 	uint64_t trace_hi, trace_lo, span_id, parent_span_id;
 	bool parent_remote;      /* from params._meta.traceparent */
 	bool parent_stitched;    /* the traced peer's CLIENT span */
+	bool parent_llm;         /* the LLM call whose answer asked for it (tool_calls.h) */
+
+	/* its end, set by the tracker's finish(): a SERVER operation whose
+	 * client is not known yet is held a while (mcp_hold.h) with it */
+	int outcome;             /* enum mcp_outcome */
+	uint64_t end_ns;
+	char error_type[24];
+	char *error_message;     /* owned, NULL: none */
+	char *result;            /* content (capture_content only), owned */
+	struct mcp_pending *held_next;
+	uint64_t held_round;     /* the poll round it was held in */
 };
 
 struct mcp_pending_table;

@@ -3,7 +3,11 @@
 #include <string.h>
 #include <sys/random.h>
 #include "mcp_channels.h"
+#include "mcp_hold.h"
+#include "mcp_names.h"
 #include "mcp_session.h"
+#include "source/source.h"
+#include "source/tool_calls.h"
 
 #define DEFAULT_MAX_INFLIGHT 65536
 #define DEFAULT_TIMEOUT_NS (300ULL * 1000000000ULL)
@@ -18,92 +22,21 @@ struct mcp_tracker {
 	struct mcp_channels *chans;
 	uint64_t rng;
 	struct mcp_tracker_stats stats;
+	struct mcp_hold held;   /* SERVER ops whose client may not be read yet */
+	uint64_t round;         /* poll rounds ended */
+	struct tool_calls *tool_calls;
 };
-
-/* ---------------------------------------------------------------- names */
-
-const char *mcp_transport_name(enum mcp_transport t)
-{
-	switch (t) {
-	case MCP_TR_PIPE: return "pipe";
-	case MCP_TR_UNIX: return "unix";
-	case MCP_TR_TCP: return "tcp";
-	}
-	return "unknown";
-}
-
-static bool has_tool_or_prompt(const char *method)
-{
-	return !strcmp(method, "tools/call") || !strcmp(method, "prompts/get");
-}
-
-static bool has_uri(const char *method)
-{
-	return !strcmp(method, "resources/read") || !strcmp(method, "resources/subscribe") ||
-	       !strcmp(method, "resources/unsubscribe");
-}
-
-void mcp_op_span_name(const struct mcp_op *op, bool uri_in_name, char *buf, size_t cap)
-{
-	const char *target = "";
-
-	if (op->name && op->name[0])
-		target = op->name;
-	else if (uri_in_name && op->uri && op->uri[0])
-		target = op->uri;
-	snprintf(buf, cap, target[0] ? "%s %s" : "%s", op->method, target);
-}
 
 /* ---------------------------------------------------------------- ids */
 
 static uint64_t next_id(struct mcp_tracker *t)
 {
-	uint64_t z;
-
-	do {
-		z = (t->rng += 0x9e3779b97f4a7c15ULL);
-		z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-		z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-		z ^= z >> 31;
-	} while (!z);
-	return z;
-}
-
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
-static bool hex_u64(const char *s, uint64_t *out)
-{
-	uint64_t v = 0;
-
-	for (int i = 0; i < 16; i++) {
-		int h = hexval(s[i]);
-		if (h < 0)
-			return false;
-		v = v << 4 | (uint64_t)h;
-	}
-	*out = v;
-	return true;
-}
-
-/* W3C traceparent, version 00: "00-<32 hex trace>-<16 hex span>-<2 hex>". */
-static bool parse_traceparent(const char *tp, uint64_t *hi, uint64_t *lo, uint64_t *span)
-{
-	if (strlen(tp) < 55 || tp[0] != '0' || tp[1] != '0' || tp[2] != '-' || tp[35] != '-' ||
-	    tp[52] != '-' || hexval(tp[53]) < 0 || hexval(tp[54]) < 0 || (tp[55] && tp[55] != '-'))
-		return false;
-	if (!hex_u64(tp + 3, hi) || !hex_u64(tp + 19, lo) || !hex_u64(tp + 36, span))
-		return false;
-	return (*hi || *lo) && *span;
+	return mcp_next_id(&t->rng);
 }
 
 /* ---------------------------------------------------------------- life */
+
+static void poll_ended(void *ctx, bool final);
 
 struct mcp_tracker *mcp_tracker_new(const struct mcp_tracker_config *cfg, const struct mcp_sink *sink)
 {
@@ -125,10 +58,11 @@ struct mcp_tracker *mcp_tracker_new(const struct mcp_tracker_config *cfg, const 
 		t->rng = (uint64_t)(uintptr_t)t ^ 0x5851f42d4c957f2dULL;
 	t->pending = mcp_pending_new(t->cfg.max_inflight);
 	t->chans = mcp_channels_new(MAX_PAIRS, t->cfg.max_sessions);
-	if (!t->pending || !t->chans) {
+	if (!t->pending || !t->chans || sources_on_poll_end(poll_ended, t)) {
 		mcp_tracker_free(t);
 		return NULL;
 	}
+	t->tool_calls = t->cfg.tool_calls ? t->cfg.tool_calls : tool_calls_shared();
 	return t;
 }
 
@@ -136,6 +70,9 @@ void mcp_tracker_free(struct mcp_tracker *t)
 {
 	if (!t)
 		return;
+	sources_off_poll_end(poll_ended, t);
+	for (struct mcp_pending *p; (p = mcp_hold_take_before(&t->held, UINT64_MAX, 0));)
+		mcp_pending_destroy(p);
 	mcp_pending_free(t->pending);
 	mcp_channels_free(t->chans);
 	free(t);
@@ -217,13 +154,96 @@ static void tell_server_span(struct mcp_tracker *t, uint32_t pid, const struct m
 		t->sink.server_span(t->sink.ctx, pid, p ? p->trace_hi : 0, p ? p->trace_lo : 0, p ? p->span_id : 0);
 }
 
+/* The operation p ended as: the span goes to the sink, p is freed. */
+static void emit(struct mcp_tracker *t, struct mcp_pending *p)
+{
+	struct mcp_op op = {
+		.role = p->role,
+		.outcome = (enum mcp_outcome)p->outcome,
+		.pid = p->pid,
+		.tid = p->tid,
+		.conn = p->conn,
+		.transport = p->transport,
+		.method = p->method,
+		.name = p->name,
+		.uri = p->uri,
+		.id = p->id,
+		.error_message = p->error_message ? p->error_message : "",
+		.start_ns = p->start_ns,
+		.end_ns = p->end_ns,
+		.protocol_version = p->protocol_version,
+		.session_id = p->session_id,
+		.trace_hi = p->trace_hi,
+		.trace_lo = p->trace_lo,
+		.span_id = p->span_id,
+		.parent_span_id = p->parent_span_id,
+		.parent_remote = p->parent_remote,
+		.parent_stitched = p->parent_stitched,
+		.truncated = p->truncated,
+		.arguments = p->arguments,
+		.result = p->result,
+	};
+
+	memcpy(op.error_type, p->error_type, sizeof(op.error_type));
+	t->stats.ops++;
+	if (p->parent_stitched)
+		t->stats.stitched++;
+	if (t->sink.op)
+		t->sink.op(t->sink.ctx, &op);
+	mcp_pending_destroy(p);
+}
+
+/* A held SERVER op: its client's write was read (stitch finds it), or it
+ * has waited long enough (a root: its client is not traced). */
+static void release(struct mcp_tracker *t, struct mcp_pending *p)
+{
+	stitch(t, p);
+	if (!p->parent_stitched)
+		t->stats.held_unstitched++;
+	emit(t, p);
+}
+
+/* The end of a poll of the rings: what was held in an earlier round goes
+ * (every record made before it has been read by now, bar a writer
+ * preempted for a whole round); at the last poll, all. */
+static void poll_ended(void *ctx, bool final)
+{
+	struct mcp_tracker *t = ctx;
+
+	for (struct mcp_pending *p; (p = mcp_hold_take_before(&t->held, final ? UINT64_MAX : t->round, 0));)
+		release(t, p);
+	t->round++;
+}
+
+void mcp_tracker_poll_end(struct mcp_tracker *t, bool final)
+{
+	poll_ended(t, final);
+}
+
+static void set_error(struct mcp_pending *p, enum mcp_outcome outcome, const struct jsonrpc_msg *resp)
+{
+	switch (outcome) {
+	case MCP_OK: break;
+	case MCP_RPC_ERROR:
+		if (resp && resp->has_error_code)
+			snprintf(p->error_type, sizeof(p->error_type), "%lld", (long long)resp->error_code);
+		else
+			snprintf(p->error_type, sizeof(p->error_type), "_OTHER");
+		if (resp && resp->error_message[0])
+			p->error_message = strdup(resp->error_message);
+		break;
+	case MCP_TOOL_ERROR: snprintf(p->error_type, sizeof(p->error_type), "tool_error"); break;
+	case MCP_CANCELLED: snprintf(p->error_type, sizeof(p->error_type), "cancelled"); break;
+	case MCP_TIMEOUT: snprintf(p->error_type, sizeof(p->error_type), "timeout"); break;
+	case MCP_CLOSED: snprintf(p->error_type, sizeof(p->error_type), "closed"); break;
+	}
+}
+
 static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcome outcome,
 		   uint64_t end_ns, const struct jsonrpc_msg *resp, const struct mcp_io *rio,
 		   bool resp_truncated)
 {
-	struct mcp_op op = {0};
 	uint64_t shash = p->session_hash;
-	const char *session_id = p->session_id;
 	bool was_stitched = p->parent_stitched;
 
 	stitch(t, p);
@@ -232,7 +252,7 @@ static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcom
 	/* HTTP: the session id arrives with the initialize response. */
 	if (!shash && rio && session_hash_of(rio)) {
 		shash = session_hash_of(rio);
-		session_id = rio->session_id;
+		snprintf(p->session_id, sizeof(p->session_id), "%s", rio->session_id);
 	}
 	uint64_t chan = mcp_channels_chan(t->chans, p->conn, shash);
 	struct mcp_session_rec *s = NULL;
@@ -242,7 +262,7 @@ static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcom
 			s->role = p->role;
 			s->transport = p->transport;
 			s->start_ns = p->start_ns;
-			snprintf(s->session_id, sizeof(s->session_id), "%s", session_id);
+			snprintf(s->session_id, sizeof(s->session_id), "%s", p->session_id);
 			const char *v = resp && resp->protocol_version[0] ? resp->protocol_version
 									: p->protocol_version;
 			snprintf(s->protocol_version, sizeof(s->protocol_version), "%s", v);
@@ -250,58 +270,29 @@ static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcom
 	} else {
 		s = mcp_channels_session(t->chans, p->pid, chan, false);
 	}
-
-	op.role = p->role;
-	op.outcome = outcome;
-	op.pid = p->pid;
-	op.tid = p->tid;
-	op.conn = p->conn;
-	op.transport = p->transport;
-	op.method = p->method;
-	op.name = p->name;
-	op.uri = p->uri;
-	op.id = p->id;
-	op.error_message = "";
-	switch (outcome) {
-	case MCP_OK: break;
-	case MCP_RPC_ERROR:
-		if (resp && resp->has_error_code)
-			snprintf(op.error_type, sizeof(op.error_type), "%lld", (long long)resp->error_code);
-		else
-			snprintf(op.error_type, sizeof(op.error_type), "_OTHER");
-		op.error_message = resp ? resp->error_message : "";
-		break;
-	case MCP_TOOL_ERROR: snprintf(op.error_type, sizeof(op.error_type), "tool_error"); break;
-	case MCP_CANCELLED: snprintf(op.error_type, sizeof(op.error_type), "cancelled"); break;
-	case MCP_TIMEOUT: snprintf(op.error_type, sizeof(op.error_type), "timeout"); break;
-	case MCP_CLOSED: snprintf(op.error_type, sizeof(op.error_type), "closed"); break;
-	}
-	op.start_ns = p->start_ns;
-	op.end_ns = end_ns > p->start_ns ? end_ns : p->start_ns;
-	op.protocol_version = s && s->protocol_version[0] ? s->protocol_version : p->protocol_version;
-	op.session_id = session_id;
-	op.trace_hi = p->trace_hi;
-	op.trace_lo = p->trace_lo;
-	op.span_id = p->span_id;
-	op.parent_span_id = p->parent_span_id;
-	op.parent_remote = p->parent_remote;
-	op.parent_stitched = p->parent_stitched;
-	op.truncated = p->truncated || resp_truncated;
-	op.arguments = p->arguments;
-	op.result = resp ? resp->content : NULL;
+	if (s && s->protocol_version[0])
+		memcpy(p->protocol_version, s->protocol_version, sizeof(p->protocol_version));
+	p->outcome = outcome;
+	p->end_ns = end_ns > p->start_ns ? end_ns : p->start_ns;
+	set_error(p, outcome, resp);
+	p->truncated |= resp_truncated;
+	if (resp && resp->content)
+		p->result = strdup(resp->content);
 
 	if (p->role == MCP_ROLE_CLIENT)
 		mcp_pending_remember(t->pending, p);
-	t->stats.ops++;
-	if (p->parent_stitched)
-		t->stats.stitched++;
-	if (t->sink.op)
-		t->sink.op(t->sink.ctx, &op);
 	uint32_t pid = p->pid;
 	bool server = p->role == MCP_ROLE_SERVER;
 	mcp_pending_remove(t->pending, p);
-	mcp_pending_destroy(p);
 	t->stats.inflight = mcp_pending_count(t->pending);
+	if (server && !p->parent_stitched && !p->parent_remote && !t->cfg.no_hold) {
+		t->stats.held++;
+		struct mcp_pending *out = mcp_hold_put(&t->held, p, t->round);
+		if (out)
+			release(t, out);
+	} else {
+		emit(t, p);
+	}
 	if (server) /* the one still open, if any, is the server's span now */
 		tell_server_span(t, pid, open_server(t, pid));
 }
@@ -348,9 +339,9 @@ static void on_request(struct mcp_tracker *t, const struct mcp_io *io, const str
 	p->transport = io->transport;
 	p->id = m->id;
 	snprintf(p->method, sizeof(p->method), "%s", m->method);
-	if (has_tool_or_prompt(m->method))
+	if (mcp_has_tool_or_prompt(m->method))
 		snprintf(p->name, sizeof(p->name), "%s", m->name);
-	if (has_uri(m->method))
+	if (mcp_has_uri(m->method))
 		snprintf(p->uri, sizeof(p->uri), "%s", m->uri);
 	snprintf(p->protocol_version, sizeof(p->protocol_version), "%s",
 		 io->protocol_version ? io->protocol_version : m->protocol_version);
@@ -362,13 +353,24 @@ static void on_request(struct mcp_tracker *t, const struct mcp_io *io, const str
 	if (m->content)
 		p->arguments = strdup(m->content);
 	struct mcp_pending *serving = role == MCP_ROLE_CLIENT ? open_server(t, io->pid) : NULL;
+	/* The answer that asked for this tool call is claimed whatever wins
+	 * below, so that the next call of the same tool takes the next one. */
+	uint64_t llm[3];
+	bool asked = role == MCP_ROLE_CLIENT && !strcmp(p->method, "tools/call") &&
+		     tool_calls_claim(t->tool_calls, p->pid, p->name, first_ns, &llm[0], &llm[1], &llm[2]);
 	if (m->traceparent[0] &&
-	    parse_traceparent(m->traceparent, &p->trace_hi, &p->trace_lo, &p->parent_span_id)) {
+	    mcp_parse_traceparent(m->traceparent, &p->trace_hi, &p->trace_lo, &p->parent_span_id)) {
 		p->parent_remote = true;
 	} else if (role == MCP_ROLE_CLIENT && io->parent_span_id) {
 		p->trace_hi = io->parent_trace_hi; /* sent inside a native span */
 		p->trace_lo = io->parent_trace_lo;
 		p->parent_span_id = io->parent_span_id;
+	} else if (asked) {
+		p->trace_hi = llm[0]; /* the LLM call whose answer asked for it */
+		p->trace_lo = llm[1];
+		p->parent_span_id = llm[2];
+		p->parent_llm = true;
+		t->stats.llm_parented++;
 	} else if (serving) {
 		p->trace_hi = serving->trace_hi; /* sent while serving a request */
 		p->trace_lo = serving->trace_lo;
@@ -391,6 +393,10 @@ static void on_request(struct mcp_tracker *t, const struct mcp_io *io, const str
 		t->stats.inflight_max = t->stats.inflight;
 	if (role == MCP_ROLE_SERVER)
 		tell_server_span(t, p->pid, p);
+	/* the server's side of it ended before this write was read */
+	struct mcp_pending *h = role == MCP_ROLE_CLIENT ? mcp_hold_take_match(&t->held, p->conn, &p->id, p->pid) : NULL;
+	if (h)
+		release(t, h);
 }
 
 struct pick {
@@ -611,4 +617,7 @@ void mcp_tracker_exit(struct mcp_tracker *t, uint32_t pid, uint64_t now_ns)
 		}
 	}
 	mcp_channels_sessions_of(t->chans, pid, exit_session, &e);
+	for (struct mcp_pending *p; (p = mcp_hold_take_before(&t->held, UINT64_MAX, pid));)
+		release(t, p);
+	tool_calls_forget(t->tool_calls, pid);
 }

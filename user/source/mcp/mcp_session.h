@@ -10,8 +10,9 @@
  * CLIENT one in the same trace: they share the stream the request crossed
  * and its id. A W3C traceparent in params._meta wins when present. A
  * CLIENT operation's parent is, after a traceparent, the native span open
- * on the writing thread, else the SERVER operation its process is handling
- * (an MCP server calling another while it serves a request).
+ * on the writing thread, else (tools/call) the LLM call whose answer asked
+ * for the tool (tool_calls.h), else the SERVER operation its process is
+ * handling (an MCP server calling another while it serves a request).
  *
  * Output is plain structs through callbacks: finished operations,
  * notifications (cancellations included), and ended sessions. */
@@ -116,6 +117,12 @@ struct mcp_tracker_config {
 	size_t max_sessions;  /* 0: 4096 */
 	bool capture_content;
 	uint64_t seed;        /* span ids; 0: from getrandom */
+	/* A SERVER op that ends with no CLIENT parent found is held until its
+	 * client's write is read or the next poll round ends (mcp_hold.h);
+	 * no_hold: emitted at once (tests of other things) */
+	bool no_hold;
+	/* LLM answers' tool calls (tool_calls.h); NULL: the run's shared table */
+	struct tool_calls *tool_calls;
 };
 
 struct mcp_tracker_stats {
@@ -128,11 +135,14 @@ struct mcp_tracker_stats {
 	uint64_t timeouts, cancelled, closed;
 	uint64_t reused_ids;                 /* an id sent again while in flight */
 	uint64_t stitched;                   /* SERVER ops parented to a traced CLIENT op */
+	uint64_t held, held_unstitched;      /* SERVER ops held; of them, emitted with no CLIENT */
+	uint64_t llm_parented;               /* CLIENT tools/call ops under the LLM call that asked */
 	uint64_t pairs_reset;                /* the pipe-pair table was full and forgotten */
 	uint64_t inflight, inflight_max;
 };
 
 struct mcp_tracker;
+struct tool_calls;
 
 struct mcp_tracker *mcp_tracker_new(const struct mcp_tracker_config *cfg, const struct mcp_sink *sink);
 void mcp_tracker_free(struct mcp_tracker *t); /* drops what is in flight, emits nothing */
@@ -143,6 +153,10 @@ void mcp_tracker_frame(struct mcp_tracker *t, const struct mcp_io *io, const str
 /* One parsed message (for callers that classify themselves). */
 void mcp_tracker_message(struct mcp_tracker *t, const struct mcp_io *io, const struct jsonrpc_msg *m);
 
+/* The rings were read (final: for the last time): SERVER ops held in an
+ * earlier round are emitted, stitched if they can be (every one when
+ * final). The tracker registers this with sources_on_poll_end itself. */
+void mcp_tracker_poll_end(struct mcp_tracker *t, bool final);
 /* Requests older than the timeout end as MCP_TIMEOUT at now. */
 void mcp_tracker_sweep(struct mcp_tracker *t, uint64_t now_ns);
 /* pid read the end of conn (EOF) or closed it: its session on it ends. */

@@ -240,6 +240,32 @@ void llm_set_error(struct llm_call *c, const char *type)
 		snprintf(c->error_type, sizeof(c->error_type), "%s", type);
 }
 
+void llm_add_tool_call(struct llm_call *c, const char *id, const char *name, int index)
+{
+	id = id ? id : "";
+	name = name ? name : "";
+	for (int i = 0; i < c->n_tool_calls; i++) {
+		struct llm_tool_call *t = &c->tool_calls[i];
+		if (index >= 0 ? t->index == index : id[0] && !strcmp(t->id, id)) {
+			if (!t->id[0])
+				snprintf(t->id, sizeof(t->id), "%s", id);
+			if (!t->name[0])
+				snprintf(t->name, sizeof(t->name), "%s", name);
+			return;
+		}
+	}
+	if (!name[0] && index < 0)
+		return; /* nothing to match a tools/call by */
+	if (c->n_tool_calls == LLM_TOOL_CALLS_MAX) {
+		c->tool_calls_dropped++;
+		return;
+	}
+	struct llm_tool_call *t = &c->tool_calls[c->n_tool_calls++];
+	snprintf(t->id, sizeof(t->id), "%s", id);
+	snprintf(t->name, sizeof(t->name), "%s", name);
+	t->index = index;
+}
+
 const char *llm_finish_reasons_str(const struct llm_call *c, char *buf, size_t cap)
 {
 	size_t len = 0;

@@ -44,6 +44,16 @@ enum llm_api {
 #define LLM_FINISH_MAX 4
 #define LLM_FINISH_LEN 32
 #define LLM_DEFAULT_CONTENT_MAX 4096
+#define LLM_TOOL_CALLS_MAX 16
+#define LLM_TOOL_NAME_MAX 64
+
+/* A tool call the answer asked for: its name and id only, never its
+ * arguments (content). */
+struct llm_tool_call {
+	char name[LLM_TOOL_NAME_MAX];
+	char id[LLM_ID_MAX];
+	int index; /* OpenAI streamed deltas: choice * 1000 + tool_calls[].index; else -1 */
+};
 
 struct llm_opts {
 	bool capture_content;
@@ -82,6 +92,11 @@ struct llm_call {
 	char *output_text;
 	size_t output_len;
 	bool content_truncated;
+	/* tool calls asked for (OpenAI tool_calls and function_call items,
+	 * Anthropic tool_use blocks, Gemini functionCall parts), in order */
+	struct llm_tool_call tool_calls[LLM_TOOL_CALLS_MAX];
+	int n_tool_calls;
+	int tool_calls_dropped; /* beyond LLM_TOOL_CALLS_MAX */
 	/* cost, from the price table (see prices.h) */
 	double cost_usd;
 	bool has_cost;

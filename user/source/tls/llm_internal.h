@@ -15,6 +15,10 @@ int64_t llm_get_int(const cJSON *obj, const char *key);
 void llm_add_finish(struct llm_call *c, const char *reason);
 /* Appends completion text (capture_content only, up to content_max). */
 void llm_add_output(struct llm_call *c, const char *text, const struct llm_opts *o);
+/* Adds a tool call the answer asked for: by index (a streamed OpenAI
+ * delta names it in its first chunk, later chunks carry its arguments),
+ * else once per id, else appended. */
+void llm_add_tool_call(struct llm_call *c, const char *id, const char *name, int index);
 /* Sets error.type once (the first cause wins). */
 void llm_set_error(struct llm_call *c, const char *type);
 

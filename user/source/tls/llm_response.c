@@ -65,11 +65,37 @@ static void openai_usage(struct llm_call *c, const cJSON *u)
 	set_tokens(&c->output_tokens, llm_get_int(u, "output_tokens"));
 }
 
+static const char *str_of(const cJSON *o, const char *k)
+{
+	const cJSON *v = get(o, k);
+	return cJSON_IsString(v) ? v->valuestring : NULL;
+}
+
+/* message.tool_calls[] (a whole answer) or delta.tool_calls[] (a streamed
+ * chunk: the first for each index has its id and name, the rest its
+ * arguments); the older function_call alike. Names and ids only. */
+static void openai_tool_calls(struct llm_call *c, const cJSON *msg, int choice, bool stream)
+{
+	const cJSON *tc;
+	cJSON_ArrayForEach(tc, get(msg, "tool_calls")) {
+		const cJSON *ix = get(tc, "index");
+		int index = stream && cJSON_IsNumber(ix) ? choice * 1000 + (ix->valueint & 511) : -1;
+		llm_add_tool_call(c, str_of(tc, "id"), str_of(get(tc, "function"), "name"), index);
+	}
+	const cJSON *fc = get(msg, "function_call");
+	if (cJSON_IsObject(fc))
+		llm_add_tool_call(c, NULL, str_of(fc, "name"), stream ? choice * 1000 + 999 : -1);
+}
+
 static void openai_chat(struct llm_call *c, const cJSON *j, bool stream, const struct llm_opts *o)
 {
 	set_ids(c, j, "id", "model");
 	const cJSON *ch;
+	int choice = 0;
 	cJSON_ArrayForEach(ch, get(j, "choices")) {
+		const cJSON *ci = get(ch, "index");
+		if (cJSON_IsNumber(ci))
+			choice = ci->valueint & 1023;
 		const cJSON *fr = get(ch, "finish_reason");
 		if (cJSON_IsString(fr))
 			llm_add_finish(c, fr->valuestring);
@@ -77,6 +103,9 @@ static void openai_chat(struct llm_call *c, const cJSON *j, bool stream, const s
 		const cJSON *text = msg ? get(msg, "content") : get(ch, "text");
 		if (cJSON_IsString(text))
 			llm_add_output(c, text->valuestring, o);
+		if (msg)
+			openai_tool_calls(c, msg, choice, stream);
+		choice++;
 	}
 	openai_usage(c, get(j, "usage"));
 }
@@ -96,10 +125,12 @@ static void responses_obj(struct llm_call *c, const cJSON *r, const struct llm_o
 	if (cJSON_IsObject(get(r, "error")))
 		api_error(c, r);
 	openai_usage(c, get(r, "usage"));
-	if (!with_text)
-		return;
 	const cJSON *item, *part;
 	cJSON_ArrayForEach(item, get(r, "output")) {
+		if (is_type(item, "function_call"))
+			llm_add_tool_call(c, str_of(item, "call_id"), str_of(item, "name"), -1);
+		if (!with_text)
+			continue;
 		cJSON_ArrayForEach(part, get(item, "content")) {
 			const cJSON *t = get(part, "text");
 			if (is_type(part, "output_text") && cJSON_IsString(t))
@@ -122,6 +153,10 @@ static void responses_event(struct llm_call *c, const char *event, const cJSON *
 		if (!strcmp(type, "response.failed"))
 			llm_set_error(c, "response.failed");
 		c->stream_ended = true;
+	} else if (!strcmp(type, "response.output_item.added") || !strcmp(type, "response.output_item.done")) {
+		const cJSON *item = get(j, "item");
+		if (is_type(item, "function_call"))
+			llm_add_tool_call(c, str_of(item, "call_id"), str_of(item, "name"), -1);
 	} else if (!strncmp(type, "response.", 9)) {
 		responses_obj(c, get(j, "response"), o, false);
 	} else if (!strcmp(type, "error")) {
@@ -162,6 +197,8 @@ static void anthropic_message(struct llm_call *c, const cJSON *m, const struct l
 		const cJSON *t = get(part, "text");
 		if (cJSON_IsString(t))
 			llm_add_output(c, t->valuestring, o);
+		if (is_type(part, "tool_use"))
+			llm_add_tool_call(c, str_of(part, "id"), str_of(part, "name"), -1);
 	}
 }
 
@@ -169,6 +206,10 @@ static void anthropic_event(struct llm_call *c, const cJSON *j, const struct llm
 {
 	if (is_type(j, "message_start")) {
 		anthropic_message(c, get(j, "message"), o);
+	} else if (is_type(j, "content_block_start")) {
+		const cJSON *b = get(j, "content_block");
+		if (is_type(b, "tool_use"))
+			llm_add_tool_call(c, str_of(b, "id"), str_of(b, "name"), -1);
 	} else if (is_type(j, "content_block_delta")) {
 		const cJSON *t = get(get(j, "delta"), "text");
 		if (cJSON_IsString(t))
@@ -207,6 +248,9 @@ static void gemini_obj(struct llm_call *c, const cJSON *j, const struct llm_opts
 			const cJSON *t = get(part, "text");
 			if (cJSON_IsString(t))
 				llm_add_output(c, t->valuestring, o);
+			const cJSON *fc = get(part, "functionCall");
+			if (cJSON_IsObject(fc))
+				llm_add_tool_call(c, str_of(fc, "id"), str_of(fc, "name"), -1);
 		}
 	}
 	const cJSON *u = get(j, "usageMetadata");
@@ -299,7 +343,10 @@ static bool worth_parsing(const struct llm_call *c, const char *event, const cha
 	case LLM_OPENAI_CHAT:
 	case LLM_OPENAI_COMPLETIONS:
 		return key_then(data, len, "\"finish_reason\"", "\"") || key_then(data, len, "\"usage\"", "{") ||
-		       memmem(data, len, "\"error\"", 7);
+		       memmem(data, len, "\"error\"", 7) ||
+		       /* a tool call's first chunk (its name); not its arguments' */
+		       (memmem(data, len, "\"name\"", 6) &&
+			(memmem(data, len, "\"tool_calls\"", 12) || memmem(data, len, "\"function_call\"", 15)));
 	case LLM_ANTHROPIC_MESSAGES:
 		return !event || strcmp(event, "content_block_delta");
 	case LLM_OPENAI_RESPONSES:

@@ -14,6 +14,7 @@
 #include "source/tls/tls_conn.h"
 #include "source/tls/tls_emit.h"
 #include "source/tls/tls_files.h"
+#include "source/tool_calls.h"
 #include "tls.skel.h"
 
 #define TLS_MAX_FILES 64
@@ -37,6 +38,7 @@ struct tls_source {
 	/* a second reader of our own ring, to drain it when a process exits
 	 * (see tls_on_process) */
 	struct ring_buffer *drain;
+	int in_record; /* tls_on_record is on the stack: no draining from within */
 };
 
 static struct tls_source *priv(struct source *s)
@@ -148,6 +150,11 @@ static void emit(void *ctx, const struct llm_call *k)
 		o.parent_span = p->cur_conn->req_parent_span;
 	}
 	tls_call_build(&p->scratch, env->pm, &p->b, k, &o, next_id, p);
+	/* the tools its answer asked for: the agent's tools/call of them go
+	 * under this span (tool_calls.h) */
+	for (int i = 0; i < k->n_tool_calls; i++)
+		tool_calls_publish(tool_calls_shared(), o.pid, k->tool_calls[i].name, p->scratch.rec.trace_id[0],
+				   p->scratch.rec.trace_id[1], p->scratch.rec.span_id, k->end_ns);
 	env->sink.fn(env->sink.ctx, &p->scratch);
 }
 
@@ -303,6 +310,17 @@ static void attach_mapped(void *ctx, const char *path)
 
 static int drain_record(void *ctx, void *data, size_t len);
 
+/* Before the mcp source claims the tool calls an answer asked for: the
+ * answer is in our ring (the agent read it before it wrote the call),
+ * maybe not read yet. */
+static void sync_tool_calls(void *ctx)
+{
+	struct source *s = ctx;
+	struct tls_source *p = priv(s);
+	if (p && p->drain && !p->in_record)
+		ring_buffer__consume(p->drain);
+}
+
 static int tls_attach(struct source *s)
 {
 	const struct source_env *env = s->env;
@@ -326,6 +344,8 @@ static int tls_attach(struct source *s)
 		}
 	}
 	p->drain = ring_buffer__new(bpf_map__fd(p->skel->maps.events), drain_record, s, NULL);
+	if (p->drain)
+		tool_calls_set_sync(tool_calls_shared(), sync_tool_calls, s);
 	if (s->nprobes == before) {
 		fprintf(stderr, "mcp-bpftrace: tls: no OpenSSL found to probe (no libssl mapped, none in the system, "
 				"no executable exporting SSL_write)\n");
@@ -410,20 +430,25 @@ static int tls_on_record(struct source *s, const void *data, size_t len)
 	const struct mcp_tls_rec *r = data;
 	if (len < MCP_TLS_REC_SIZE(0) || r->h.size > len)
 		return -1;
+	int rc = -1;
+	p->in_record++;
 	switch (r->h.type) {
 	case MCP_REC_TLS_DATA:
 		if (r->len > MCP_TLS_CHUNK || MCP_TLS_REC_SIZE(r->len) > len)
-			return -1;
+			break;
 		on_data(p, r);
-		return 0;
+		rc = 0;
+		break;
 	case MCP_REC_TLS_CLOSE:
 		p->cur = r;
 		p->cur_conn = NULL;
 		tls_conn_close(&p->conns, r->h.pid, r->ssl, r->h.start_ns);
 		p->cur = NULL;
-		return 0;
+		rc = 0;
+		break;
 	}
-	return -1;
+	p->in_record--;
+	return rc;
 }
 
 static void tls_detach(struct source *s)
@@ -442,6 +467,8 @@ static void tls_close(struct source *s)
 	if (!p)
 		return;
 	tls_detach(s);
+	if (tool_calls_shared()->sync_ctx == s)
+		tool_calls_set_sync(tool_calls_shared(), NULL, NULL);
 	ring_buffer__free(p->drain);
 	free(p->links);
 	tls_conn_table_free(&p->conns);
