@@ -14,6 +14,15 @@
  * can be partial or fail, EAGAIN on a non-blocking pipe: bytes taken at
  * entry would be counted twice), in chunks. A stream user space found not
  * to carry MCP (TLS, HTTP/2, a binary pipe) is muted and costs a lookup.
+ *
+ * The libc capture (--mcp-capture=libc|auto) sees the same calls one level
+ * up: uprobes on glibc's read/write family, attached per traced process
+ * (uprobe_multi links with its pid, so no other process takes a trap),
+ * emit the same records through the same code. A process is held stopped
+ * (SIGSTOP) when it forks or execs until user space has probed it, so
+ * that a child is never running unprobed (see mcp_hold_fork). Both ways
+ * can be attached at once (a static child among covered ones): a call the
+ * libc probe took is left alone by sys_enter.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -57,6 +66,8 @@ struct io_call_state {
 	__u32 iovcnt;
 	__u32 pad;
 	struct endpoint ep;
+	__u64 count; /* libc writes: the bytes asked to be written */
+	__u64 ahead; /* libc writes: of the stream's, already sent (write_ahead) */
 };
 
 struct {
@@ -66,11 +77,29 @@ struct {
 	__type(value, struct io_call_state);
 } io_calls SEC(".maps");
 
+/* Calls the libc probes took, per thread, from entry to return. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct io_call_state);
+} libc_calls SEC(".maps");
+
 struct mute_key {
 	__u32 pid;
 	__u32 pad;
 	__u64 stream;
 };
+
+/* libc writes go into the ring at entry (see mcp_libc_enter); bytes sent
+ * so that the kernel did not take (a partial write, EAGAIN) are the first
+ * ones of the next write on the stream, and are not sent again. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct mute_key);
+	__type(value, __u64);
+} write_ahead SEC(".maps");
 
 /* Streams user space found not to carry MCP. */
 struct {
@@ -170,25 +199,38 @@ static __always_inline bool endpoint_of(int fd, struct endpoint *ep)
 	return true;
 }
 
+/* The start of one of the eight, from either way in: kept in `calls` per
+ * thread when it moves data on a pipe or stream socket that is not muted.
+ * a4 is the flags of recvfrom/sendto (recv/send) and a3 those of
+ * recvmsg/sendmsg. */
+static __always_inline bool start_call(void *calls, __u32 nr, long fd, __u64 ptr, __u64 a3, __u64 a4)
+{
+	struct io_call_state c = {.fd = (__u32)fd, .nr = nr, .ptr = ptr, .iovcnt = (__u32)a3,
+				  .start_ns = bpf_ktime_get_ns()};
+
+	if ((nr == C_RECVFROM || nr == C_SENDTO) && (a4 & MSG_PEEK))
+		return false; /* a peek reads the same bytes again later */
+	if ((nr == C_RECVMSG || nr == C_SENDMSG) && (a3 & MSG_PEEK))
+		return false;
+	if (!endpoint_of((int)fd, &c.ep))
+		return false;
+	struct mute_key mk = {.pid = bpf_get_current_pid_tgid() >> 32, .stream = c.ep.stream};
+	if (bpf_map_lookup_elem(&muted, &mk))
+		return false;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	return bpf_map_update_elem(calls, &tid, &c, BPF_ANY) == 0;
+}
+
 SEC("tp_btf/sys_enter")
 int BPF_PROG(mcp_sys_enter, struct pt_regs *regs, long nr)
 {
 	if (!moves_data(nr) || !current_traced())
 		return 0;
-	struct io_call_state c = {.fd = (__u32)regs->di, .nr = (__u32)nr, .ptr = regs->si,
-				  .iovcnt = (__u32)regs->dx, .start_ns = bpf_ktime_get_ns()};
-
-	if ((nr == C_RECVFROM || nr == C_SENDTO) && (regs->r10 & MSG_PEEK))
-		return 0; /* a peek reads the same bytes again later */
-	if ((nr == C_RECVMSG || nr == C_SENDMSG) && (regs->dx & MSG_PEEK))
-		return 0;
-	if (!endpoint_of((int)regs->di, &c.ep))
-		return 0;
-	struct mute_key mk = {.pid = bpf_get_current_pid_tgid() >> 32, .stream = c.ep.stream};
-	if (bpf_map_lookup_elem(&muted, &mk))
-		return 0;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	bpf_map_update_elem(&io_calls, &tid, &c, BPF_ANY);
+	struct io_call_state *l = bpf_map_lookup_elem(&libc_calls, &tid);
+	if (l && l->nr == (__u32)nr)
+		return 0; /* the libc probe has this call */
+	start_call(&io_calls, (__u32)nr, (long)regs->di, regs->si, regs->dx, regs->r10);
 	return 0;
 }
 
@@ -239,6 +281,7 @@ struct chunks {
 	__u64 base;   /* the buffer, or the iovec array */
 	__u64 n;      /* bytes the call moved */
 	__u64 done;   /* iovecs: bytes sent so far */
+	__u64 skip;   /* iovecs: first bytes not to send (sent already) */
 	__u64 in_v, vlen, vbase; /* iovecs: the current one */
 	__u32 iovcnt, vi;
 };
@@ -290,6 +333,12 @@ static long iovec_step(__u32 i, void *data)
 		c->in_v = 0;
 		return 0;
 	}
+	if (c->skip) { /* a turn per iovec skipped into */
+		__u64 k = c->vlen - c->in_v < c->skip ? c->vlen - c->in_v : c->skip;
+		c->in_v += k;
+		c->skip -= k;
+		return 0;
+	}
 	__u64 len = c->vlen - c->in_v;
 	if (len > c->n - c->done)
 		len = c->n - c->done;
@@ -299,6 +348,58 @@ static long iovec_step(__u32 i, void *data)
 	c->in_v += len;
 	c->done += len;
 	return 0;
+}
+
+/* n bytes of a call kept by start_call go out, past its first `skip`. */
+static __always_inline int send_call(struct io_call_state c, __u64 n, __u64 skip, __u32 tid)
+{
+	struct mcp_io_rec *r = new_rec(&c, MCP_REC_IO_DATA);
+	if (!r)
+		return 0;
+	r->total = n > 0xffffffffULL ? 0xffffffffU : (__u32)n;
+	if (!is_read(c.nr)) { /* a request sent inside a native span is its child */
+		struct frame *f = top_frame(bpf_map_lookup_elem(&stacks, &tid));
+		if (f) {
+			r->parent_trace_id[0] = f->rec.trace_id[0];
+			r->parent_trace_id[1] = f->rec.trace_id[1];
+			r->parent_span_id = f->rec.span_id;
+		}
+	}
+	__u32 zero = 0;
+	struct chunks *ch = bpf_map_lookup_elem(&io_walk, &zero);
+	if (!ch)
+		return 0;
+	*ch = (struct chunks){.base = c.ptr, .n = n, .iovcnt = c.iovcnt, .skip = skip};
+	if (c.nr == C_RECVMSG || c.nr == C_SENDMSG) {
+		struct user_msghdr m = {};
+		if (bpf_probe_read_user(&m, sizeof(m), (void *)c.ptr))
+			return 0;
+		ch->base = (__u64)m.msg_iov;
+		ch->iovcnt = (__u32)m.msg_iovlen;
+	}
+	if (c.nr == C_RECVMSG || c.nr == C_SENDMSG || c.nr == C_READV || c.nr == C_WRITEV) {
+		bpf_loop(MCP_IO_MAX_CHUNKS + 2 * MAX_IOV, iovec_step, NULL, 0);
+	} else {
+		ch->base += skip;
+		bpf_loop(MCP_IO_MAX_CHUNKS, buffer_step, NULL, 0);
+	}
+	return 0;
+}
+
+/* The end of a call start_call kept: the bytes it moved go out. */
+static __always_inline int finish_call(struct io_call_state c, long ret, __u32 tid)
+{
+	if (ret == 0 && is_read(c.nr)) {
+		struct mcp_io_rec *r = new_rec(&c, MCP_REC_IO_CLOSE);
+		if (r) {
+			r->h.size = MCP_IO_REC_SIZE(0);
+			emit(r, MCP_IO_REC_SIZE(0));
+		}
+		return 0;
+	}
+	if (ret <= 0)
+		return 0; /* EAGAIN, errors: nothing moved */
+	return send_call(c, (__u64)ret, 0, tid);
 }
 
 SEC("tp_btf/sys_exit")
@@ -314,44 +415,154 @@ int BPF_PROG(mcp_sys_exit, struct pt_regs *regs, long ret)
 	bpf_map_delete_elem(&io_calls, &tid);
 	if (c.nr != (__u32)regs->orig_ax)
 		return 0;
-	if (ret == 0 && is_read(c.nr)) {
-		struct mcp_io_rec *r = new_rec(&c, MCP_REC_IO_CLOSE);
-		if (r) {
-			r->h.size = MCP_IO_REC_SIZE(0);
-			emit(r, MCP_IO_REC_SIZE(0));
-		}
-		return 0;
+	return finish_call(c, ret, tid);
+}
+
+/* ---- libc capture ------------------------------------------------------ */
+
+/* glibc's read, write, readv, writev, recv, send, recvfrom, sendto, recvmsg,
+ * sendmsg, attached with the traced process's pid; the cookie is the
+ * syscall each makes (recv: recvfrom, send: sendto). Probed past glibc's
+ * `cmpb $0,__libc_single_threaded(%rip)` where it starts so (user space
+ * reads the instructions): nothing is pushed before it, the arguments are
+ * still in their registers and the return address on top of the stack. */
+/* The bytes of the first MAX_IOV iovecs. */
+static __always_inline __u64 iov_total(__u64 iov, __u64 cnt)
+{
+	__u64 sum = 0;
+
+	for (int i = 0; i < MAX_IOV; i++) {
+		struct iovec v = {};
+		if (i >= cnt || bpf_probe_read_user(&v, sizeof(v), (void *)(iov + i * sizeof(v))))
+			break;
+		sum += v.iov_len;
 	}
-	if (ret <= 0)
-		return 0; /* EAGAIN, errors: nothing moved */
-	struct mcp_io_rec *r = new_rec(&c, MCP_REC_IO_DATA);
-	if (!r)
+	return sum;
+}
+
+/* Reads are sent at return, with the bytes they got. Writes are sent at
+ * entry: the reader's uretprobe can run before the writer's (the woken
+ * reader preempts the writer on its way back to user space, before its
+ * return probe; sys_exit runs before that point), and the server's SERVER
+ * span would be read before the CLIENT span it is the child of. What the
+ * kernel did not take of them is kept in write_ahead at return. */
+SEC("uprobe")
+int BPF_KPROBE(mcp_libc_enter, long fd, __u64 ptr, __u64 a3, __u64 a4)
+{
+	__u32 nr = (__u32)bpf_get_attach_cookie(ctx);
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+
+	if (!current_traced() || !start_call(&libc_calls, nr, fd, ptr, a3, a4) || is_read(nr))
 		return 0;
-	__u64 n = (__u64)ret;
-	r->total = n > 0xffffffffULL ? 0xffffffffU : (__u32)n;
-	if (!is_read(c.nr)) { /* a request sent inside a native span is its child */
-		struct frame *f = top_frame(bpf_map_lookup_elem(&stacks, &tid));
-		if (f) {
-			r->parent_trace_id[0] = f->rec.trace_id[0];
-			r->parent_trace_id[1] = f->rec.trace_id[1];
-			r->parent_span_id = f->rec.span_id;
-		}
-	}
-	__u32 zero = 0;
-	struct chunks *ch = bpf_map_lookup_elem(&io_walk, &zero);
-	if (!ch)
+	struct io_call_state *p = bpf_map_lookup_elem(&libc_calls, &tid);
+	if (!p)
 		return 0;
-	*ch = (struct chunks){.base = c.ptr, .n = n, .iovcnt = c.iovcnt};
-	if (c.nr == C_RECVMSG || c.nr == C_SENDMSG) {
+	if (nr == C_WRITE || nr == C_SENDTO) {
+		p->count = a3;
+	} else if (nr == C_WRITEV) {
+		p->count = iov_total(ptr, a3);
+	} else {
 		struct user_msghdr m = {};
-		if (bpf_probe_read_user(&m, sizeof(m), (void *)c.ptr))
-			return 0;
-		ch->base = (__u64)m.msg_iov;
-		ch->iovcnt = (__u32)m.msg_iovlen;
+		if (!bpf_probe_read_user(&m, sizeof(m), (void *)ptr))
+			p->count = iov_total((__u64)m.msg_iov, m.msg_iovlen);
 	}
-	if (c.nr == C_RECVMSG || c.nr == C_SENDMSG || c.nr == C_READV || c.nr == C_WRITEV)
-		bpf_loop(MCP_IO_MAX_CHUNKS + MAX_IOV, iovec_step, NULL, 0);
-	else
-		bpf_loop(MCP_IO_MAX_CHUNKS, buffer_step, NULL, 0);
+	struct mute_key k = {.pid = bpf_get_current_pid_tgid() >> 32, .stream = p->ep.stream};
+	__u64 *a = bpf_map_lookup_elem(&write_ahead, &k);
+	p->ahead = a ? *a : 0;
+	struct io_call_state c = *p;
+	if (c.count > c.ahead)
+		send_call(c, c.count - c.ahead, c.ahead, tid);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(mcp_libc_exit, long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct io_call_state *p = bpf_map_lookup_elem(&libc_calls, &tid);
+
+	if (!p)
+		return 0;
+	struct io_call_state c = *p;
+	bpf_map_delete_elem(&libc_calls, &tid);
+	if (is_read(c.nr))
+		return finish_call(c, ret, tid);
+	/* a write, sent at entry: what of it (and of what was ahead) the
+	 * kernel did not take is ahead now */
+	__u64 sent = c.ahead > c.count ? c.ahead : c.count, took = ret > 0 ? (__u64)ret : 0;
+	__u64 left = sent > took ? sent - took : 0;
+	struct mute_key k = {.pid = bpf_get_current_pid_tgid() >> 32, .stream = c.ep.stream};
+	if (left)
+		bpf_map_update_elem(&write_ahead, &k, &left, BPF_ANY);
+	else if (c.ahead)
+		bpf_map_delete_elem(&write_ahead, &k);
+	return 0;
+}
+
+/* ---- holding a new process until it is probed ------------------------- */
+
+/* Set by user space in the libc and auto modes: fork only when children
+ * are followed. */
+const volatile bool hold_forks = false;
+
+extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type, __u64 value) __ksym;
+
+#define SIGCONT 18
+#define SIGSTOP 19
+
+/* Tells user space that process `pid` waits to be probed: the stop first
+ * (user space must not read the record and continue it before the stop is
+ * sent: a later SIGSTOP would stay), then the record with a wakeup; when
+ * the ring is full nobody will continue it, so the stop is taken back
+ * (SIGCONT clears a pending stop). */
+static __always_inline void hold(struct task_struct *t, __u32 pid, __u32 ppid, __u32 flags)
+{
+	__u32 zero = 0;
+	struct mcp_io_rec *r = bpf_map_lookup_elem(&io_scratch, &zero);
+
+	if (!r || bpf_send_signal_task(t, SIGSTOP, PIDTYPE_TGID, 0))
+		return;
+	r->h.type = MCP_REC_IO_HOLD;
+	r->h.size = (__u16)MCP_IO_REC_SIZE(0);
+	r->h.pid = pid;
+	r->h.tid = ppid;
+	r->h.flags = flags;
+	r->h.start_ns = r->h.end_ns = bpf_ktime_get_ns();
+	r->conn = r->stream = 0;
+	r->total = r->offset = r->len = 0;
+	if (bpf_ringbuf_output(&events, r, MCP_IO_REC_SIZE(0), BPF_RB_FORCE_WAKEUP)) {
+		stat_inc(MCP_STAT_DROPPED);
+		bpf_send_signal_task(t, SIGCONT, PIDTYPE_TGID, 0);
+	}
+}
+
+/* A traced process forks: the child holds the parent's probed libc, but
+ * the probes are the parent's pid's; it stops before its first
+ * instruction until it has its own. (A perf_event uprobe opened with
+ * attr.inherit follows children into fork and exec, its count says so,
+ * but the inherited event is a new trace_uprobe without the BPF program:
+ * the child's calls are counted, never seen.) */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(mcp_hold_fork, struct task_struct *parent, struct task_struct *child)
+{
+	if (!hold_forks || !child || !current_traced())
+		return 0;
+	__u32 pid = (__u32)BPF_CORE_READ(child, tgid);
+	if (pid != (__u32)BPF_CORE_READ(child, pid))
+		return 0; /* a thread: the process's probes cover it */
+	hold(child, pid, bpf_get_current_pid_tgid() >> 32, MCP_IO_HOLD_FORK);
+	return 0;
+}
+
+/* A traced process execs: a new image, maybe another libc or none (a
+ * static binary): it stops before its first instruction until user space
+ * has probed it or attached the syscall tracepoints for it. */
+SEC("tp_btf/sched_process_exec")
+int BPF_PROG(mcp_hold_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
+{
+	if (!current_traced())
+		return 0;
+	struct task_struct *t = bpf_get_current_task_btf();
+	hold(t, bpf_get_current_pid_tgid() >> 32, 0, MCP_IO_HOLD_EXEC);
 	return 0;
 }

@@ -27,6 +27,7 @@ enum mcp_rec_type {
 	MCP_REC_TLS_CLOSE = 17, /* a TLS connection ended (SSL_shutdown, SSL_free, read EOF) */
 	MCP_REC_IO_DATA = 32,   /* bytes one read/write-family syscall moved on a pipe or socket */
 	MCP_REC_IO_CLOSE = 33,  /* a read on a pipe or socket returned 0 (the other end closed) */
+	MCP_REC_IO_HOLD = 34,   /* a traced process stopped at fork/exec until its libc is probed */
 	MCP_REC_PROC_FORK = 48, /* a traced process forked a new process */
 	MCP_REC_PROC_EXEC = 49, /* a traced process exec'd */
 	MCP_REC_PROC_EXIT = 50, /* a traced process ended (its last thread) */
@@ -240,6 +241,8 @@ _Static_assert(__builtin_offsetof(struct mcp_tls_rec, data) == 80, "tls record l
 #define MCP_IO_CHUNK 16384
 #define MCP_IO_MAX_CHUNKS 16
 #define MCP_IO_READ 0x1
+#define MCP_IO_HOLD_FORK 0x2 /* MCP_REC_IO_HOLD: h.pid forked from h.tid (its parent) */
+#define MCP_IO_HOLD_EXEC 0x4 /* MCP_REC_IO_HOLD: h.pid exec'd */
 enum mcp_io_kind { MCP_IO_PIPE = 1, MCP_IO_UNIX = 2, MCP_IO_TCP = 3 };
 
 struct mcp_io_rec {

@@ -101,6 +101,13 @@ static const char usage[] =
 "                           plaintext), mcp (MCP JSON-RPC on pipes and\n"
 "                           sockets). Default: every one that applies\n"
 "                           (--list says which)\n"
+"      --mcp-capture MODE   how the mcp source reads what processes read and\n"
+"                           write: libc (uprobes on glibc's read/write family,\n"
+"                           per traced process: no other process pays), syscalls\n"
+"                           (the syscall tracepoints: any binary, every process\n"
+"                           on the host pays ~+50-100 ns a read/write) or auto\n"
+"                           (default: libc, and syscalls while a traced process\n"
+"                           that libc cannot cover runs: static, musl)\n"
 "      --prices FILE        the LLM price table for the tls source's cost:\n"
 "                           provider, model, USD per million input and output\n"
 "                           tokens, tab-separated (README \"Prices\"); replaces\n"
@@ -299,7 +306,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 {
 	enum { O_OTLP = 256, O_OTLP_COMP, O_OTLP_HDR, O_OTLP_QUEUE, O_MAX_SERIES, O_NO_UMULTI, O_OTLP_SHUT, O_PROM_LINGER, O_PROM, O_TOP, O_NOTOP, O_REFRESH, O_HIST, O_SERVICE, O_NOSUM,
 	       O_RING, O_CONTENT, O_CGROUP, O_LISTOPS, O_LINGER, O_OBJECT, O_NO_FOLLOW, O_SOURCES, O_MAX_OVERHEAD, O_PRICES,
-	       O_ALL, O_EXCL_COMM, O_INCL_COMM };
+	       O_ALL, O_EXCL_COMM, O_INCL_COMM, O_MCP_CAPTURE };
 	enum { O_INJECT = 400 }; /* numbered apart from the list above */
 	static const struct option opts[] = {
 		{"pid", required_argument, 0, 'p'},
@@ -325,6 +332,7 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		{"max-overhead", required_argument, 0, O_MAX_OVERHEAD},
 		{"sources", required_argument, 0, O_SOURCES},
 		{"prices", required_argument, 0, O_PRICES},
+		{"mcp-capture", required_argument, 0, O_MCP_CAPTURE},
 		{"otlp-shutdown-timeout", required_argument, 0, O_OTLP_SHUT},
 		{"prometheus-linger", required_argument, 0, O_PROM_LINGER},
 		{"prometheus", required_argument, 0, O_PROM},
@@ -440,6 +448,18 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 		case O_PRICES: /* the file is read and checked by main, before anything loads */
 			cfg->prices = optarg;
 			break;
+		case O_MCP_CAPTURE: { /* numbered as enum mcp_capture */
+			static const char *const modes[] = {"auto", "libc", "syscalls"};
+			int m = -1;
+
+			for (int i = 0; i < 3; i++)
+				if (!strcmp(optarg, modes[i]))
+					m = i;
+			if (m < 0)
+				return bad("--mcp-capture: expected auto, libc or syscalls, got %s", QUOTE_STR(optarg));
+			cfg->mcp_capture = m;
+			break;
+		}
 		case O_MAX_SERIES: {
 			unsigned long long v;
 
@@ -528,6 +548,9 @@ int cli_parse(int argc, char **argv, struct config *cfg)
 	if (cfg->all && cfg->probes)
 		return bad("--all runs the built-in sources (tls, mcp, exec); a probe map needs a target "
 			   "(--pid, --container, --cgroup or -- COMMAND)");
+	if (cfg->mcp_capture == 1 && (cfg->all || cfg->container || cfg->cgroup))
+		return bad("--mcp-capture=libc probes each process by its pid: it needs --pid or -- COMMAND "
+			   "(--all, --container and --cgroup capture with the syscall tracepoints)");
 	if (cfg->all)
 		return 0;
 	if (ntargets == 0)

@@ -37,6 +37,7 @@ struct config {
 	bool no_follow;                /* --no-follow */
 	double max_overhead;           /* --max-overhead PCT, 0: off (cost/cap.h) */
 	const char *sources;           /* --sources LIST, NULL: all that apply */
+	int mcp_capture;               /* --mcp-capture: 0 auto, 1 libc, 2 syscalls (enum mcp_capture) */
 	const char *prices;            /* --prices FILE: the tls source's price table */
 	double otlp_shutdown_s;        /* --otlp-shutdown-timeout S (0: default) */
 	double prom_linger_s;          /* --prometheus-linger S after the targets exit */

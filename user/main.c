@@ -23,6 +23,7 @@
 #include "source/source.h"
 #include "source/comm_filter.h"
 #include "source/tls/tls_source.h"
+#include "source/node/node_script.h"
 #include "source/python/py_script.h"
 #include "aggregate/pipeline.h"
 #include "view/summary.h"
@@ -152,6 +153,11 @@ static int setup(struct run *R, char *err, size_t len)
 			 "target's interpreter, which needs --inject", R->cfg.probes);
 		return 2;
 	}
+	if (node_bindings_count(&R->pm) && !R->cfg.inject) {
+		snprintf(err, len, "%s binds Node.js functions (node:...): their wrappers run inside the "
+			 "target through its inspector, which needs --inject", R->cfg.probes);
+		return 2;
+	}
 	if (open_targets(R, err, len))
 		return 1;
 	/* Calls pass through the cost's count of probe hits on their way. */
@@ -171,6 +177,7 @@ static int setup(struct run *R, char *err, size_t len)
 		.no_uprobe_multi = R->cfg.no_uprobe_multi,
 		.capture_content = R->cfg.capture_content,
 		.follow = !R->cfg.no_follow,
+		.mcp_capture = R->cfg.mcp_capture,
 		.only = R->cfg.sources,
 		.prices = R->cfg.prices,
 		.sink = R->cost ? cost_call_sink(R->cost) : (struct call_sink){pipeline_call, &R->p},

@@ -18,7 +18,11 @@
 #     side alone;
 #   - all the while, MCP pairs that are not traced: nothing of them exported;
 #   - tool arguments and results only with --capture-content.
+# MCP_CAPTURE=libc|syscalls|auto runs it all with --mcp-capture=that
+# (test_mcp_syscalls.sh: syscalls); unset, the default (auto).
 source "$(dirname "$0")/lib.sh"
+CAPTURE=()
+[ -n "${MCP_CAPTURE:-}" ] && CAPTURE=(--mcp-capture="$MCP_CAPTURE")
 MCP=$ROOT/tests/mcp
 CHECK_MCP="python3 $MCP/check_mcp_ledger.py"
 [ -d "$MCP/node_modules/@modelcontextprotocol/sdk" ] || fail "npm packages missing in tests/mcp (run make deps)"
@@ -44,7 +48,7 @@ trace() {
   local targs=()
   while [ "$1" != -- ]; do targs+=("$1"); shift; done
   shift
-  "$TRACER" --no-top ${targs[@]+"${targs[@]}"} --otlp-file "$WORK/$name.jsonl" -- "$@" \
+  "$TRACER" --no-top ${CAPTURE[@]+"${CAPTURE[@]}"} ${targs[@]+"${targs[@]}"} --otlp-file "$WORK/$name.jsonl" -- "$@" \
     >"$WORK/$name.out" 2>"$WORK/$name.err" || { cat "$WORK/$name.err"; fail "$name: tracer exited with $?"; }
   [ -s "$WORK/$name.ledger" ] || { cat "$WORK/$name.err"; fail "$name: the client wrote no ledger"; }
   grep -q "dropped 0 (ring buffer full)" "$WORK/$name.out" || { cat "$WORK/$name.out"; fail "$name: records dropped"; }
@@ -69,7 +73,7 @@ node "$MCP/server.mjs" --http --port-file "$WORK/pid.port" --pid-file "$WORK/pid
 bg $!
 for _ in $(seq 200); do [ -s "$WORK/pid.port" ] && [ -s "$WORK/pid.spid" ] && break; sleep 0.05; done
 [ -s "$WORK/pid.port" ] || { cat "$WORK/pid.server.err"; fail "pid: the server did not start"; }
-"$TRACER" --no-top --pid "$(cat "$WORK/pid.spid")" --otlp-file "$WORK/pid.jsonl" >"$WORK/pid.out" 2>"$WORK/pid.err" &
+"$TRACER" --no-top ${CAPTURE[@]+"${CAPTURE[@]}"} --pid "$(cat "$WORK/pid.spid")" --otlp-file "$WORK/pid.jsonl" >"$WORK/pid.out" 2>"$WORK/pid.err" &
 tpid=$!; bg $tpid
 wait_for "$WORK/pid.err" "probes attached" 20 || { cat "$WORK/pid.err"; fail "pid: tracer did not attach"; }
 node "$MCP/client.mjs" --http "http://127.0.0.1:$(cat "$WORK/pid.port")/mcp" --server-pid "$(cat "$WORK/pid.spid")" \

@@ -68,6 +68,7 @@ struct source_env {
 	bool capture_content;
 	bool container; /* the targets are a container's processes (task filter) */
 	bool all;       /* --all: every process of the host (task filter), no targets */
+	int mcp_capture; /* --mcp-capture: enum mcp_capture (source/mcp/mcp_libc.h), 0: auto */
 	bool follow;    /* children of the targets are traced too */
 	bool link_per_binding; /* --max-overhead: bindings can be detached one by one */
 	const char *only; /* --sources: comma-separated names; NULL: all that apply */

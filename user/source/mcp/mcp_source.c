@@ -9,6 +9,7 @@
 #include <string.h>
 #include "catalog.h"
 #include "clock.h"
+#include "source/mcp/mcp_capture.h"
 #include "source/mcp/mcp_emit.h"
 #include "source/mcp/mcp_http.h"
 #include "source/mcp/mcp_session.h"
@@ -24,7 +25,7 @@
 struct mcp_source {
 	struct source *s;
 	struct mcp_io_bpf *skel;
-	struct bpf_link *links[2];
+	struct mcp_capture_state cap; /* which links: tracepoints, libc probes, holds */
 	struct ring_buffer *own_rb; /* our ring alone: drained before an exit is handled */
 	struct mcp_tracker *tracker;
 	struct mcp_streams *streams;
@@ -254,6 +255,9 @@ static int handle(struct mcp_source *p, const void *data, size_t len)
 	case MCP_REC_IO_CLOSE:
 		on_close(p, r);
 		break;
+	case MCP_REC_IO_HOLD: /* a new process waits to be probed */
+		mcp_capture_hold(&p->cap, (pid_t)r->h.pid, (r->h.flags & MCP_IO_HOLD_EXEC) != 0, r->h.start_ns);
+		break;
 	default:
 		return -1;
 	}
@@ -312,6 +316,8 @@ static int mcp_open(struct source *s, char *err, size_t errlen)
 		return 1;
 	}
 	SOURCE_SET_TASK_FILTER(p->skel, env, false); /* tracepoints see every process */
+	if (mcp_capture_configure(&p->cap, s, p->skel, err, errlen))
+		return 1;
 	if (env->ringbuf_bytes)
 		bpf_map__set_max_entries(p->skel->maps.events, (uint32_t)env->ringbuf_bytes);
 	p->skel->rodata->wakeup_bytes = bpf_map__max_entries(p->skel->maps.events) / 16;
@@ -334,20 +340,10 @@ static int mcp_open(struct source *s, char *err, size_t errlen)
 
 static int mcp_attach(struct source *s)
 {
-	struct mcp_source *p = priv(s);
+	int n = mcp_capture_attach(&priv(s)->cap);
 
-	p->links[0] = bpf_program__attach(p->skel->progs.mcp_sys_enter);
-	p->links[1] = p->links[0] ? bpf_program__attach(p->skel->progs.mcp_sys_exit) : NULL;
-	if (!p->links[0] || !p->links[1]) {
-		fprintf(stderr, "mcp-bpftrace: mcp: cannot attach to the syscall tracepoints (tp_btf/sys_enter, "
-				"sys_exit): %s\n", strerror(errno));
-		bpf_link__destroy(p->links[0]);
-		p->links[0] = NULL;
-		s->attach_errors++;
-		return 0;
-	}
-	s->nprobes += 2;
-	return 2;
+	s->nprobes += (size_t)n;
+	return n;
 }
 
 static void mcp_on_process(struct source *s, const struct proc_event *e)
@@ -369,6 +365,7 @@ static void mcp_on_process(struct source *s, const struct proc_event *e)
 	p->now_ns = clock_mono_ns();
 	mcp_tracker_exit(p->tracker, (uint32_t)e->pid, p->now_ns);
 	mcp_streams_drop_pid(p->streams, (uint32_t)e->pid);
+	mcp_capture_exit(&p->cap, e->pid);
 }
 
 static void mcp_detach(struct source *s)
@@ -377,10 +374,10 @@ static void mcp_detach(struct source *s)
 
 	if (!p)
 		return;
-	for (int i = 0; i < 2; i++) {
-		bpf_link__destroy(p->links[i]);
-		p->links[i] = NULL;
-	}
+	mcp_capture_stop_holds(&p->cap);
+	if (p->own_rb) /* the processes held meanwhile go on */
+		ring_buffer__consume(p->own_rb);
+	mcp_capture_detach(&p->cap);
 }
 
 static void report(const struct source *s, const struct mcp_source *p)
