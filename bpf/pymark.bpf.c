@@ -228,9 +228,10 @@ static __always_inline int py_single(const struct marker_head *m, const char *bu
 	start_record(r, m, MCP_REC_POINT);
 	struct span_stack *st = get_stack(tid, false);
 
-	set_parent(r, NULL, top_frame(st));
-	if (r->parent_id && st)
-		r->depth = st->depth;
+	struct frame *parent = top_frame(st);
+
+	if (parent) /* a point outside any span has no trace */
+		set_parent(r, st, parent);
 	copy_values(r, m, buf);
 	emit(r, rec_size(r->nstrs));
 	return 0;
