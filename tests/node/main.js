@@ -19,7 +19,10 @@ const ledger = {
   restored_after_wrapped: false,
   original_calls_after_restore: 0,
   iterations: 0,
+  wrapped_at_ms: null, // when a wrapper was first / last called (since start)
+  restored_at_ms: null,
 };
+const t0 = Date.now();
 const types = ['debate', 'vote', 'delegate'];
 const models = ['gpt-4o', 'claude', 'broken'];
 const c = new AgentCoordinator('lead');
@@ -29,8 +32,13 @@ process.on('SIGTERM', () => { stop = true; });
 function track(name) {
   const f = proto[name];
   const wrapped = f !== orig[name];
-  if (wrapped) ledger.wrapped_seen = true;
-  else if (ledger.wrapped_seen) ledger.restored_after_wrapped = true;
+  if (wrapped) {
+    if (!ledger.wrapped_seen) ledger.wrapped_at_ms = Date.now() - t0;
+    ledger.wrapped_seen = true;
+  } else if (ledger.wrapped_seen && !ledger.restored_after_wrapped) {
+    ledger.restored_after_wrapped = true;
+    ledger.restored_at_ms = Date.now() - t0;
+  }
   return { f, wrapped };
 }
 

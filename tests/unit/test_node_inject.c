@@ -185,6 +185,7 @@ static void test_script(void)
 	/* the hidden fail value is the marker's kind, not a capture the script reads,
 	 * but it keeps its bit: error.type comes after it */
 	CHECK_STR_HAS(s, "{\"src\":\"exc\",\"key\":false,\"type\":\"s\",\"slot\":1,\"bit\":3,\"when\":1}");
+	CHECK_STR_HAS(s, "{\"src\":\"raised\",\"key\":false,\"type\":\"b\",\"slot\":1,\"bit\":2,\"when\":1}");
 	CHECK_STR_HAS(s, "{\"port\":40001,\"token\":\"00ff\"}");
 	free(s);
 	probe_map_free(&pm);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "source/source.h"
 #include "source/mcp/mcp_source.h"
+#include "source/node/node_source.h"
 #include "source/proc/proc_source.h"
 #include "source/python/py_source.h"
 #include "source/tls/tls_source.h"
@@ -19,6 +20,7 @@ const struct source_ops *const source_registry[] = {
 	&proc_source_ops,
 	&tls_source_ops,
 	&mcp_source_ops,
+	&node_source_ops,
 	&py_source_ops,
 	NULL,
 };

@@ -26,7 +26,8 @@ static const char *src_name(const struct pm_capture *c)
 	case PY_PARAM_LEN: return "len";
 	case PY_RET: return "ret";
 	case PY_EXC_TYPE: return "exc";
-	default: return NULL; /* PY_RAISED: the BPF side sets it from the marker's kind */
+	case PY_RAISED: return "raised"; /* `fail if raises`: 1 when it threw */
+	default: return NULL;
 	}
 }
 
