@@ -68,6 +68,10 @@ COUNTERS = [
 ]
 ACTIVE = ("mcp_active_agent_collaborations", "mcp_active_model_routings", "mcp_active_workflows")
 DEFAULT_MODEL_TYPE = "auto"
+# The catalog's defaults (docs/catalog.md, "Default"): an unbound or missing
+# attribute that the span and its metrics carry all the same.
+DEFAULTS = {op: {"mcp.model_type": DEFAULT_MODEL_TYPE}
+            for op in ("model_routing", "model_inference", "model_cache_hit", "model_cache_miss")}
 EXAMPLES = 3
 
 
@@ -93,10 +97,16 @@ def fmt_sig(sig):
 
 
 # ---------------------------------------------------------------- reading
+def with_defaults(op, attrs):
+    """The attributes a call's span carries: what the binding read (a None
+    was left out), then the catalog's default for what is missing."""
+    return {**DEFAULTS.get(op, {}), **attrs}
+
+
 def ledger_calls(ledger):
     calls = {}
     for e in ledger["calls"]:
-        calls[e["id"]] = Call(e["op"], e["attrs"], e.get("error"), e.get("parent"))
+        calls[e["id"]] = Call(e["op"], with_defaults(e["op"], e["attrs"]), e.get("error"), e.get("parent"))
     return calls
 
 
@@ -243,7 +253,7 @@ def expected_counters(want_calls):
                 elif k == "mcp.error_type":
                     attrs[k] = c.error
                 else:
-                    attrs[k] = c.attrs.get(k, DEFAULT_MODEL_TYPE if k == "mcp.model_type" else "")
+                    attrs[k] = c.attrs.get(k, "")
             series[(metric, attr_key(attrs))] += value if isinstance(value, int) else c.attrs[value]
     return series
 

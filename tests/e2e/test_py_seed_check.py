@@ -48,11 +48,12 @@ def export_from(ledger):
     def root(i):
         return i if calls[i]["parent"] is None else root(calls[i]["parent"])
     for i, c in calls.items():
+        bound = psc.with_defaults(c["op"], c["attrs"])
         if c["kind"] == "point":
             spans[c["parent"]]["events"].append(
-                {"timeUnixNano": str(start[i]), "name": EVENT_OF[c["op"]], "attributes": attrs(c["attrs"])})
+                {"timeUnixNano": str(start[i]), "name": EVENT_OF[c["op"]], "attributes": attrs(bound)})
             continue
-        a = dict(c["attrs"], **{"mcp.operation": c["op"], "mcp.service": SERVICE[c["op"][:6]]})
+        a = dict(bound, **{"mcp.operation": c["op"], "mcp.service": SERVICE[c["op"][:6]]})
         name = psc.SPAN_NAMES[c["op"]]
         for k, v in c["attrs"].items():
             name = name.replace("{" + k + "}", str(v))
@@ -150,6 +151,12 @@ class PySeedCheck(unittest.TestCase):
         for kv in s["attributes"]:
             if kv["key"] == "mcp.prompt_length":
                 kv["value"] = {"intValue": str(int(kv["value"]["intValue"]) + 1)}
+        self.assert_fails(lines, "attributes")
+
+    def test_catalog_default_missing(self):
+        lines = self.mutated()
+        s = find(lines, lambda s, a: a["mcp.operation"] == "model_routing" and a["mcp.model_type"] == "auto")
+        s["attributes"] = [kv for kv in s["attributes"] if kv["key"] != "mcp.model_type"]
         self.assert_fails(lines, "attributes")
 
     def test_wrong_attribute_type(self):
