@@ -1,5 +1,6 @@
 /* node_script_build: the binding table as JSON, applied to the wrapper. */
 #include <cjson/cJSON.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -85,21 +86,35 @@ static cJSON *binding_json(const struct pm_binding *b, int id)
 
 char *node_script_build(const struct probe_map *pm, unsigned short port, const char *token)
 {
-	cJSON *arr = cJSON_CreateArray(), *name = cJSON_CreateObject();
-	char *table, *lname, *out = NULL;
+	cJSON *arr = cJSON_CreateArray(), *name = cJSON_CreateObject(), *fmt = cJSON_CreateObject();
+	char *table, *lname, *ftext, *out = NULL;
 
 	for (size_t i = 0; i < pm->n; i++)
 		if (pm->bindings[i].builtin && !strcmp(pm->bindings[i].builtin, "node"))
 			cJSON_AddItemToArray(arr, binding_json(&pm->bindings[i], (int)i));
+	cJSON_AddNumberToObject(fmt, "magic", MCP_PY_MAGIC);
+	cJSON_AddNumberToObject(fmt, "version", MCP_PY_VERSION);
+	cJSON_AddNumberToObject(fmt, "entry", MCP_PY_ENTRY);
+	cJSON_AddNumberToObject(fmt, "ret", MCP_PY_RETURN);
+	cJSON_AddNumberToObject(fmt, "raise", MCP_PY_RAISE);
+	cJSON_AddNumberToObject(fmt, "point", MCP_PY_POINT);
+	cJSON_AddNumberToObject(fmt, "aend", MCP_PY_ASYNC_END);
+	cJSON_AddNumberToObject(fmt, "vals", offsetof(struct mcp_py_marker, vals));
+	cJSON_AddNumberToObject(fmt, "strs", offsetof(struct mcp_py_marker, strs));
+	cJSON_AddNumberToObject(fmt, "strlen", MCP_STR_LEN);
 	cJSON_AddNumberToObject(name, "port", port);
 	cJSON_AddStringToObject(name, "token", token);
 	table = cJSON_PrintUnformatted(arr);
 	lname = cJSON_PrintUnformatted(name);
-	if (table && lname && asprintf(&out, "%s(%s, %s)", node_wrapper_js, table, lname) < 0)
+	ftext = cJSON_PrintUnformatted(fmt);
+	if (table && lname && ftext &&
+	    asprintf(&out, "%s(%s, %s, %s)", node_wrapper_js, table, lname, ftext) < 0)
 		out = NULL;
 	free(table);
 	free(lname);
+	free(ftext);
 	cJSON_Delete(arr);
 	cJSON_Delete(name);
+	cJSON_Delete(fmt);
 	return out;
 }

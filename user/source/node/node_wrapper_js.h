@@ -9,9 +9,12 @@
  *   as loading runs its code) and PATH from the module's exports;
  * - replaces it with a wrapper that writes a marker (bpf/mcp_trace.h,
  *   struct mcp_py_marker: the python source's format) with fs.writeSync to
- *   a /dev/null fd at entry and at return or throw; a native Promise
- *   returned ends the span when it settles (the caller gets the promise
- *   .then() derives, so a rejection nobody handles stays unhandled);
+ *   a /dev/null fd at entry and at return or throw. An async function's
+ *   call is sent whole when its promise settles (MCP_PY_ASYNC_END, as an
+ *   async def's: calls interleave on the one thread, so they push no
+ *   frame); the caller gets the promise .then() derives, so a rejection
+ *   nobody handles stays unhandled. Any other function's span ends when
+ *   it returns, a promise or not;
  * - never lets a fault of its own reach the program: every marker write
  *   and value read is in try/catch; the original's result, exception and
  *   `this` pass through unchanged (new.target too);
@@ -20,20 +23,21 @@
  *   (detach, or the tracer died) the originals are put back and the fd
  *   closed, on the program's own event loop. The socket is unref'd: it
  *   never keeps the program alive.
- * It is a function of the binding table and the lease ({port, token}),
+ * It is a function of the binding table, the lease ({port, token}) and
+ * the marker format (F: magic, version, kinds, offsets from mcp_trace.h),
  * which node_script_build applies to them. Its value is a JSON text: each
  * binding's status. */
 #ifndef NODE_WRAPPER_JS_H
 #define NODE_WRAPPER_JS_H
 
 static const char node_wrapper_js[] =
-"((BINDINGS, LEASE) => {\n"
+"((BINDINGS, LEASE, F) => {\n"
 "const G = globalThis, K = Symbol.for('mcp-bpftrace.node');\n"
 "const req = process.getBuiltinModule ? (m) => process.getBuiltinModule(m)\n"
 "  : (m) => (process.mainModule ? process.mainModule.require(m) : require(m));\n"
 "const fs = req('fs'), net = req('net'), path = req('path'), Module = req('module');\n"
 "if (G[K]) { try { G[K].restore(); } catch (e) {} }\n"
-"const MAGIC = 0x5950636d, VERSION = 1, ENTRY = 1, RETURN = 2, RAISE = 3, POINT = 4;\n"
+"const ENTRY = F.entry, RETURN = F.ret, RAISE = F.raise, POINT = F.point;\n"
 "const fd = fs.openSync('/dev/null', 'w');\n"
 "const st = { on: true, undo: [] };\n"
 "function field(v, c) {\n"
@@ -47,13 +51,13 @@ static const char node_wrapper_js[] =
 "  if (v === undefined || v === null) return false;\n"
 "  if (c.type === 's') {\n"
 "    const b = Buffer.from(String(v), 'utf8');\n"
-"    let n = Math.min(b.length, 63);\n"
+"    let n = Math.min(b.length, F.strlen - 1);\n"
 "    while (n > 0 && n < b.length && (b[n] & 0xc0) === 0x80) n--;\n"
-"    b.copy(buf, 128 + 64 * c.slot, 0, n);\n"
+"    b.copy(buf, F.strs + F.strlen * c.slot, 0, n);\n"
 "    m.present |= 1 << (16 + c.slot);\n"
 "    return true;\n"
 "  }\n"
-"  const o = 32 + 8 * c.slot;\n"
+"  const o = F.vals + 8 * c.slot;\n"
 "  if (c.type === 'i') {\n"
 "    let x = typeof v === 'bigint' ? v : Number(v);\n"
 "    if (typeof x === 'number') { if (!Number.isFinite(x)) return false; x = BigInt(Math.trunc(x)); }\n"
@@ -78,22 +82,41 @@ static const char node_wrapper_js[] =
 "  if (c.src === 'len') return v == null ? undefined : (v.length !== undefined ? v.length : v.size);\n"
 "  return field(v, c);\n"
 "}\n"
+"function collect(b, when, raised, buf, m, args, ret, exc) {\n"
+"  for (const c of b.caps) {\n"
+"    if (c.when !== when) continue;\n"
+"    let ok = false;\n"
+"    /* a call that threw has no return value (left out, as a python: binding's) */\n"
+"    if (!(raised && c.src === 'ret')) try { ok = put(buf, c, value(c, b, args, ret, exc, raised), m); } catch (e) {}\n"
+"    if (!ok && !(!raised && c.src === 'exc')) m.failed |= 1 << c.bit;\n"
+"  }\n"
+"}\n"
+"function send(b, kind, buf, m, aux) {\n"
+"  buf.writeUInt32LE(F.magic, 0); buf[4] = F.version; buf[5] = kind;\n"
+"  buf.writeUInt16LE(b.id, 6); buf.writeUInt16LE(buf.length, 8); buf[10] = b.nstrs;\n"
+"  buf.writeUInt32LE(m.failed >>> 0, 12); buf.writeUInt32LE(m.present >>> 0, 16);\n"
+"  if (aux !== undefined) buf.writeBigUInt64LE(aux, 24);\n"
+"  fs.writeSync(fd, buf);\n"
+"}\n"
+"function fresh(b) { return [Buffer.alloc(F.strs + F.strlen * b.nstrs), { present: 0, failed: 0 }]; }\n"
 "function mark(b, kind, args, ret, exc) {\n"
 "  try {\n"
-"    const buf = Buffer.alloc(128 + 64 * b.nstrs), m = { present: 0, failed: 0 };\n"
-"    const when = kind === ENTRY || kind === POINT ? 0 : 1;\n"
-"    for (const c of b.caps) {\n"
-"      if (c.when !== when) continue;\n"
-"      let ok = false;\n"
-"      try { ok = put(buf, c, value(c, b, args, ret, exc, kind === RAISE), m); } catch (e) {}\n"
-"      /* a call that threw has no return value and a return no exception */\n"
-"      if (!ok && !(kind === RAISE ? c.src === 'ret' : c.src === 'exc')) m.failed |= 1 << c.bit;\n"
-"    }\n"
-"    buf.writeUInt32LE(MAGIC, 0); buf[4] = VERSION; buf[5] = kind;\n"
-"    buf.writeUInt16LE(b.id, 6); buf.writeUInt16LE(buf.length, 8); buf[10] = b.nstrs;\n"
-"    buf.writeUInt32LE(m.failed >>> 0, 12); buf.writeUInt32LE(m.present >>> 0, 16);\n"
-"    fs.writeSync(fd, buf);\n"
+"    const [buf, m] = fresh(b);\n"
+"    collect(b, kind === ENTRY || kind === POINT ? 0 : 1, kind === RAISE, buf, m, args, ret, exc);\n"
+"    send(b, kind, buf, m);\n"
 "  } catch (e) {}\n"
+"}\n"
+"/* An async function's call: no frame pushed (calls interleave on the one\n"
+"   thread), sent whole when its promise settles (F.aend: aux = start << 1 | raised). */\n"
+"function wrapAsync(b, orig, self, args, target) {\n"
+"  let acc = null, t0 = 0n;\n"
+"  try { t0 = process.hrtime.bigint(); acc = fresh(b); collect(b, 0, false, acc[0], acc[1], args); } catch (e) { acc = null; }\n"
+"  const r = target ? Reflect.construct(orig, args, target) : Reflect.apply(orig, self, args);\n"
+"  if (!acc || !(r instanceof Promise)) return r;\n"
+"  const end = (raised, v, e) => { try {\n"
+"    collect(b, 1, raised, acc[0], acc[1], args, v, e);\n"
+"    send(b, F.aend, acc[0], acc[1], (t0 << 1n) | (raised ? 1n : 0n)); } catch (x) {} };\n"
+"  return r.then((v) => { end(false, v); return v; }, (e) => { end(true, undefined, e); throw e; });\n"
 "}\n"
 "function params(f) {\n"
 "  let s = '';\n"
@@ -115,8 +138,10 @@ static const char node_wrapper_js[] =
 "}\n"
 "function wrap(b, orig) {\n"
 "  const kind = b.point ? POINT : ENTRY;\n"
+"  const isAsync = !b.point && Object.getPrototypeOf(orig) === Object.getPrototypeOf(async function () {});\n"
 "  const w = function (...args) {\n"
 "    if (!st.on) return new.target ? Reflect.construct(orig, args, new.target) : Reflect.apply(orig, this, args);\n"
+"    if (isAsync) return wrapAsync(b, orig, this, args, new.target);\n"
 "    mark(b, kind, args);\n"
 "    let r;\n"
 "    try {\n"
@@ -125,11 +150,7 @@ static const char node_wrapper_js[] =
 "      if (!b.point) mark(b, RAISE, args, undefined, e);\n"
 "      throw e;\n"
 "    }\n"
-"    if (b.point) return r;\n"
-"    if (r instanceof Promise && r.constructor === Promise)\n"
-"      return r.then((v) => { mark(b, RETURN, args, v); return v; },\n"
-"                    (e) => { mark(b, RAISE, args, undefined, e); throw e; });\n"
-"    mark(b, RETURN, args, r);\n"
+"    if (!b.point) mark(b, RETURN, args, r);\n"
 "    return r;\n"
 "  };\n"
 "  try { Object.defineProperty(w, 'name', { value: orig.name }); } catch (e) {}\n"
