@@ -115,8 +115,14 @@ $(BUILD)/forker: tests/progs/forker.c | $(BUILD)
 # linked with what it uses only.
 PY_INJECT_SRCS := $(wildcard user/source/python/py_inject*.c user/source/python/ptrace_*.c) \
 	user/target/proc_maps.c user/source/uprobe/elf_symbols.c
-$(BUILD)/py-inject-cli: tests/progs/py_inject_cli.c $(patsubst user/%.c,$(BUILD)/user/%.o,$(PY_INJECT_SRCS))
+PY_INJECT_OBJS := $(patsubst user/%.c,$(BUILD)/user/%.o,$(PY_INJECT_SRCS))
+$(BUILD)/py-inject-cli: tests/progs/py_inject_cli.c $(PY_INJECT_OBJS)
 	$(CC) $(USER_CFLAGS) -o $@ $^ $(USER_LIBS)
+$(BUILD)/py-ptrace-stress: tests/progs/py_ptrace_stress.c $(PY_INJECT_OBJS)
+	$(CC) $(USER_CFLAGS) -o $@ $^ $(USER_LIBS)
+# Borrowed over and over by py-ptrace-stress (tests/e2e/test_py_inject_ptrace.sh).
+$(BUILD)/py-ptrace-target: tests/progs/py_ptrace_target.c | $(BUILD)
+	$(CC) -std=gnu11 -O2 -g $(WARN) -pthread -rdynamic -o $@ $<
 
 $(BUILD):
 	mkdir -p $(BUILD)
@@ -143,7 +149,7 @@ unit: $(UNIT_BINS)
 	@tests/check_layers.sh
 	@tests/run_unit.sh $(UNIT_BINS)
 
-e2e: all $(BUILD)/harm-target $(BUILD)/forker $(BUILD)/py-inject-cli
+e2e: all $(BUILD)/harm-target $(BUILD)/forker $(BUILD)/py-inject-cli $(BUILD)/py-ptrace-stress $(BUILD)/py-ptrace-target
 	@BUILD=$(BUILD) tests/run_e2e.sh
 
 test: deps

@@ -232,6 +232,23 @@ static int wait_interrupt_stop(struct ptrace_thread *t, bool keep, char *err, si
 	}
 }
 
+/* Not a zombie (Z) nor dead (X), by /proc/PID/task/TID/stat. */
+static bool thread_alive(pid_t pid, pid_t tid)
+{
+	char path[96], line[512], *p;
+	FILE *f;
+	bool alive = false;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", (int)pid, (int)tid);
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	if (fgets(line, sizeof(line), f) && (p = strrchr(line, ')')) && p[1] == ' ')
+		alive = p[2] != 'Z' && p[2] != 'X';
+	fclose(f);
+	return alive;
+}
+
 int ptrace_borrow(pid_t pid, pid_t tid, struct ptrace_thread *t, char *err, size_t errlen)
 {
 	memset(t, 0, sizeof(*t));
@@ -242,7 +259,8 @@ int ptrace_borrow(pid_t pid, pid_t tid, struct ptrace_thread *t, char *err, size
 
 		snprintf(err, errlen, "ptrace(SEIZE) of thread %d of process %d: %s%s", tid, pid,
 			 strerror(e), e == EPERM ? " (another debugger attached, or no CAP_SYS_PTRACE)" : "");
-		if (e == ESRCH)
+		/* An exiting thread refuses with EPERM too. */
+		if (e == ESRCH || !thread_alive(pid, tid))
 			snprintf(err, errlen, "process %d exited (thread %d gone)", pid, tid);
 		return -1;
 	}
