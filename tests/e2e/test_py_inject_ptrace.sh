@@ -3,8 +3,10 @@
 # 400 times in a row on a C process that checks itself
 # (tests/progs/py_ptrace_target.c): threads in read, in open of a fifo, in
 # clock_nanosleep, in usleep and spinning on registers are borrowed in turn
-# for a system call and a function call that clobbers every XMM register,
-# while real-time signals rain on the process and on each thread. Then:
+# for a system call and a function call that clobbers every XMM register
+# (every tenth time after a call that never returns, taken back on
+# timeout), while real-time signals rain on the process and on each
+# thread. Then:
 # every call returned what it should, the target counted exactly the calls
 # made and the signals sent (none swallowed), no register changed under
 # the spinning thread, the system calls it was in went on (the fifo is

@@ -1,6 +1,7 @@
 /* Borrows the threads of tests/progs/py_ptrace_target.c in turn, ROUNDS
  * times: each time a system call (getpid) and a call of its bump(r, 7),
- * both results checked, while a child process showers the target and each
+ * both results checked (every tenth time after a call of hang(), which
+ * must time out and leave the thread able to go on), while a child process showers the target and each
  * of its threads with SIGRTMIN. Prints
  *   "rounds=R failures=F sent=S held_ms_avg=A held_ms_max=M"
  * (the target then prints how many calls and signals it saw; the test
@@ -35,7 +36,7 @@ static int tids(pid_t pid, pid_t *out, int max)
 	return n;
 }
 
-static uint64_t find_bump(pid_t pid)
+static uint64_t find_func(pid_t pid, const char *name)
 {
 	char link[64], exe[2048] = "", file[4096], err[256];
 	struct proc_maps m;
@@ -48,7 +49,7 @@ static uint64_t find_bump(pid_t pid)
 		return 0;
 	snprintf(file, sizeof(file), "/proc/%d/root%s", (int)pid, exe);
 	if (!elf_info_load(file, &info, err, sizeof(err))) {
-		if ((f = elf_find_func(&info, "bump")))
+		if ((f = elf_find_func(&info, name)))
 			addr = proc_maps_runtime_addr(&m, exe, f->offset);
 		elf_info_free(&info);
 	}
@@ -95,7 +96,7 @@ int main(int argc, char **argv)
 {
 	pid_t pid, t[64], child;
 	int rounds, failures = 0, fds[2];
-	uint64_t bump;
+	uint64_t bump, hang;
 	long sent = -1;
 	double held_sum = 0, held_max = 0;
 	char err[512];
@@ -104,8 +105,8 @@ int main(int argc, char **argv)
 		return 2;
 	pid = atoi(argv[1]);
 	rounds = atoi(argv[2]);
-	if (!(bump = find_bump(pid))) {
-		fprintf(stderr, "no bump() in process %d\n", (int)pid);
+	if (!(bump = find_func(pid, "bump")) || !(hang = find_func(pid, "hang"))) {
+		fprintf(stderr, "no bump() or hang() in process %d\n", (int)pid);
 		return 1;
 	}
 	if (pipe(fds) || (child = fork()) < 0)
@@ -124,6 +125,12 @@ int main(int argc, char **argv)
 			rc = ptrace_syscall(&th, SYS_getpid, args, &sret, err, sizeof(err));
 		if (!rc && sret != pid)
 			snprintf(err, sizeof(err), "getpid returned %lld", (long long)sret), rc = -1;
+		/* Every tenth round, first a call that never returns: taken back
+		 * after 50 ms, the thread as it was. */
+		if (!rc && r % 10 == 0 && !ptrace_call(&th, hang, 0, 0, &ret, 50, err, sizeof(err)))
+			snprintf(err, sizeof(err), "hang() returned"), rc = -1;
+		else if (!rc && r % 10 == 0 && !strstr(err, "did not return within 50 ms"))
+			rc = -1;
 		if (!rc)
 			rc = ptrace_call(&th, bump, r, 7, &ret, 1000, err, sizeof(err));
 		if (!rc && (int)ret != r + 7)

@@ -8,12 +8,14 @@
  *     registers: a register or XMM value not put back shows as a mismatch;
  *   - a SIGRTMIN handler counting, in every thread (real-time signals queue:
  *     the count must equal what was sent, none swallowed);
- *   - bump(a, b), exported, the function the stress driver calls.
+ *   - bump(a, b), exported, the function the stress driver calls, and
+ *     hang(a, b), which never returns.
  * Runs until DIR/stop exists, then prints "calls=N sigs=M read=TEXT" and
  * exits 0; any failed check prints "FAIL ..." and exits 2. */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <semaphore.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -40,6 +42,16 @@ __attribute__((noinline, used)) int bump(int a, int b)
 			 ::: "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
 			 "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15");
 	atomic_fetch_add(&calls, 1);
+	return a + b;
+}
+
+/* Never returns: the stress driver's call of it must time out, and the
+ * thread it borrowed must go on as before (as after a Py_AddPendingCall
+ * blocked on a lock the borrowed thread itself held). */
+static sem_t never;
+__attribute__((noinline, used)) int hang(int a, int b)
+{
+	sem_wait(&never);
 	return a + b;
 }
 
@@ -117,6 +129,7 @@ int main(int argc, char **argv)
 		return 2;
 	dir = argv[1];
 	sigaction(SIGRTMIN, &sa, NULL);
+	sem_init(&never, 0, 0);
 	pthread_create(&tr, NULL, reader, NULL);
 	pthread_create(&ts, NULL, sleeper, NULL);
 	pthread_create(&tp, NULL, spinner, (void *)&spin_stop);
