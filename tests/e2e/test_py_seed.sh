@@ -96,7 +96,9 @@ touch "$d/detached"
 wait_scenario "$d"
 $PYCHECK --ledger "$d/ledger.json" --same-as "$WORK/ref.json" >"$d/check.log" 2>&1 ||
   { cat "$d/check.log"; fail "killed: the program did not run on as untraced after the tracer died"; }
-note "killed: the tracer killed mid-run; $(tail -n 1 "$d/check.log") (same calls and results as untraced)"
+note "killed: the tracer killed mid-run; $(tail -n 1 "$d/check.log") (same calls and results as untraced;
+    $(python3 -c 'import json, sys; print(sum(not v for v in json.load(open(sys.argv[1]))["original_at_exit"].values()))' \
+      "$d/ledger.json") functions still wrapped, passing calls through)"
 
 # The main thread asleep in C (time.sleep) while the tracer injects. The
 # tracer names the timeout and keeps trying: once the sleep ends the

@@ -147,7 +147,7 @@ def main(argv=None):
         wait_until(lambda: not any(same_as_original().values()), args.timeout,
                    "the bound functions are not all wrapped")
     out["original_at_go"] = same_as_original()
-    touch(args.started, "")
+    touch(args.started, "started")
     ledger = Ledger()
     out["rounds"] = measured_phase(args, ledger)
     out["calls"] = ledger.calls
