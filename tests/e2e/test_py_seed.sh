@@ -77,8 +77,12 @@ import json, sys; d = json.load(open(sys.argv[1])); print(len(d["calls"]), "boun
 }
 
 attached_run debian "$PY"
-for py in "$HOME"/.pyenv/versions/3.11.*/bin/python3.11; do  # the 3.11 under pyenv, when there is one
-  if [ -x "$py" ]; then attached_run pyenv "$py"; break; fi
+# The 3.11 under pyenv, and 3.12 and 3.13, where pyenv has them (the same
+# scenario, seed and rounds do the same calls under every version).
+for v in 11 12 13; do
+  for py in "$HOME"/.pyenv/versions/3.$v.*/bin/python3.$v; do
+    if [ -x "$py" ]; then attached_run "pyenv-3.$v" "$py"; break; fi
+  done
 done
 
 # The tracer killed (SIGKILL) in the middle of the measured phase: no undo
