@@ -297,6 +297,55 @@ static void test_native_parent_wins(void)
 	mcp_tracker_free(t);
 }
 
+/* The server's read of a tools/call is read before the agent's write of it
+ * (the writer preempted before write() returned), and the server forks its
+ * tool's git at once: the span it has open then (what the git is given)
+ * must already be in the LLM call's trace, under the CLIENT span the
+ * agent's write becomes when it is read (mcp_reserve.h). The stream's
+ * writer is known from the agent's earlier request on it. */
+static struct { uint64_t hi, span; } told[8];
+static int ntold;
+static void on_server_span(void *ctx, uint32_t pid, uint64_t hi, uint64_t lo, uint64_t span)
+{
+	(void)ctx;
+	(void)pid;
+	(void)lo;
+	if (ntold < 8)
+		told[ntold++] = (typeof(told[0])){hi, span};
+}
+
+static void test_server_read_first(void)
+{
+	static struct tool_calls tc;
+	memset(&tc, 0, sizeof(tc));
+	struct mcp_tracker_config cfg = {.seed = 5, .tool_calls = &tc};
+	struct mcp_sink sink = {.op = on_op, .server_span = on_server_span};
+	struct mcp_tracker *t = mcp_tracker_new(&cfg, &sink);
+	const char *req = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"git_worktree\"}}";
+	const char *resp = "{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{\"content\":[]}}";
+
+	nops = ntold = 0;
+	call(t, 1, "lookup_ticket", 50); /* not asked for: a root; the writer of PIPE_IN is learnt */
+	tool_calls_publish(&tc, AGENT, "git_worktree", 0xAA, 0xAB, 0xA1, 100);
+	nops = ntold = 0;
+	msg(t, SERVER, PIPE_IN, false, 111, req); /* the server's read first */
+	CHECK(ntold >= 1 && told[0].hi == 0xAA);  /* what its fork would get */
+	msg(t, AGENT, PIPE_IN, true, 110, req);
+	msg(t, SERVER, PIPE_OUT, true, 112, resp);
+	msg(t, AGENT, PIPE_OUT, false, 113, resp);
+	CHECK_EQ_INT(nops, 2);
+	int c = ops[0].role == MCP_ROLE_CLIENT ? 0 : 1, sv = 1 - c;
+	CHECK_EQ_INT(ops[c].role, MCP_ROLE_CLIENT);
+	CHECK_EQ_INT(ops[c].parent, 0xA1);
+	CHECK_EQ_INT(ops[c].hi, 0xAA);
+	CHECK_EQ_INT(ops[sv].hi, 0xAA);
+	CHECK(ops[sv].parent == ops[c].span && ops[c].span != 0);
+	CHECK_EQ_INT(told[0].span, ops[sv].span);
+	CHECK_EQ_INT(mcp_tracker_stats(t)->reserved, 1);
+	CHECK_EQ_INT(mcp_tracker_stats(t)->llm_parented, 1);
+	mcp_tracker_free(t);
+}
+
 int main(void)
 {
 	test_openai_stream_parallel();
@@ -308,5 +357,6 @@ int main(void)
 	test_sync_before_claim();
 	test_tracker_parents();
 	test_native_parent_wins();
+	test_server_read_first();
 	UNIT_DONE();
 }

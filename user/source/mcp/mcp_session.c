@@ -5,7 +5,9 @@
 #include "mcp_channels.h"
 #include "mcp_hold.h"
 #include "mcp_names.h"
+#include "mcp_reserve.h"
 #include "mcp_session.h"
+#include "mcp_tracker_int.h"
 #include "source/source.h"
 #include "source/tool_calls.h"
 
@@ -15,17 +17,6 @@
 /* Learned pipe pairs: two entries per conversation. */
 #define MAX_PAIRS 16384
 
-struct mcp_tracker {
-	struct mcp_tracker_config cfg;
-	struct mcp_sink sink;
-	struct mcp_pending_table *pending;
-	struct mcp_channels *chans;
-	uint64_t rng;
-	struct mcp_tracker_stats stats;
-	struct mcp_hold held;   /* SERVER ops whose client may not be read yet */
-	uint64_t round;         /* poll rounds ended */
-	struct tool_calls *tool_calls;
-};
 
 /* ---------------------------------------------------------------- ids */
 
@@ -36,7 +27,6 @@ static uint64_t next_id(struct mcp_tracker *t)
 
 /* ---------------------------------------------------------------- life */
 
-static void poll_ended(void *ctx, bool final);
 
 struct mcp_tracker *mcp_tracker_new(const struct mcp_tracker_config *cfg, const struct mcp_sink *sink)
 {
@@ -58,7 +48,7 @@ struct mcp_tracker *mcp_tracker_new(const struct mcp_tracker_config *cfg, const 
 		t->rng = (uint64_t)(uintptr_t)t ^ 0x5851f42d4c957f2dULL;
 	t->pending = mcp_pending_new(t->cfg.max_inflight);
 	t->chans = mcp_channels_new(MAX_PAIRS, t->cfg.max_sessions);
-	if (!t->pending || !t->chans || sources_on_poll_end(poll_ended, t)) {
+	if (!t->pending || !t->chans || sources_on_poll_end(mcp_poll_ended, t)) {
 		mcp_tracker_free(t);
 		return NULL;
 	}
@@ -70,7 +60,7 @@ void mcp_tracker_free(struct mcp_tracker *t)
 {
 	if (!t)
 		return;
-	sources_off_poll_end(poll_ended, t);
+	sources_off_poll_end(mcp_poll_ended, t);
 	for (struct mcp_pending *p; (p = mcp_hold_take_before(&t->held, UINT64_MAX, 0));)
 		mcp_pending_destroy(p);
 	mcp_pending_free(t->pending);
@@ -106,14 +96,10 @@ static void end_session(struct mcp_tracker *t, struct mcp_session_rec *s, uint64
 
 /* ---------------------------------------------------------------- ops */
 
-static uint64_t session_hash_of(const struct mcp_io *io)
-{
-	return io->session_id && io->session_id[0] ? mcp_hash_str(io->session_id) : 0;
-}
 
 /* A SERVER operation whose request a traced CLIENT wrote on the same
  * stream with the same id becomes that client span's child. */
-static void stitch(struct mcp_tracker *t, struct mcp_pending *p)
+void mcp_stitch(struct mcp_tracker *t, struct mcp_pending *p)
 {
 	if (p->role != MCP_ROLE_SERVER || p->parent_remote || p->parent_stitched)
 		return;
@@ -137,7 +123,7 @@ static void stitch(struct mcp_tracker *t, struct mcp_pending *p)
 /* The newest SERVER operation pid is handling, among the newest requests
  * in flight (a bounded look: a server answers its own requests soon). */
 #define OPEN_SERVER_LOOK 256
-static struct mcp_pending *open_server(struct mcp_tracker *t, uint32_t pid)
+struct mcp_pending *mcp_open_server(struct mcp_tracker *t, uint32_t pid)
 {
 	int n = 0;
 
@@ -148,164 +134,21 @@ static struct mcp_pending *open_server(struct mcp_tracker *t, uint32_t pid)
 	return NULL;
 }
 
-static void tell_server_span(struct mcp_tracker *t, uint32_t pid, const struct mcp_pending *p)
+void mcp_tell_server_span(struct mcp_tracker *t, uint32_t pid, const struct mcp_pending *p)
 {
 	if (t->sink.server_span)
 		t->sink.server_span(t->sink.ctx, pid, p ? p->trace_hi : 0, p ? p->trace_lo : 0, p ? p->span_id : 0);
 }
 
-/* The operation p ended as: the span goes to the sink, p is freed. */
-static void emit(struct mcp_tracker *t, struct mcp_pending *p)
-{
-	struct mcp_op op = {
-		.role = p->role,
-		.outcome = (enum mcp_outcome)p->outcome,
-		.pid = p->pid,
-		.tid = p->tid,
-		.conn = p->conn,
-		.transport = p->transport,
-		.method = p->method,
-		.name = p->name,
-		.uri = p->uri,
-		.id = p->id,
-		.error_message = p->error_message ? p->error_message : "",
-		.start_ns = p->start_ns,
-		.end_ns = p->end_ns,
-		.protocol_version = p->protocol_version,
-		.session_id = p->session_id,
-		.trace_hi = p->trace_hi,
-		.trace_lo = p->trace_lo,
-		.span_id = p->span_id,
-		.parent_span_id = p->parent_span_id,
-		.parent_remote = p->parent_remote,
-		.parent_stitched = p->parent_stitched,
-		.truncated = p->truncated,
-		.arguments = p->arguments,
-		.result = p->result,
-	};
-
-	memcpy(op.error_type, p->error_type, sizeof(op.error_type));
-	t->stats.ops++;
-	if (p->parent_stitched)
-		t->stats.stitched++;
-	if (t->sink.op)
-		t->sink.op(t->sink.ctx, &op);
-	mcp_pending_destroy(p);
-}
-
-/* A held SERVER op: its client's write was read (stitch finds it), or it
- * has waited long enough (a root: its client is not traced). */
-static void release(struct mcp_tracker *t, struct mcp_pending *p)
-{
-	stitch(t, p);
-	if (!p->parent_stitched)
-		t->stats.held_unstitched++;
-	emit(t, p);
-}
-
-/* The end of a poll of the rings: what was held in an earlier round goes
- * (every record made before it has been read by now, bar a writer
- * preempted for a whole round); at the last poll, all. */
-static void poll_ended(void *ctx, bool final)
-{
-	struct mcp_tracker *t = ctx;
-
-	for (struct mcp_pending *p; (p = mcp_hold_take_before(&t->held, final ? UINT64_MAX : t->round, 0));)
-		release(t, p);
-	t->round++;
-}
-
-void mcp_tracker_poll_end(struct mcp_tracker *t, bool final)
-{
-	poll_ended(t, final);
-}
-
-static void set_error(struct mcp_pending *p, enum mcp_outcome outcome, const struct jsonrpc_msg *resp)
-{
-	switch (outcome) {
-	case MCP_OK: break;
-	case MCP_RPC_ERROR:
-		if (resp && resp->has_error_code)
-			snprintf(p->error_type, sizeof(p->error_type), "%lld", (long long)resp->error_code);
-		else
-			snprintf(p->error_type, sizeof(p->error_type), "_OTHER");
-		if (resp && resp->error_message[0])
-			p->error_message = strdup(resp->error_message);
-		break;
-	case MCP_TOOL_ERROR: snprintf(p->error_type, sizeof(p->error_type), "tool_error"); break;
-	case MCP_CANCELLED: snprintf(p->error_type, sizeof(p->error_type), "cancelled"); break;
-	case MCP_TIMEOUT: snprintf(p->error_type, sizeof(p->error_type), "timeout"); break;
-	case MCP_CLOSED: snprintf(p->error_type, sizeof(p->error_type), "closed"); break;
-	}
-}
-
-static void finish(struct mcp_tracker *t, struct mcp_pending *p, enum mcp_outcome outcome,
-		   uint64_t end_ns, const struct jsonrpc_msg *resp, const struct mcp_io *rio,
-		   bool resp_truncated)
-{
-	uint64_t shash = p->session_hash;
-	bool was_stitched = p->parent_stitched;
-
-	stitch(t, p);
-	if (p->role == MCP_ROLE_SERVER && p->parent_stitched && !was_stitched)
-		tell_server_span(t, p->pid, p); /* its trace is the client's now */
-	/* HTTP: the session id arrives with the initialize response. */
-	if (!shash && rio && session_hash_of(rio)) {
-		shash = session_hash_of(rio);
-		snprintf(p->session_id, sizeof(p->session_id), "%s", rio->session_id);
-	}
-	uint64_t chan = mcp_channels_chan(t->chans, p->conn, shash);
-	struct mcp_session_rec *s = NULL;
-	if (!strcmp(p->method, "initialize") && outcome == MCP_OK) {
-		s = mcp_channels_session(t->chans, p->pid, chan, true);
-		if (s) {
-			s->role = p->role;
-			s->transport = p->transport;
-			s->start_ns = p->start_ns;
-			snprintf(s->session_id, sizeof(s->session_id), "%s", p->session_id);
-			const char *v = resp && resp->protocol_version[0] ? resp->protocol_version
-									: p->protocol_version;
-			snprintf(s->protocol_version, sizeof(s->protocol_version), "%s", v);
-		}
-	} else {
-		s = mcp_channels_session(t->chans, p->pid, chan, false);
-	}
-	if (s && s->protocol_version[0])
-		memcpy(p->protocol_version, s->protocol_version, sizeof(p->protocol_version));
-	p->outcome = outcome;
-	p->end_ns = end_ns > p->start_ns ? end_ns : p->start_ns;
-	set_error(p, outcome, resp);
-	p->truncated |= resp_truncated;
-	if (resp && resp->content)
-		p->result = strdup(resp->content);
-
-	if (p->role == MCP_ROLE_CLIENT)
-		mcp_pending_remember(t->pending, p);
-	uint32_t pid = p->pid;
-	bool server = p->role == MCP_ROLE_SERVER;
-	mcp_pending_remove(t->pending, p);
-	t->stats.inflight = mcp_pending_count(t->pending);
-	if (server && !p->parent_stitched && !p->parent_remote && !t->cfg.no_hold) {
-		t->stats.held++;
-		struct mcp_pending *out = mcp_hold_put(&t->held, p, t->round);
-		if (out)
-			release(t, out);
-	} else {
-		emit(t, p);
-	}
-	if (server) /* the one still open, if any, is the server's span now */
-		tell_server_span(t, pid, open_server(t, pid));
-}
-
 void mcp_tracker_restitch(struct mcp_tracker *t, uint32_t pid)
 {
-	struct mcp_pending *p = open_server(t, pid);
+	struct mcp_pending *p = mcp_open_server(t, pid);
 
 	if (!p || p->parent_stitched || p->parent_remote)
 		return;
-	stitch(t, p);
+	mcp_stitch(t, p);
 	if (p->parent_stitched)
-		tell_server_span(t, pid, p);
+		mcp_tell_server_span(t, pid, p);
 }
 
 /* The same request (same id on the same stream) already in flight: its
@@ -313,6 +156,97 @@ void mcp_tracker_restitch(struct mcp_tracker *t, uint32_t pid)
 static int same_stream(void *ctx, const struct mcp_pending *p)
 {
 	return p->conn == *(const uint64_t *)ctx;
+}
+
+/* The parent a CLIENT request of pid gets when neither a traceparent nor
+ * a native span says: the LLM call whose answer asked for the tool (its
+ * entry claimed), else the SERVER op pid is handling (an MCP server
+ * calling another while it serves), else none: a trace of its own. */
+static void implied_parent(struct mcp_tracker *t, uint32_t pid, const char *method, const char *name,
+			   uint64_t at_ns, uint64_t *hi, uint64_t *lo, uint64_t *parent, bool *llm)
+{
+	struct mcp_pending *serving = mcp_open_server(t, pid);
+
+	*llm = !strcmp(method, "tools/call") && tool_calls_claim(t->tool_calls, pid, name, at_ns, hi, lo, parent);
+	if (*llm) {
+		t->stats.llm_parented++;
+	} else if (serving) {
+		*hi = serving->trace_hi;
+		*lo = serving->trace_lo;
+		*parent = serving->span_id;
+	} else {
+		*hi = next_id(t);
+		*lo = next_id(t);
+		*parent = 0;
+	}
+}
+
+static void client_context(struct mcp_tracker *t, const struct mcp_io *io, const struct jsonrpc_msg *m,
+			   uint64_t first_ns, struct mcp_pending *p)
+{
+	struct mcp_reserved r;
+	uint64_t hi, lo, parent;
+	bool llm;
+
+	mcp_reserve_note_writer(&t->reserve, io->conn, io->pid);
+	if (mcp_reserve_take(&t->reserve, io->conn, &m->id, &r)) {
+		/* its server's read came first and hung under this identity */
+		p->trace_hi = r.trace_hi;
+		p->trace_lo = r.trace_lo;
+		p->parent_span_id = r.parent_span_id;
+		p->parent_llm = r.parent_llm;
+		p->span_id = r.span_id;
+		return;
+	}
+	/* claimed whatever wins below: the next call of the tool takes the next entry */
+	implied_parent(t, io->pid, p->method, p->name, first_ns, &hi, &lo, &parent, &llm);
+	if (m->traceparent[0] &&
+	    mcp_parse_traceparent(m->traceparent, &p->trace_hi, &p->trace_lo, &p->parent_span_id)) {
+		p->parent_remote = true;
+	} else if (io->parent_span_id) {
+		p->trace_hi = io->parent_trace_hi; /* sent inside a native span */
+		p->trace_lo = io->parent_trace_lo;
+		p->parent_span_id = io->parent_span_id;
+	} else {
+		p->trace_hi = hi;
+		p->trace_lo = lo;
+		p->parent_span_id = parent;
+		p->parent_llm = llm;
+	}
+	p->span_id = next_id(t);
+}
+
+/* A SERVER request: the traced client's span that wrote it, when its write
+ * was read first (stitch); else, when the stream's writer is known, the
+ * client span it will be (mcp_reserve.h); else a trace of its own for now
+ * (finish() stitches it, or it is held until its client's write comes). */
+static void server_context(struct mcp_tracker *t, const struct mcp_io *io, const struct jsonrpc_msg *m,
+			   uint64_t last_ns, struct mcp_pending *p)
+{
+	p->span_id = next_id(t);
+	if (m->traceparent[0] &&
+	    mcp_parse_traceparent(m->traceparent, &p->trace_hi, &p->trace_lo, &p->parent_span_id)) {
+		p->parent_remote = true;
+		return;
+	}
+	mcp_stitch(t, p);
+	if (p->parent_stitched)
+		return;
+	uint32_t writer = mcp_reserve_writer(&t->reserve, io->conn);
+	if (writer && writer != io->pid) {
+		struct mcp_reserved *r = mcp_reserve_add(&t->reserve, io->conn, &m->id);
+		implied_parent(t, writer, p->method, p->name, last_ns, &r->trace_hi, &r->trace_lo, &r->parent_span_id,
+			       &r->parent_llm);
+		r->span_id = next_id(t);
+		p->trace_hi = r->trace_hi;
+		p->trace_lo = r->trace_lo;
+		p->parent_span_id = r->span_id;
+		p->parent_stitched = true;
+		t->stats.reserved++;
+		return;
+	}
+	p->trace_hi = next_id(t);
+	p->trace_lo = next_id(t);
 }
 
 static void on_request(struct mcp_tracker *t, const struct mcp_io *io, const struct jsonrpc_msg *m,
@@ -335,7 +269,7 @@ static void on_request(struct mcp_tracker *t, const struct mcp_io *io, const str
 	p->pid = io->pid;
 	p->tid = io->tid;
 	p->conn = io->conn;
-	p->session_hash = session_hash_of(io);
+	p->session_hash = mcp_session_hash_of(io);
 	p->transport = io->transport;
 	p->id = m->id;
 	snprintf(p->method, sizeof(p->method), "%s", m->method);
@@ -352,37 +286,10 @@ static void on_request(struct mcp_tracker *t, const struct mcp_io *io, const str
 	p->truncated = truncated;
 	if (m->content)
 		p->arguments = strdup(m->content);
-	struct mcp_pending *serving = role == MCP_ROLE_CLIENT ? open_server(t, io->pid) : NULL;
-	/* The answer that asked for this tool call is claimed whatever wins
-	 * below, so that the next call of the same tool takes the next one. */
-	uint64_t llm[3];
-	bool asked = role == MCP_ROLE_CLIENT && !strcmp(p->method, "tools/call") &&
-		     tool_calls_claim(t->tool_calls, p->pid, p->name, first_ns, &llm[0], &llm[1], &llm[2]);
-	if (m->traceparent[0] &&
-	    mcp_parse_traceparent(m->traceparent, &p->trace_hi, &p->trace_lo, &p->parent_span_id)) {
-		p->parent_remote = true;
-	} else if (role == MCP_ROLE_CLIENT && io->parent_span_id) {
-		p->trace_hi = io->parent_trace_hi; /* sent inside a native span */
-		p->trace_lo = io->parent_trace_lo;
-		p->parent_span_id = io->parent_span_id;
-	} else if (asked) {
-		p->trace_hi = llm[0]; /* the LLM call whose answer asked for it */
-		p->trace_lo = llm[1];
-		p->parent_span_id = llm[2];
-		p->parent_llm = true;
-		t->stats.llm_parented++;
-	} else if (serving) {
-		p->trace_hi = serving->trace_hi; /* sent while serving a request */
-		p->trace_lo = serving->trace_lo;
-		p->parent_span_id = serving->span_id;
-	} else {
-		stitch(t, p);
-		if (!p->parent_stitched) {
-			p->trace_hi = next_id(t);
-			p->trace_lo = next_id(t);
-		}
-	}
-	p->span_id = next_id(t);
+	if (role == MCP_ROLE_CLIENT)
+		client_context(t, io, m, first_ns, p);
+	else
+		server_context(t, io, m, last_ns, p);
 	struct mcp_pending *evicted = mcp_pending_add(t->pending, p);
 	if (evicted) {
 		t->stats.evicted++;
@@ -392,11 +299,11 @@ static void on_request(struct mcp_tracker *t, const struct mcp_io *io, const str
 	if (t->stats.inflight > t->stats.inflight_max)
 		t->stats.inflight_max = t->stats.inflight;
 	if (role == MCP_ROLE_SERVER)
-		tell_server_span(t, p->pid, p);
+		mcp_tell_server_span(t, p->pid, p);
 	/* the server's side of it ended before this write was read */
 	struct mcp_pending *h = role == MCP_ROLE_CLIENT ? mcp_hold_take_match(&t->held, p->conn, &p->id, p->pid) : NULL;
 	if (h)
-		release(t, h);
+		mcp_release(t, h);
 }
 
 struct pick {
@@ -427,7 +334,7 @@ static int fit(void *ctx, const struct mcp_pending *p)
 static struct mcp_pending *match(struct mcp_tracker *t, const struct mcp_io *io,
 				 enum mcp_role role, const struct jsonrpc_id *id, bool same_direction)
 {
-	struct pick k = {.t = t, .io = io, .shash = session_hash_of(io), .same_direction = same_direction};
+	struct pick k = {.t = t, .io = io, .shash = mcp_session_hash_of(io), .same_direction = same_direction};
 	int n = 0;
 
 	k.io_peer = mcp_channels_peer(t->chans, io->conn);
@@ -463,7 +370,7 @@ static void on_response(struct mcp_tracker *t, const struct mcp_io *io, const st
 		return;
 	}
 	enum mcp_outcome o = m->kind == JR_ERROR ? MCP_RPC_ERROR : m->is_error ? MCP_TOOL_ERROR : MCP_OK;
-	finish(t, p, o, last_ns, m, io, truncated);
+	mcp_finish(t, p, o, last_ns, m, io, truncated);
 }
 
 static void on_notification(struct mcp_tracker *t, const struct mcp_io *io,
@@ -495,7 +402,7 @@ static void on_notification(struct mcp_tracker *t, const struct mcp_io *io,
 			t->sink.note(t->sink.ctx, &n);
 		if (p) {
 			t->stats.cancelled++;
-			finish(t, p, MCP_CANCELLED, n.time_ns, NULL, NULL, false);
+			mcp_finish(t, p, MCP_CANCELLED, n.time_ns, NULL, NULL, false);
 		}
 		return;
 	}
@@ -571,7 +478,7 @@ void mcp_tracker_sweep(struct mcp_tracker *t, uint64_t now_ns)
 
 	while ((p = mcp_pending_oldest(t->pending)) && p->start_ns + t->cfg.timeout_ns < now_ns) {
 		t->stats.timeouts++;
-		finish(t, p, MCP_TIMEOUT, now_ns, NULL, NULL, false);
+		mcp_finish(t, p, MCP_TIMEOUT, now_ns, NULL, NULL, false);
 	}
 }
 
@@ -613,11 +520,11 @@ void mcp_tracker_exit(struct mcp_tracker *t, uint32_t pid, uint64_t now_ns)
 		next = mcp_pending_newer(p);
 		if (p->pid == pid) {
 			t->stats.closed++;
-			finish(t, p, MCP_CLOSED, now_ns, NULL, NULL, false);
+			mcp_finish(t, p, MCP_CLOSED, now_ns, NULL, NULL, false);
 		}
 	}
 	mcp_channels_sessions_of(t->chans, pid, exit_session, &e);
 	for (struct mcp_pending *p; (p = mcp_hold_take_before(&t->held, UINT64_MAX, pid));)
-		release(t, p);
+		mcp_release(t, p);
 	tool_calls_forget(t->tool_calls, pid);
 }

@@ -137,6 +137,7 @@ struct mcp_tracker_stats {
 	uint64_t stitched;                   /* SERVER ops parented to a traced CLIENT op */
 	uint64_t held, held_unstitched;      /* SERVER ops held; of them, emitted with no CLIENT */
 	uint64_t llm_parented;               /* CLIENT tools/call ops under the LLM call that asked */
+	uint64_t reserved;                   /* SERVER ops hung under their CLIENT span before its write was read */
 	uint64_t pairs_reset;                /* the pipe-pair table was full and forgotten */
 	uint64_t inflight, inflight_max;
 };
