@@ -12,7 +12,8 @@ the nesting (every call's chain of enclosing calls, each with its
 attributes, equals the ledger's); span names; the error shape (status,
 error.type, an "exception" event); children inside their parent in time and
 trace; point events (cache hit/miss, branch, retry, rollback) as events on the
-span they fired in; and the counters the catalog derives from these calls.
+span they fired in; the spans' durations between the ledger's time inside
+and around the calls; and the counters the catalog derives from these calls.
 --require FLAG: the ledger's FLAG (a map function -> bool the scenario wrote
 from inside, e.g. original_after_detach) must be true for every function;
 --require-false FLAG: false for every one (original_at_go: all wrapped).
@@ -83,9 +84,12 @@ def bound(attrs):
 
 
 class Call:
-    """One bound call, from the ledger or from the export."""
-    def __init__(self, op, attrs, error, parent, span=None):
+    """One bound call, from the ledger or from the export. duration: the
+    span's; from the ledger (outer, inner): the time around the call of the
+    bound method and the time in the function it awaits."""
+    def __init__(self, op, attrs, error, parent, span=None, times=None):
         self.op, self.attrs, self.error, self.parent, self.span = op, attrs, error, parent, span
+        self.times = times
 
     def sig(self):
         return (self.op, self.error, attr_key(self.attrs))
@@ -106,7 +110,9 @@ def with_defaults(op, attrs):
 def ledger_calls(ledger):
     calls = {}
     for e in ledger["calls"]:
-        calls[e["id"]] = Call(e["op"], with_defaults(e["op"], e["attrs"]), e.get("error"), e.get("parent"))
+        times = (e["end_ns"] - e["start_ns"], e.get("inner_ns")) if "end_ns" in e else None
+        calls[e["id"]] = Call(e["op"], with_defaults(e["op"], e["attrs"]), e.get("error"), e.get("parent"),
+                              times=times)
     return calls
 
 
@@ -240,6 +246,28 @@ def check_spans(rep, got_calls):
             rep.ok("span_shape", op)
 
 
+def check_durations(rep, want_calls, got_calls, tolerance_ns):
+    """Per operation: the ledger's time in the awaited functions <= the sum
+    of the spans' durations <= the ledger's time around the calls."""
+    inner, outer, traced, spans = Counter(), Counter(), Counter(), Counter()
+    for c in want_calls.values():
+        if c.times:
+            outer[c.op] += c.times[0]
+            inner[c.op] += c.times[1] or 0
+    for c in got_calls.values():
+        if c.span is not None:
+            traced[c.op] += int(c.span["endTimeUnixNano"]) - int(c.span["startTimeUnixNano"])
+            spans[c.op] += 1
+    for op in sorted(outer):
+        tol = tolerance_ns * spans[op]
+        if inner[op] - tol <= traced[op] <= outer[op] + tol:
+            rep.ok("duration", op)
+        else:
+            rep.fail("duration", op, f"spans last {traced[op] / 1e6:.3f} ms in all, outside [{inner[op] / 1e6:.3f}, "
+                     f"{outer[op] / 1e6:.3f}] ms (inside the awaited functions, around the calls; "
+                     f"{tolerance_ns} ns slack per span)")
+
+
 def expected_counters(want_calls):
     series = Counter()
     for metric, op, when, keys, value in COUNTERS:
@@ -300,7 +328,7 @@ def check_same_run(rep, ledger, reference):
     compare_paths(rep, "same_run", ledger_calls(reference), ledger_calls(ledger))
 
 
-def run(ledger, otlp, flags=(), verbose=False, false_flags=(), reference=None):
+def run(ledger, otlp, flags=(), verbose=False, false_flags=(), reference=None, tolerance_ns=1000):
     rep = Report(verbose)
     check_flags(rep, ledger, flags)
     check_flags(rep, ledger, false_flags, want=False)
@@ -314,6 +342,7 @@ def run(ledger, otlp, flags=(), verbose=False, false_flags=(), reference=None):
         check_counts(rep, want, got)
         check_attrs_and_nesting(rep, want, got)
         check_spans(rep, got)
+        check_durations(rep, want, got, tolerance_ns)
         check_counters(rep, want, exp)
     print(f"py_seed_check: {rep.passed} passed, {rep.failed} failed")
     return rep
@@ -329,6 +358,8 @@ def main(argv=None):
     ap.add_argument("--require-false", action="extend", nargs="+", default=[], metavar="FLAG",
                     help="ledger flags that must be false for every bound function")
     ap.add_argument("--same-as", metavar="LEDGER", help="an untraced run's ledger the calls must equal")
+    ap.add_argument("--tolerance-ns", type=int, default=1000,
+                    help="slack per span for the duration bounds (default 1000)")
     ap.add_argument("-v", "--verbose", action="store_true", help="also print passed checks")
     args = ap.parse_args(argv)
     try:
@@ -338,7 +369,7 @@ def main(argv=None):
         if args.same_as:
             with open(args.same_as, encoding="utf-8") as f:
                 reference = json.load(f)
-        rep = run(ledger, args.otlp, args.require, args.verbose, args.require_false, reference)
+        rep = run(ledger, args.otlp, args.require, args.verbose, args.require_false, reference, args.tolerance_ns)
     except (OSError, ValueError, KeyError, TypeError) as e:
         print(f"py_seed_check: cannot check: {type(e).__name__}: {e}", file=sys.stderr)
         return 2

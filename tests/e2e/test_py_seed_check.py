@@ -40,25 +40,24 @@ def make_ledger(rounds=20):
 def export_from(ledger):
     """The spans, point events and counters the tracer should export for the ledger."""
     calls = {c["id"]: c for c in ledger["calls"]}
-    start = {i: T0 + n * 1000 for n, i in enumerate(calls)}
-    end, spans = {}, {}
-    for i in reversed(list(calls)):  # children come after their parent
-        end[i] = max([start[i] + 500] + [end[c] + 1 for c in calls if calls[c]["parent"] == i and c in end])
+    base = min(c["start_ns"] for c in calls.values() if "start_ns" in c)
+    spans = {}
 
     def root(i):
         return i if calls[i]["parent"] is None else root(calls[i]["parent"])
     for i, c in calls.items():
         bound = psc.with_defaults(c["op"], c["attrs"])
         if c["kind"] == "point":
-            spans[c["parent"]]["events"].append(
-                {"timeUnixNano": str(start[i]), "name": EVENT_OF[c["op"]], "attributes": attrs(bound)})
+            spans[c["parent"]]["events"].append({"timeUnixNano": spans[c["parent"]]["startTimeUnixNano"],
+                                                 "name": EVENT_OF[c["op"]], "attributes": attrs(bound)})
             continue
         a = dict(bound, **{"mcp.operation": c["op"], "mcp.service": SERVICE[c["op"][:6]]})
         name = psc.SPAN_NAMES[c["op"]]
         for k, v in c["attrs"].items():
             name = name.replace("{" + k + "}", str(v))
+        start, end = T0 + c["start_ns"] - base, T0 + c["end_ns"] - base  # the ledger's outer times
         s = {"traceId": tid(root(i)), "spanId": sid(i), "name": name, "kind": 1,
-             "startTimeUnixNano": str(start[i]), "endTimeUnixNano": str(end[i]), "events": [], "status": {}}
+             "startTimeUnixNano": str(start), "endTimeUnixNano": str(end), "events": [], "status": {}}
         if c["parent"] is not None:
             s["parentSpanId"] = sid(c["parent"])
         # computed by the catalog, never compared with the ledger
@@ -66,7 +65,7 @@ def export_from(ledger):
         if c["error"]:
             a["error.type"] = c["error"]
             s["status"] = {"code": 2}
-            s["events"].append({"timeUnixNano": str(end[i]), "name": "exception",
+            s["events"].append({"timeUnixNano": str(end), "name": "exception",
                                 "attributes": attrs({"exception.type": c["error"]})})
         s["attributes"] = attrs(a)
         spans[i] = s
@@ -209,6 +208,19 @@ class PySeedCheck(unittest.TestCase):
         s = find(lines, lambda s, a: a["mcp.operation"] == "consensus_building")
         s["endTimeUnixNano"] = str(int(s["endTimeUnixNano"]) + 10 ** 9)
         self.assert_fails(lines, "span_shape")
+
+    def test_spans_too_short(self):
+        lines = self.mutated()
+        for s in spans_of(lines):
+            if psc.attrs_dict(s["attributes"])["mcp.operation"] == "workflow_execution":
+                s["endTimeUnixNano"] = s["startTimeUnixNano"]
+        self.assert_fails(lines, "duration")
+
+    def test_span_too_long(self):
+        lines = self.mutated()
+        s = find(lines, lambda s, a: a["mcp.operation"] == "model_selection")
+        s["startTimeUnixNano"] = str(int(s["startTimeUnixNano"]) - 10 ** 7)
+        self.assert_fails(lines, "duration")
 
     def test_wrong_span_name(self):
         lines = self.mutated()

@@ -83,6 +83,9 @@ class AgentApp:
         self.wf = WorkflowTracer()
         self.cache = {}
         self.seq = 0
+        # The functions the seed methods await, each timed into the ledger.
+        self.timed = type("Timed", (), {n: staticmethod(ledger.inner(getattr(self, n))) for n in (
+            "route", "select", "infer", "coordinate", "agent_turn", "build_consensus", "execute", "run_step")})
 
     def next_id(self, kind):
         self.seq += 1
@@ -94,10 +97,10 @@ class AgentApp:
         rid = self.next_id("req")
         attrs = {"mcp.request_id": rid, "mcp.model_type": model_type, "mcp.prompt_length": len(prompt)}
         if self.rng.random() < 0.5:
-            call = lambda: self.router.trace_model_routing(rid, model_type, prompt, self.route)  # noqa: E731
+            call = lambda: self.router.trace_model_routing(rid, model_type, prompt, self.timed.route)  # noqa: E731
         else:
             call = lambda: self.router.trace_model_routing(  # noqa: E731
-                request_id=rid, prompt=prompt, routing_func=self.route, model_type=model_type)
+                request_id=rid, prompt=prompt, routing_func=self.timed.route, model_type=model_type)
         return await self.ledger.span("model_routing", attrs, call, routing_ret)
 
     async def route(self, request_id, model_type, prompt):
@@ -107,7 +110,7 @@ class AgentApp:
         selected = await self.ledger.span(
             "model_selection",
             {"mcp.request_id": request_id, "mcp.available_model_count": len(available)},
-            lambda: self.router.trace_model_selection(request_id, available, self.select, prefer=model_type),
+            lambda: self.router.trace_model_selection(request_id, available, self.timed.select, prefer=model_type),
             lambda m: {"mcp.selected_model": m})
         key = (selected, prompt)
         if key in self.cache:
@@ -123,7 +126,7 @@ class AgentApp:
                 result = await self.ledger.span(
                     "model_inference",
                     {"mcp.request_id": request_id, "mcp.model_type": model, "mcp.prompt_length": len(prompt)},
-                    lambda: self.router.trace_model_inference(request_id, model, prompt, self.infer,
+                    lambda: self.router.trace_model_inference(request_id, model, prompt, self.timed.infer,
                                                               max_tokens=256),
                     inference_ret)
             except ModelTimeoutError:
@@ -158,7 +161,7 @@ class AgentApp:
         attrs = {"mcp.collaboration_id": cid, "mcp.collaboration_type": ctype, "mcp.agent_count": len(agents)}
         return await self.ledger.span(
             "agent_collaboration", attrs,
-            lambda: self.collab.trace_collaboration_session(cid, ctype, agents, task, self.coordinate),
+            lambda: self.collab.trace_collaboration_session(cid, ctype, agents, task, self.timed.coordinate),
             collaboration_ret)
 
     async def coordinate(self, collaboration_id, collaboration_type, agents, task):
@@ -178,7 +181,7 @@ class AgentApp:
         consensus = await self.ledger.span(
             "consensus_building",
             {"mcp.collaboration_id": collaboration_id, "mcp.agent_count": len(agents)},
-            lambda: self.collab.trace_consensus_building(collaboration_id, agents, self.build_consensus,
+            lambda: self.collab.trace_consensus_building(collaboration_id, agents, self.timed.build_consensus,
                                                          scores, agents),
             consensus_ret)
         return {"iterations": iterations, "consensus_time": consensus["iterations"] * 0.25,
@@ -193,7 +196,7 @@ class AgentApp:
                 "agent_iteration",
                 {"mcp.collaboration_id": collaboration_id, "mcp.agent_name": agent,
                  "mcp.iteration_number": number},
-                lambda: self.collab.trace_agent_iteration(collaboration_id, agent, number, self.agent_turn,
+                lambda: self.collab.trace_agent_iteration(collaboration_id, agent, number, self.timed.agent_turn,
                                                           agent, task, number=number),
                 lambda r: {"mcp.agent_contribution": r.contribution_score})
         except (ModelTimeoutError, LookupError):
@@ -226,7 +229,7 @@ class AgentApp:
         input_data = {"ticket": self.seq, "priority": self.rng.choice(["low", "high"])}
         return await self.ledger.span(
             "workflow_execution", attrs,
-            lambda: self.wf.trace_workflow_execution(wid, wtype, steps, input_data, self.execute),
+            lambda: self.wf.trace_workflow_execution(wid, wtype, steps, input_data, self.timed.execute),
             workflow_ret)
 
     async def execute(self, workflow_id, workflow_type, steps, input_data):
@@ -263,7 +266,7 @@ class AgentApp:
         return await self.ledger.span(
             "workflow_step", attrs,
             lambda: self.wf.trace_workflow_step(workflow_id, step["name"], step["type"], index,
-                                                self.run_step, step, input_data=input_data))
+                                                self.timed.run_step, step, input_data=input_data))
 
     async def run_step(self, step, input_data):
         kind = step["type"]
