@@ -7,9 +7,11 @@
 # name) and detaches; the export equals the ledger (counts, error types,
 # attributes, nesting, counters), the program did exactly what an untraced
 # run does, and after detach its bound functions are the originals again
-# (checked from inside). Then: the tracer killed mid-run (the program runs
-# on unharmed), and a main thread asleep in C while the tracer injects (the
-# tracer says it timed out; nothing in the program changed).
+# (checked from inside); under Debian's 3.11 and pyenv's 3.11-3.13, and
+# with concurrent coroutines (asyncio.gather). Then: the tracer killed
+# mid-run (the program runs on unharmed), and a main thread asleep in C
+# while the tracer injects (the tracer says it timed out; nothing in the
+# program changed).
 source "$(dirname "$0")/lib.sh"
 SEED=$ROOT/tests/python/seed
 MAP=$ROOT/tests/python/seed.map
@@ -21,9 +23,12 @@ TIMEOUT_RE="has not returned to Python in [0-9]+ ms"
 python3 -m unittest discover -s "$ROOT/tests/e2e" -p test_py_seed_check.py >"$WORK/selftest.log" 2>&1 ||
   { cat "$WORK/selftest.log"; fail "py_seed_check's own test"; }
 
-# The untraced run every traced one must equal (the scenario is deterministic).
+# The untraced runs traced ones must equal (the scenario is deterministic):
+# iterations one after another, and concurrent (asyncio.gather).
 "$PY" "$SEED/scenario.py" --ledger "$WORK/ref.json" --rounds "$ROUNDS" ||
   fail "the scenario fails untraced"
+"$PY" "$SEED/scenario.py" --ledger "$WORK/ref-gather.json" --rounds "$ROUNDS" --gather ||
+  fail "the scenario fails untraced (--gather)"
 
 # Starts the scenario under PYTHON in DIR; sets SPID once it is ready to
 # be attached to. By default its measured phase begins when it sees, from
@@ -56,7 +61,9 @@ wait_scenario() { # dir
   [ "$rc" = 0 ] || { cat "$1/scenario.log"; fail "$1: the scenario exited with $rc"; }
 }
 
-# Attach, inject, run, detach (Ctrl-C), then the checks.
+# Attach, inject, run, detach (Ctrl-C), then the checks against the
+# ledger and against the untraced run $REF.
+REF=$WORK/ref.json
 attached_run() { # name python [scenario args...]
   local name=$1 d=$WORK/$1 py=$2 rc=0; shift 2
   start_scenario "$d" "$py" "$@"
@@ -68,7 +75,7 @@ attached_run() { # name python [scenario args...]
   grep -q "dropped 0 (ring buffer full)" "$d/tracer.log" || { cat "$d/tracer.log"; fail "$name: records were dropped"; }
   touch "$d/detached"
   wait_scenario "$d"
-  $PYCHECK --ledger "$d/ledger.json" --otlp "$d/out.jsonl" --same-as "$WORK/ref.json" \
+  $PYCHECK --ledger "$d/ledger.json" --otlp "$d/out.jsonl" --same-as "$REF" \
     --require original_after_detach original_at_exit --require-false original_at_go >"$d/check.log" 2>&1 ||
     { cat "$d/check.log"; tail -n 20 "$d/tracer.log"; fail "$name: the export differs from the ledger"; }
   note "$name ($("$py" -c 'import sys; print(sys.version.split()[0])')): $(python3 -c '
@@ -84,6 +91,10 @@ for v in 11 12 13; do
     if [ -x "$py" ]; then attached_run "pyenv-3.$v" "$py"; break; fi
   done
 done
+
+# Agent iterations run concurrently (asyncio.gather): coroutines interleave
+# on one thread, and each call's parent is still the call it was made in.
+REF=$WORK/ref-gather.json attached_run gather "$PY" --gather --go-when-wrapped
 
 # The tracer killed (SIGKILL) in the middle of the measured phase: no undo
 # runs; its lease lapses and the wrappers pass calls through unharmed; the
