@@ -358,7 +358,7 @@ static __always_inline int send_call(struct io_call_state c, __u64 n, __u64 skip
 		return 0;
 	r->total = n > 0xffffffffULL ? 0xffffffffU : (__u32)n;
 	if (!is_read(c.nr)) { /* a request sent inside a native span is its child */
-		struct frame *f = top_frame(bpf_map_lookup_elem(&stacks, &tid));
+		struct frame *f = top_frame(get_stack(tid, false));
 		if (f) {
 			r->parent_trace_id[0] = f->rec.trace_id[0];
 			r->parent_trace_id[1] = f->rec.trace_id[1];
@@ -505,6 +505,13 @@ int BPF_KRETPROBE(mcp_libc_exit, long ret)
  * are followed. */
 const volatile bool hold_forks = false;
 
+/* Hold records have a ring of their own, read by a thread of their own:
+ * a held process waits for nothing else the tracer does. */
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 64 << 10);
+} holds SEC(".maps");
+
 extern int bpf_send_signal_task(struct task_struct *task, int sig, enum pid_type type, __u64 value) __ksym;
 
 #define SIGCONT 18
@@ -530,7 +537,7 @@ static __always_inline void hold(struct task_struct *t, __u32 pid, __u32 ppid, _
 	r->h.start_ns = r->h.end_ns = bpf_ktime_get_ns();
 	r->conn = r->stream = 0;
 	r->total = r->offset = r->len = 0;
-	if (bpf_ringbuf_output(&events, r, MCP_IO_REC_SIZE(0), BPF_RB_FORCE_WAKEUP)) {
+	if (bpf_ringbuf_output(&holds, r, MCP_IO_REC_SIZE(0), BPF_RB_FORCE_WAKEUP)) {
 		stat_inc(MCP_STAT_DROPPED);
 		bpf_send_signal_task(t, SIGCONT, PIDTYPE_TGID, 0);
 	}

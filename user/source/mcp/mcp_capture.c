@@ -2,6 +2,7 @@
 #include "source/mcp/mcp_capture.h"
 
 #include <bpf/libbpf.h>
+#include <pthread.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
@@ -32,6 +33,7 @@ int mcp_capture_configure(struct mcp_capture_state *c, struct source *s, struct 
 
 	c->s = s;
 	c->skel = skel;
+	pthread_mutex_init(&c->lock, NULL);
 	c->mode = (enum mcp_capture)env->mcp_capture;
 	if (c->mode != MCP_CAPTURE_SYSCALLS && (env->all || env->container))
 		c->mode = MCP_CAPTURE_SYSCALLS; /* processes not known by pid (cli refuses libc) */
@@ -97,12 +99,15 @@ static void update_tracepoints(struct mcp_capture_state *c)
 static void cover(struct mcp_capture_state *c, pid_t pid, bool image)
 {
 	char why[400], comm[32];
+	uint64_t t0 = clock_mono_ns();
 	int rc = mcp_libc_cover(c->libc, pid, image, why, sizeof(why));
+	uint64_t t1 = clock_mono_ns();
 
 	comm_of(pid, comm, sizeof(comm));
 	if (rc == 1) {
 		if (c->s->env->verbose)
-			fprintf(stderr, "mcp-bpftrace: mcp: pid %d (%s): libc capture: %s\n", (int)pid, comm, why);
+			fprintf(stderr, "mcp-bpftrace: mcp: pid %d (%s): libc capture: %s (%.2f ms)\n", (int)pid, comm,
+				why, (double)(t1 - t0) / 1e6);
 		return;
 	}
 	if (rc < 0)
@@ -114,16 +119,58 @@ static void cover(struct mcp_capture_state *c, pid_t pid, bool image)
 				"(--mcp-capture=libc): %s\n", (int)pid, comm, why);
 }
 
-/* libc and auto: the holds first (a child forked meanwhile is held too),
- * then each target's libc. */
+/* A process stopped at fork or exec (mcp_io.bpf.c: hold): probed, or the
+ * tracepoints attached for it, then it goes on. */
+static int on_hold(void *ctx, void *data, size_t len)
+{
+	struct mcp_capture_state *c = ctx;
+	const struct mcp_io_rec *r = data;
+
+	if (len < MCP_IO_REC_SIZE(0) || r->h.type != MCP_REC_IO_HOLD)
+		return 0;
+	pid_t pid = (pid_t)r->h.pid;
+	bool exec = (r->h.flags & MCP_IO_HOLD_EXEC) != 0;
+	pthread_mutex_lock(&c->lock);
+	if (c->libc) {
+		cover(c, pid, exec);
+		update_tracepoints(c);
+	}
+	pthread_mutex_unlock(&c->lock);
+	kill(pid, SIGCONT); /* gone already: ESRCH, nothing to do */
+	uint64_t held = clock_mono_ns() - r->h.start_ns;
+	c->holds++;
+	c->held_ns += held;
+	if (c->s->env->verbose)
+		fprintf(stderr, "mcp-bpftrace: mcp: pid %d held %.2f ms at %s\n", (int)pid, (double)held / 1e6,
+			exec ? "exec" : "fork");
+	return 0;
+}
+
+static void *hold_thread(void *arg)
+{
+	struct mcp_capture_state *c = arg;
+
+	while (!c->stopping)
+		ring_buffer__poll(c->hold_rb, 10);
+	ring_buffer__consume(c->hold_rb);
+	return NULL;
+}
+
+/* libc and auto: the hold thread, the holds (a child forked meanwhile is
+ * held too), then each target's libc. */
 static int attach_libc(struct mcp_capture_state *c)
 {
 	const struct source_env *env = c->s->env;
 
 	c->libc = mcp_libc_new(bpf_program__fd(c->skel->progs.mcp_libc_enter),
 			       bpf_program__fd(c->skel->progs.mcp_libc_exit), env->verbose);
-	if (!c->libc)
+	c->hold_rb = ring_buffer__new(bpf_map__fd(c->skel->maps.holds), on_hold, c, NULL);
+	if (!c->libc || !c->hold_rb || pthread_create(&c->thread, NULL, hold_thread, c)) {
+		fprintf(stderr, "mcp-bpftrace: mcp: cannot start the thread that probes new processes: %s\n",
+			strerror(errno));
 		return -1;
+	}
+	c->thread_on = true;
 	c->hold[1] = bpf_program__attach(c->skel->progs.mcp_hold_exec);
 	if (c->hold[1] && env->follow)
 		c->hold[0] = bpf_program__attach(c->skel->progs.mcp_hold_fork);
@@ -132,9 +179,11 @@ static int attach_libc(struct mcp_capture_state *c)
 				"processes before they run): %s\n", strerror(errno));
 		return -1;
 	}
+	pthread_mutex_lock(&c->lock);
 	for (int i = 0; i < env->ntargets; i++)
 		if (env->targets[i].pid > 0)
 			cover(c, env->targets[i].pid, false);
+	pthread_mutex_unlock(&c->lock);
 	return 0;
 }
 
@@ -144,47 +193,40 @@ int mcp_capture_attach(struct mcp_capture_state *c)
 		c->s->attach_errors++;
 		if (c->mode == MCP_CAPTURE_LIBC)
 			return 0;
+		mcp_capture_detach(c);
 		c->mode = MCP_CAPTURE_SYSCALLS; /* auto: the tracepoints for every process */
-		destroy(c->hold);
-		mcp_libc_free(c->libc);
-		c->libc = NULL;
 	}
+	pthread_mutex_lock(&c->lock);
 	update_tracepoints(c);
+	pthread_mutex_unlock(&c->lock);
 	return (c->tp[0] ? 2 : 0) + (c->hold[0] != NULL) + (c->hold[1] != NULL) +
 	       2 * (int)mcp_libc_covered(c->libc);
 }
 
-void mcp_capture_hold(struct mcp_capture_state *c, pid_t pid, bool exec, uint64_t held_ns)
-{
-	if (c->libc) {
-		cover(c, pid, exec);
-		update_tracepoints(c);
-	}
-	kill(pid, SIGCONT); /* gone already: ESRCH, nothing to do */
-	c->holds++;
-	c->held_ns += clock_mono_ns() - held_ns;
-	if (c->s->env->verbose)
-		fprintf(stderr, "mcp-bpftrace: mcp: pid %d held %.2f ms at %s\n", (int)pid,
-			(double)(clock_mono_ns() - held_ns) / 1e6, exec ? "exec" : "fork");
-}
-
 void mcp_capture_exit(struct mcp_capture_state *c, pid_t pid)
 {
-	if (c->libc) {
-		mcp_libc_forget(c->libc, pid);
-		update_tracepoints(c);
-	}
-}
-
-void mcp_capture_stop_holds(struct mcp_capture_state *c)
-{
-	destroy(c->hold);
+	if (!c->libc)
+		return;
+	pthread_mutex_lock(&c->lock);
+	mcp_libc_forget(c->libc, pid);
+	update_tracepoints(c);
+	pthread_mutex_unlock(&c->lock);
 }
 
 void mcp_capture_detach(struct mcp_capture_state *c)
 {
-	destroy(c->hold);
+	destroy(c->hold); /* no new holds */
+	if (c->thread_on) { /* it continues the ones in its ring, then ends */
+		c->stopping = true;
+		pthread_join(c->thread, NULL);
+		c->thread_on = false;
+	}
+	ring_buffer__free(c->hold_rb);
+	c->hold_rb = NULL;
 	destroy(c->tp);
 	mcp_libc_free(c->libc);
 	c->libc = NULL;
+	if (c->holds && c->s->env->verbose)
+		fprintf(stderr, "mcp-bpftrace: mcp: %llu processes held at fork or exec until probed, %.2f ms on average\n",
+			(unsigned long long)c->holds, (double)c->held_ns / 1e6 / (double)c->holds);
 }

@@ -6,6 +6,7 @@
 #ifndef MCP_CAPTURE_H
 #define MCP_CAPTURE_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include "source/mcp/mcp_libc.h"
@@ -13,6 +14,7 @@
 
 struct mcp_io_bpf;
 struct bpf_link;
+struct ring_buffer;
 
 struct mcp_capture_state {
 	enum mcp_capture mode;     /* after mcp_capture_configure: syscalls, libc or auto */
@@ -22,6 +24,13 @@ struct mcp_capture_state {
 	struct bpf_link *hold[2];  /* sched_process_fork, sched_process_exec: libc and auto */
 	struct mcp_libc *libc;     /* libc and auto, once attached */
 	uint64_t holds, held_ns;   /* processes held, and for how long in all */
+	/* The hold thread reads the `holds` ring; the lock keeps libc and tp
+	 * between it and the caller's thread (exits). */
+	pthread_t thread;
+	bool thread_on;
+	volatile bool stopping;
+	pthread_mutex_t lock;
+	struct ring_buffer *hold_rb;
 };
 
 /* Before the object loads: the mode for this run (the one asked, or
@@ -32,15 +41,9 @@ int mcp_capture_configure(struct mcp_capture_state *c, struct source *s, struct 
 /* Attaches: the holds, each target's libc, the tracepoints if needed.
  * Returns the links attached. */
 int mcp_capture_attach(struct mcp_capture_state *c);
-/* An MCP_REC_IO_HOLD record: the process is probed (or the tracepoints
- * attached for it), then continued; held_ns: when it was stopped. */
-void mcp_capture_hold(struct mcp_capture_state *c, pid_t pid, bool exec, uint64_t held_ns);
 /* A traced process ended. */
 void mcp_capture_exit(struct mcp_capture_state *c, pid_t pid);
-/* No new holds from now on (then the caller reads its ring: the holds in
- * it continue their processes). */
-void mcp_capture_stop_holds(struct mcp_capture_state *c);
-/* Everything else detached. */
+/* Everything detached; the processes held meanwhile go on. */
 void mcp_capture_detach(struct mcp_capture_state *c);
 
 #endif

@@ -255,9 +255,6 @@ static int handle(struct mcp_source *p, const void *data, size_t len)
 	case MCP_REC_IO_CLOSE:
 		on_close(p, r);
 		break;
-	case MCP_REC_IO_HOLD: /* a new process waits to be probed */
-		mcp_capture_hold(&p->cap, (pid_t)r->h.pid, (r->h.flags & MCP_IO_HOLD_EXEC) != 0, r->h.start_ns);
-		break;
 	default:
 		return -1;
 	}
@@ -374,9 +371,6 @@ static void mcp_detach(struct source *s)
 
 	if (!p)
 		return;
-	mcp_capture_stop_holds(&p->cap);
-	if (p->own_rb) /* the processes held meanwhile go on */
-		ring_buffer__consume(p->own_rb);
 	mcp_capture_detach(&p->cap);
 }
 
