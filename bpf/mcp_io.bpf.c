@@ -446,17 +446,17 @@ static __always_inline __u64 iov_total(__u64 iov, __u64 cnt)
  * return probe; sys_exit runs before that point), and the server's SERVER
  * span would be read before the CLIENT span it is the child of. What the
  * kernel did not take of them is kept in write_ahead at return. */
-SEC("uprobe")
-int BPF_KPROBE(mcp_libc_enter, long fd, __u64 ptr, __u64 a3, __u64 a4)
+static __always_inline bool libc_entry(__u32 nr, long fd, __u64 ptr, __u64 a3, __u64 a4)
 {
-	__u32 nr = (__u32)bpf_get_attach_cookie(ctx);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (!current_traced() || !start_call(&libc_calls, nr, fd, ptr, a3, a4) || is_read(nr))
-		return 0;
+	if (!current_traced() || !start_call(&libc_calls, nr, fd, ptr, a3, a4))
+		return false;
+	if (is_read(nr))
+		return true;
 	struct io_call_state *p = bpf_map_lookup_elem(&libc_calls, &tid);
 	if (!p)
-		return 0;
+		return false;
 	if (nr == C_WRITE || nr == C_SENDTO) {
 		p->count = a3;
 	} else if (nr == C_WRITEV) {
@@ -472,11 +472,10 @@ int BPF_KPROBE(mcp_libc_enter, long fd, __u64 ptr, __u64 a3, __u64 a4)
 	struct io_call_state c = *p;
 	if (c.count > c.ahead)
 		send_call(c, c.count - c.ahead, c.ahead, tid);
-	return 0;
+	return true;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(mcp_libc_exit, long ret)
+static __always_inline int libc_return(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct io_call_state *p = bpf_map_lookup_elem(&libc_calls, &tid);
@@ -497,6 +496,33 @@ int BPF_KRETPROBE(mcp_libc_exit, long ret)
 	else if (c.ahead)
 		bpf_map_delete_elem(&write_ahead, &k);
 	return 0;
+}
+
+extern bool bpf_session_is_return(void) __ksym __weak;
+
+/* Session uprobes (Linux 6.13+): one link per process, and the return
+ * probe runs only for a call kept at entry (a pipe or a socket of a
+ * traced process): a write to a file or a tty costs one trap, not two. */
+SEC("uprobe")
+int BPF_KPROBE(mcp_libc_session, long fd, __u64 ptr, __u64 a3, __u64 a4)
+{
+	if (bpf_session_is_return())
+		return libc_return(PT_REGS_RC(ctx));
+	return libc_entry((__u32)bpf_get_attach_cookie(ctx), fd, ptr, a3, a4) ? 0 : 1;
+}
+
+/* Older kernels: an entry and a return program, two links per process. */
+SEC("uprobe")
+int BPF_KPROBE(mcp_libc_enter, long fd, __u64 ptr, __u64 a3, __u64 a4)
+{
+	libc_entry((__u32)bpf_get_attach_cookie(ctx), fd, ptr, a3, a4);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(mcp_libc_exit, long ret)
+{
+	return libc_return(ret);
 }
 
 /* ---- holding a new process until it is probed ------------------------- */

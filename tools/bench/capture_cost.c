@@ -13,6 +13,11 @@
  *                is rip-relative: stepped out of line, two traps; the `je`
  *                after it is emulated, one trap). Functions without that
  *                entry are probed at their entry as usual.
+ *       lx-other the mcp source's libc capture as mcp-bpftrace attaches it
+ *                (--mcp-capture=libc: bpf/mcp_io.bpf.c's mcp_libc_enter/exit,
+ *                user/source/mcp/mcp_libc.c's offsets and uprobe_multi links
+ *                with the traced pid), traced set = {this process}
+ *       lx-self  the same, traced set = {CMD}
  * CMD is forked and held until everything is attached (its pid must be
  * known first). Prints CMD's output, then "records=N dropped=N skipped=N". */
 #include <errno.h>
@@ -30,6 +35,9 @@
 #include "capture_cost.skel.h"
 #include "mcp_io.skel.h"
 #include "mcp_trace.h"
+#include "source/mcp/mcp_capture.h"
+#include "source/mcp/mcp_libc.h"
+#include "source/uprobe/uprobe_multi.h"
 
 #define LIBC "/lib/x86_64-linux-gnu/libc.so.6"
 
@@ -154,15 +162,17 @@ int main(int argc, char **argv)
 	int go[2], status = 0;
 
 	if (argc < 4 || strcmp(argv[2], "--")) {
-		fprintf(stderr, "usage: capture-cost none|tp0-other|tp-other|tp-self|up-other|up-self|upx-other|upx-self -- CMD [ARGS...]\n");
+		fprintf(stderr, "usage: capture-cost none|tp0-other|tp-other|tp-self|up-other|up-self|upx-other|upx-self|"
+				"lx-other|lx-self -- CMD [ARGS...]\n");
 		return 2;
 	}
 	const char *mode = argv[1];
 	bool tp0 = !strncmp(mode, "tp0-", 4), tp = tp0 || !strncmp(mode, "tp-", 3);
+	bool lx = !strncmp(mode, "lx-", 3);
 	bool upx = !strncmp(mode, "upx-", 4);
 	bool up = upx || !strncmp(mode, "up-", 3);
 	bool self = strstr(mode, "-self") != NULL;
-	if (!tp && !up && strcmp(mode, "none")) {
+	if (!tp && !up && !lx && strcmp(mode, "none")) {
 		fprintf(stderr, "capture-cost: unknown mode %s\n", mode);
 		return 2;
 	}
@@ -180,19 +190,30 @@ int main(int argc, char **argv)
 	}
 	close(go[0]);
 	struct mcp_io_bpf *io = NULL;
-	if (tp && !tp0) { /* the real thing, configured as mcp-bpftrace does */
+	struct mcp_libc *libc = NULL;
+	if ((tp && !tp0) || lx) { /* the real thing, configured as mcp-bpftrace does */
 		io = mcp_io_bpf__open();
 		if (!io)
 			return fprintf(stderr, "capture-cost: cannot open mcp_io.bpf.o\n"), 1;
 		io->rodata->traced_mode = MCP_TRACED_BY_SET;
 		io->rodata->wakeup_bytes = bpf_map__max_entries(io->maps.events) / 16;
+		bool session = lx && umulti_session_supported();
+		mcp_capture_programs(io, lx, session);
 		if (mcp_io_bpf__load(io))
 			return fprintf(stderr, "capture-cost: cannot load mcp_io.bpf.o\n"), 1;
 		__u32 pid = self ? (__u32)child : (__u32)getpid();
 		struct mcp_traced v = {.flags = MCP_TRACED_TARGET};
 		bpf_map_update_elem(bpf_map__fd(io->maps.traced_pids), &pid, &v, BPF_ANY);
-		if (!bpf_program__attach(io->progs.mcp_sys_enter) || !bpf_program__attach(io->progs.mcp_sys_exit))
+		if (lx) { /* CMD is still this program before its exec: the links
+			   * follow it into the new image (same libc) */
+			char why[400];
+			int exit_fd, enter_fd = mcp_capture_libc_fds(io, session, &exit_fd);
+			libc = mcp_libc_new(enter_fd, exit_fd, false);
+			if (!libc || mcp_libc_cover(libc, (pid_t)pid, false, why, sizeof(why)) != 1)
+				return fprintf(stderr, "capture-cost: libc capture: %s\n", libc ? why : "no memory"), 1;
+		} else if (!bpf_program__attach(io->progs.mcp_sys_enter) || !bpf_program__attach(io->progs.mcp_sys_exit)) {
 			return fprintf(stderr, "capture-cost: tp_btf attach failed\n"), 1;
+		}
 		rb = ring_buffer__new(bpf_map__fd(io->maps.events), on_record, NULL, NULL);
 		if (!rb)
 			return fprintf(stderr, "capture-cost: ring buffer failed\n"), 1;
@@ -257,6 +278,7 @@ int main(int argc, char **argv)
 	}
 	printf("records=%ld dropped=%ld skipped=%ld\n", records, dropped, skipped);
 	ring_buffer__free(rb);
+	mcp_libc_free(libc);
 	capture_cost_bpf__destroy(skel);
 	mcp_io_bpf__destroy(io);
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 1;

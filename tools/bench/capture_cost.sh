@@ -4,7 +4,7 @@
 # is not traced (while the mechanism is attached for another one) and in a
 # traced one. Prints a Markdown table of medians and ratios to "none".
 #
-#   sudo tools/bench/capture_cost.sh [--rounds N] [--iterations N]
+#   sudo tools/bench/capture_cost.sh [--rounds N] [--iterations N] [--modes "M1 M2..."] [--no-userspace]
 #
 # Mechanisms (tools/bench/capture_cost.bpf.c, loaded by capture_cost.c):
 #   tp   the mcp source's own object (bpf/mcp_io.bpf.c as `make` built it in
@@ -14,6 +14,10 @@
 #        recvfrom, sendto, recvmsg, sendmsg, attached for one pid
 #   upx  the same, each on the first instruction past glibc's entry check
 #        that the kernel emulates (no single-step)
+#   lx   the mcp source's libc capture as mcp-bpftrace attaches it (its
+#        object's mcp_libc_enter/exit programs, user/source/mcp/mcp_libc.c's
+#        offsets, uprobe_multi links with the traced pid): the default
+#        (--mcp-capture=auto) for a process on glibc
 # Then the user-space half alone (capture_cost_userspace.c): messages/s
 # through framing and matching on one core, memory per request in flight.
 # Builds into $BUILD/bench-capture (BUILD defaults to build).
@@ -23,11 +27,15 @@ BUILD=${BUILD:-build}
 OUT=$BUILD/bench-capture
 ROUNDS=5
 ITER=500000
+USERSPACE=1
+MODES=(none tp0-other tp-other tp-self up-other up-self upx-other upx-self lx-other lx-self)
 while [ $# -gt 0 ]; do
   case $1 in
     --rounds) ROUNDS=$2; shift 2 ;;
     --iterations) ITER=$2; shift 2 ;;
-    *) echo "capture_cost.sh: unknown option $1 (--rounds N, --iterations N)" >&2; exit 2 ;;
+    --modes) read -ra MODES <<<"none $2"; shift 2 ;; # "none" is every ratio's base
+    --no-userspace) USERSPACE=0; shift ;;
+    *) echo "capture_cost.sh: unknown option $1 (--rounds N, --iterations N, --modes LIST, --no-userspace)" >&2; exit 2 ;;
   esac
 done
 [ "$(id -u)" -eq 0 ] || { echo "capture_cost.sh: needs root (BPF)" >&2; exit 1; }
@@ -40,9 +48,11 @@ clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -Ivmlinux -I/usr/include/"$(uname -
 bpftool gen skeleton "$OUT/capture_cost.bpf.o" > "$OUT/capture_cost.skel.h"
 [ -f "$BUILD/mcp_io.bpf.o" ] || { echo "capture_cost.sh: $BUILD/mcp_io.bpf.o missing (make BUILD=$BUILD all)" >&2; exit 1; }
 bpftool gen skeleton "$BUILD/mcp_io.bpf.o" name mcp_io_bpf > "$OUT/mcp_io.skel.h"
-gcc $CFLAGS -I"$OUT" -Ibpf -o "$OUT/capture-cost" tools/bench/capture_cost.c -lbpf -lelf -lz
+gcc $CFLAGS -I"$OUT" -Ibpf -Iuser -o "$OUT/capture-cost" tools/bench/capture_cost.c user/source/mcp/mcp_libc.c \
+  user/source/mcp/mcp_capture.c user/source/uprobe/elf_symbols.c user/source/uprobe/uprobe_multi.c user/clock.c \
+  -lbpf -lelf -lz -lpthread
 gcc $CFLAGS -o "$OUT/capture-cost-loop" tools/bench/capture_cost_loop.c
-gcc $CFLAGS -Iuser -Ibpf -o "$OUT/capture-cost-userspace" tools/bench/capture_cost_userspace.c \
+[ "$USERSPACE" = 0 ] || gcc $CFLAGS -Iuser -Ibpf -o "$OUT/capture-cost-userspace" tools/bench/capture_cost_userspace.c \
   user/source/mcp/jsonrpc_framer.c user/source/mcp/jsonrpc_msg.c user/source/mcp/jsonrpc_salvage.c \
   user/source/mcp/mcp_session.c user/source/mcp/mcp_pending.c user/source/mcp/mcp_channels.c -lcjson -lm
 
@@ -51,7 +61,6 @@ others=$(bpftool link list 2>/dev/null | grep -cE 'sys_enter|sys_exit' || true)
 [ "$others" -eq 0 ] || echo "capture_cost.sh: warning: $others other sys_enter/sys_exit links attached" >&2
 echo "capture_cost.sh: $(nproc) CPUs, load average $(cut -d' ' -f1-3 /proc/loadavg), $(uname -r)" >&2
 
-MODES=(none tp0-other tp-other tp-self up-other up-self upx-other upx-self)
 results=$(mktemp)
 loopout=$(mktemp)
 trap 'rm -f "$results" "$loopout"' EXIT
@@ -69,7 +78,7 @@ for round in $(seq "$ROUNDS"); do
   echo "capture_cost.sh: round $round of $ROUNDS done" >&2
 done
 
-python3 - "$results" "$ROUNDS" <<'EOF'
+python3 - "$results" "$ROUNDS" "${MODES[*]}" <<'EOF'
 import re, statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
@@ -89,11 +98,13 @@ labels = {
     "up-self": "libc uprobes at entry, process traced",
     "upx-other": "libc uprobes past the entry check, NOT traced",
     "upx-self": "libc uprobes past the entry check, traced",
+    "lx-other": "mcp source, libc capture (the default), process NOT traced",
+    "lx-self": "mcp source, libc capture (the default), process traced",
 }
 print(f"write() of 64 bytes, median of {sys.argv[2]} rounds; ratio = ns / the same with nothing attached\n")
 print("| mechanism | /dev/null wall ns | ratio | CPU ns | ratio | pipe wall ns | ratio | CPU ns | ratio | records (pipe) |")
 print("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
-for mode in labels:
+for mode in [m for m in labels if m in sys.argv[3].split()]:
     cells = []
     for target in ("null", "pipe"):
         for key in ("ns_per_write", "cpu_ns_per_write"):
@@ -105,6 +116,7 @@ for mode in labels:
     cap = f"{rec:,.0f} of {writes:,.0f}" + (f", {drops} dropped" if drops else "")
     print(f"| {labels[mode]} | " + " | ".join(cells) + f" | {cap if mode.endswith('self') else '-'} |")
 EOF
+[ "$USERSPACE" = 1 ] || exit 0
 for i in 1 2 3; do "$OUT/capture-cost-userspace" 200000; done > "$results"
 python3 - "$results" <<'EOF'
 import re, statistics, sys

@@ -46,17 +46,29 @@ int mcp_capture_configure(struct mcp_capture_state *c, struct source *s, struct 
 			fprintf(stderr, "mcp-bpftrace: mcp: no uprobe_multi links on this kernel: syscall capture\n");
 		c->mode = MCP_CAPTURE_SYSCALLS;
 	}
-	if (c->mode == MCP_CAPTURE_SYSCALLS) {
-		bpf_program__set_autoload(skel->progs.mcp_libc_enter, false);
-		bpf_program__set_autoload(skel->progs.mcp_libc_exit, false);
-		bpf_program__set_autoload(skel->progs.mcp_hold_fork, false);
-		bpf_program__set_autoload(skel->progs.mcp_hold_exec, false);
-	} else {
-		bpf_program__set_expected_attach_type(skel->progs.mcp_libc_enter, UMULTI_ATTACH_TYPE);
-		bpf_program__set_expected_attach_type(skel->progs.mcp_libc_exit, UMULTI_ATTACH_TYPE);
+	c->session = c->mode != MCP_CAPTURE_SYSCALLS && umulti_session_supported();
+	mcp_capture_programs(skel, c->mode != MCP_CAPTURE_SYSCALLS, c->session);
+	if (c->mode != MCP_CAPTURE_SYSCALLS)
 		skel->rodata->hold_forks = env->follow;
-	}
 	return 0;
+}
+
+void mcp_capture_programs(struct mcp_io_bpf *skel, bool libc, bool session)
+{
+	bpf_program__set_autoload(skel->progs.mcp_libc_session, libc && session);
+	bpf_program__set_autoload(skel->progs.mcp_libc_enter, libc && !session);
+	bpf_program__set_autoload(skel->progs.mcp_libc_exit, libc && !session);
+	bpf_program__set_autoload(skel->progs.mcp_hold_fork, libc);
+	bpf_program__set_autoload(skel->progs.mcp_hold_exec, libc);
+	bpf_program__set_expected_attach_type(skel->progs.mcp_libc_session, UMULTI_SESSION_ATTACH_TYPE);
+	bpf_program__set_expected_attach_type(skel->progs.mcp_libc_enter, UMULTI_ATTACH_TYPE);
+	bpf_program__set_expected_attach_type(skel->progs.mcp_libc_exit, UMULTI_ATTACH_TYPE);
+}
+
+int mcp_capture_libc_fds(struct mcp_io_bpf *skel, bool session, int *exit_fd)
+{
+	*exit_fd = session ? -1 : bpf_program__fd(skel->progs.mcp_libc_exit);
+	return bpf_program__fd(session ? skel->progs.mcp_libc_session : skel->progs.mcp_libc_enter);
 }
 
 static void destroy(struct bpf_link **l)
@@ -162,8 +174,9 @@ static int attach_libc(struct mcp_capture_state *c)
 {
 	const struct source_env *env = c->s->env;
 
-	c->libc = mcp_libc_new(bpf_program__fd(c->skel->progs.mcp_libc_enter),
-			       bpf_program__fd(c->skel->progs.mcp_libc_exit), env->verbose);
+	int exit_fd, enter_fd = mcp_capture_libc_fds(c->skel, c->session, &exit_fd);
+
+	c->libc = mcp_libc_new(enter_fd, exit_fd, env->verbose);
 	c->hold_rb = ring_buffer__new(bpf_map__fd(c->skel->maps.holds), on_hold, c, NULL);
 	if (!c->libc || !c->hold_rb || pthread_create(&c->thread, NULL, hold_thread, c)) {
 		fprintf(stderr, "mcp-bpftrace: mcp: cannot start the thread that probes new processes: %s\n",
@@ -171,6 +184,9 @@ static int attach_libc(struct mcp_capture_state *c)
 		return -1;
 	}
 	c->thread_on = true;
+	if (env->verbose)
+		fprintf(stderr, "mcp-bpftrace: mcp: %s capture with %s, per process\n", mcp_capture_name(c->mode),
+			c->session ? "session uprobes (one link)" : "uprobe_multi entry and return links");
 	c->hold[1] = bpf_program__attach(c->skel->progs.mcp_hold_exec);
 	if (c->hold[1] && env->follow)
 		c->hold[0] = bpf_program__attach(c->skel->progs.mcp_hold_fork);
@@ -200,7 +216,7 @@ int mcp_capture_attach(struct mcp_capture_state *c)
 	update_tracepoints(c);
 	pthread_mutex_unlock(&c->lock);
 	return (c->tp[0] ? 2 : 0) + (c->hold[0] != NULL) + (c->hold[1] != NULL) +
-	       2 * (int)mcp_libc_covered(c->libc);
+	       (c->session ? 1 : 2) * (int)mcp_libc_covered(c->libc);
 }
 
 void mcp_capture_exit(struct mcp_capture_state *c, pid_t pid)

@@ -18,6 +18,7 @@ struct ring_buffer;
 
 struct mcp_capture_state {
 	enum mcp_capture mode;     /* after mcp_capture_configure: syscalls, libc or auto */
+	bool session;              /* libc probes as session uprobes: one link a process */
 	struct mcp_io_bpf *skel;
 	struct source *s;          /* its env, its attach_errors */
 	struct bpf_link *tp[2];    /* sys_enter, sys_exit: while some process needs them */
@@ -38,6 +39,12 @@ struct mcp_capture_state {
  * and the programs it needs. 0, or 1 with err set. */
 int mcp_capture_configure(struct mcp_capture_state *c, struct source *s, struct mcp_io_bpf *skel, char *err,
 			  size_t errlen);
+/* Before load: which of the object's libc programs load (none, the
+ * session program, or the entry and return pair), with their attach types.
+ * Also for tools/bench/capture_cost.c. */
+void mcp_capture_programs(struct mcp_io_bpf *skel, bool libc, bool session);
+/* After load: the fds mcp_libc_new takes. */
+int mcp_capture_libc_fds(struct mcp_io_bpf *skel, bool session, int *exit_fd);
 /* Attaches: the holds, each target's libc, the tracepoints if needed.
  * Returns the links attached. */
 int mcp_capture_attach(struct mcp_capture_state *c);

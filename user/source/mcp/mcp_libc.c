@@ -45,7 +45,7 @@ struct libc_proc {
 	bool covered;
 	dev_t dev;
 	ino_t ino;
-	int links[2]; /* entry, return; -1: none */
+	int links[2]; /* entry (or session), return; -1: none */
 };
 
 #define REAPERS 8
@@ -337,8 +337,11 @@ int mcp_libc_cover(struct mcp_libc *L, pid_t pid, bool image, char *why, size_t 
 	}
 	unlink_proc(L, p);
 	/* this process's path to it: the one cached may be another's, gone */
-	int a = umulti_attach(L->enter_fd, path, pid, false, f->offsets, f->cookies, (uint32_t)f->nfuncs);
-	int r = a < 0 ? a : umulti_attach(L->exit_fd, path, pid, true, f->offsets, f->cookies, (uint32_t)f->nfuncs);
+	uint32_t type = L->exit_fd < 0 ? UMULTI_SESSION_ATTACH_TYPE : UMULTI_ATTACH_TYPE;
+	int a = umulti_attach_as(L->enter_fd, type, path, pid, false, f->offsets, f->cookies, (uint32_t)f->nfuncs);
+	int r = a < 0 || L->exit_fd < 0
+			? a
+			: umulti_attach(L->exit_fd, path, pid, true, f->offsets, f->cookies, (uint32_t)f->nfuncs);
 	if (a < 0 || r < 0) {
 		snprintf(why, n, "uprobe_multi link on %s: %s", path, strerror(-(a < 0 ? a : r)));
 		if (a >= 0)
@@ -346,7 +349,7 @@ int mcp_libc_cover(struct mcp_libc *L, pid_t pid, bool image, char *why, size_t 
 		return -1;
 	}
 	p->links[0] = a;
-	p->links[1] = r;
+	p->links[1] = L->exit_fd < 0 ? -1 : r;
 	p->covered = true;
 	p->dev = f->dev;
 	p->ino = f->ino;

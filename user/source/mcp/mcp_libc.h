@@ -33,7 +33,9 @@ uint64_t mcp_libc_probe_offset(const uint8_t *code, size_t n, bool *known);
 
 struct mcp_libc;
 
-/* prog fds of mcp_libc_enter and mcp_libc_exit, loaded for uprobe_multi. */
+/* prog fds of mcp_libc_enter and mcp_libc_exit, loaded for uprobe_multi;
+ * or exit_fd -1 and enter_fd mcp_libc_session's, loaded for session
+ * uprobes (one link per process). */
 struct mcp_libc *mcp_libc_new(int enter_fd, int exit_fd, bool verbose);
 void mcp_libc_free(struct mcp_libc *L);
 

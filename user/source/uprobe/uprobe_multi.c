@@ -45,12 +45,18 @@ static uint64_t ptr(const void *p)
 int umulti_attach(int prog_fd, const char *path, pid_t pid, bool ret, const uint64_t *offsets,
 		  const uint64_t *cookies, uint32_t cnt)
 {
+	return umulti_attach_as(prog_fd, UMULTI_ATTACH_TYPE, path, pid, ret, offsets, cookies, cnt);
+}
+
+int umulti_attach_as(int prog_fd, uint32_t attach_type, const char *path, pid_t pid, bool ret,
+		     const uint64_t *offsets, const uint64_t *cookies, uint32_t cnt)
+{
 	struct umulti_attr a;
 	long fd;
 
 	memset(&a, 0, sizeof(a));
 	a.prog_fd = (uint32_t)prog_fd;
-	a.attach_type = UMULTI_ATTACH_TYPE;
+	a.attach_type = attach_type;
 	a.path = ptr(path);
 	a.offsets = ptr(offsets);
 	a.cookies = ptr(cookies);
@@ -64,20 +70,20 @@ int umulti_attach(int prog_fd, const char *path, pid_t pid, bool ret, const uint
 /* A kernel with uprobe_multi refuses a link on a directory with EBADF
  * (after checking the attach type); an older one fails earlier with
  * EINVAL. The probe program is "r0 = 0; exit". */
-static bool probe(void)
+static bool probe(uint32_t attach_type)
 {
 	const struct bpf_insn insns[] = {
 		{.code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0},
 		{.code = BPF_JMP | BPF_EXIT},
 	};
-	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = UMULTI_ATTACH_TYPE);
+	LIBBPF_OPTS(bpf_prog_load_opts, o, .expected_attach_type = attach_type);
 	uint64_t off = 0, cookie = 0;
 	int prog, link;
 
 	prog = bpf_prog_load(BPF_PROG_TYPE_KPROBE, "umulti_probe", "GPL", insns, 2, &o);
 	if (prog < 0)
 		return false;
-	link = umulti_attach(prog, "/", 0, false, &off, &cookie, 1);
+	link = umulti_attach_as(prog, attach_type, "/", 0, false, &off, &cookie, 1);
 	if (link >= 0)
 		close(link);
 	close(prog);
@@ -89,6 +95,15 @@ bool umulti_supported(void)
 	static int known = -1;
 
 	if (known < 0)
-		known = probe();
+		known = probe(UMULTI_ATTACH_TYPE);
+	return known;
+}
+
+bool umulti_session_supported(void)
+{
+	static int known = -1;
+
+	if (known < 0)
+		known = probe(UMULTI_SESSION_ATTACH_TYPE);
 	return known;
 }
