@@ -7,15 +7,19 @@
  * target's pid alone, into the shared span stack. Detach ends the lease:
  * each target puts its originals back on its own event loop. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <bpf/libbpf.h>
 #include "catalog.h"
 #include "pymark.skel.h"
 #include "source/node/node_bind.h"
 #include "source/node/node_script.h"
 #include "source/node/node_source.h"
+#include "source/mcp/mcp_libc.h"
+#include "source/uprobe/elf_symbols.h"
 #include "source/uprobe/uprobe_decode.h"
 #include "target/proc_maps.h"
 
@@ -96,6 +100,36 @@ static int node_open(struct source *s, char *err, size_t errlen)
 	return 0;
 }
 
+/* Where in libc to probe write(): past glibc's entry check (a RIP-relative
+ * cmp the kernel cannot emulate, so a probe on it is single-stepped: ~20 us
+ * a hit here, 2 hits a bound call), at the first instruction it emulates
+ * (mcp_libc_probe_offset, the mcp source's finding). The arguments are
+ * still in their registers there. A file offset, or 0 when write is not
+ * found (then attached by name, at its entry). */
+static uint64_t write_probe_offset(const char *libc)
+{
+	struct elf_info info;
+	char err[256];
+	uint64_t at = 0;
+
+	if (elf_info_load(libc, &info, err, sizeof(err)))
+		return 0;
+	const struct elf_func *fn = elf_find_func(&info, "write");
+	int fd = fn ? open(libc, O_RDONLY | O_CLOEXEC) : -1;
+
+	if (fd >= 0) {
+		uint8_t code[16];
+		ssize_t got = pread(fd, code, sizeof(code), (off_t)fn->offset);
+		bool known;
+		uint64_t off = mcp_libc_probe_offset(code, got > 0 ? (size_t)got : 0, &known);
+
+		at = fn->offset + off;
+		close(fd);
+	}
+	elf_info_free(&info);
+	return at;
+}
+
 /* pid's libc as the tracer can open it (through its root: containers). */
 static int libc_of(pid_t pid, char *out, size_t outlen)
 {
@@ -121,15 +155,19 @@ static int node_attach(struct source *s)
 	for (int i = 0; i < p->nt; i++) {
 		struct node_target *t = &p->t[i];
 		char libc[4400], err[1024];
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = "write");
+		LIBBPF_OPTS(bpf_uprobe_opts, o);
+		uint64_t at;
 
 		if (libc_of(t->pid, libc, sizeof(libc))) {
 			fprintf(stderr, "mcp-bpftrace: node: pid %d: no libc found to read markers at\n", (int)t->pid);
 			s->attach_errors++;
 			continue;
 		}
+		at = write_probe_offset(libc);
+		if (!at)
+			o.func_name = "write";
 		/* With the pid: no other process takes the breakpoint. */
-		t->link = bpf_program__attach_uprobe_opts(p->skel->progs.py_write, t->pid, libc, 0, &o);
+		t->link = bpf_program__attach_uprobe_opts(p->skel->progs.py_write, t->pid, libc, at, &o);
 		if (!t->link) {
 			fprintf(stderr, "mcp-bpftrace: node: pid %d: write() in %s: not attached (%s)\n",
 				(int)t->pid, libc, strerror(errno));
