@@ -5,9 +5,10 @@
 # calls and tokens, MCP requests on both sides, git worktree commands and
 # their statuses), and its trace trees must be right: every git worktree
 # command under the MCP SERVER span of the tool call that ran it, under the
-# agent's CLIENT span, in one trace; every tool call after the LLM call
-# whose answer asked for it. The checkers are then shown to fail on a
-# ledger or an export that differ, and the summary's rows to be the
+# agent's CLIENT span, under the LLM call whose answer asked for the tool,
+# in one trace, for every tool call of the ledger. The checkers are then
+# shown to fail on a ledger or an export that differ (a git span or a tool
+# call moved out from under its parent), and the summary's rows to be the
 # ledger's counts.
 source "$(dirname "$0")/lib.sh"
 AGENT=$ROOT/tools/agent-demo
@@ -60,20 +61,31 @@ m["requests"].remove(next(r for r in m["requests"] if r["method"] == "tools/call
 json.dump(m, open(f"{bad}/mcp.json", "w"))
 open(f"{bad}/git.txt", "w").writelines(open(f"{led}/git.txt").readlines()[1:])
 PY
-python3 - "$out/otlp.jsonl" "$WORK/bad/otlp.jsonl" <<'PY'
+python3 - "$out/otlp.jsonl" "$WORK/bad/otlp.jsonl" "$WORK/bad/otlp_tool.jsonl" <<'PY'
 import json, sys
-moved = False
-with open(sys.argv[2], "w") as o:
-    for line in open(sys.argv[1]):
-        obj = json.loads(line)
-        for rs in obj.get("resourceSpans", []):
-            for ss in rs["scopeSpans"]:
-                for s in ss["spans"]:
-                    if not moved and s["name"] == "git_worktree_add":
-                        s["parentSpanId"] = "00000000000000aa"
-                        moved = True
-        o.write(json.dumps(obj) + "\n")
-assert moved
+
+
+def moved_copy(dst, pick, move):
+    """The export with the first span pick() chooses changed by move()."""
+    moved = False
+    with open(dst, "w") as o:
+        for line in open(sys.argv[1]):
+            obj = json.loads(line)
+            for rs in obj.get("resourceSpans", []):
+                for ss in rs["scopeSpans"]:
+                    for s in ss["spans"]:
+                        if not moved and pick(s):
+                            move(s)
+                            moved = True
+            o.write(json.dumps(obj) + "\n")
+    assert moved
+
+
+# a git span out from under its SERVER span
+moved_copy(sys.argv[2], lambda s: s["name"] == "git_worktree_add", lambda s: s.update(parentSpanId="00000000000000aa"))
+# a tools/call CLIENT span that is a root: no LLM call above it
+moved_copy(sys.argv[3], lambda s: s["name"].startswith("tools/call") and s["kind"] == 3,
+           lambda s: s.pop("parentSpanId", None))
 PY
 python3 "$ROOT/tests/llm/check_llm_ledger.py" --prices "$ROOT/data/prices.tsv" --ledger "$WORK/bad/llm.json" \
   --otlp "$out/otlp.jsonl" >/dev/null && fail "check_llm_ledger passes a ledger one call short"
@@ -84,5 +96,8 @@ python3 "$ROOT/tests/e2e/check_git_ledger.py" "$WORK/bad/git.txt" "$out/otlp.jso
 python3 "$AGENT/trace_tree.py" --check --otlp "$WORK/bad/otlp.jsonl" --mcp-ledger "$led/mcp.json" >"$WORK/bad/tree" &&
   fail "trace_tree passes a git span that is not under its SERVER span"
 grep -q "^FAIL git_worktree_add .* parent" "$WORK/bad/tree" || { cat "$WORK/bad/tree"; fail "trace_tree did not name the moved span"; }
-note "the checkers fail on a ledger one LLM call, tool call or git command short, and on a moved span"
+python3 "$AGENT/trace_tree.py" --check --otlp "$WORK/bad/otlp_tool.jsonl" --mcp-ledger "$led/mcp.json" >"$WORK/bad/tree_tool" &&
+  fail "trace_tree passes a tools/call span that is not under the LLM call that asked for it"
+grep -q "^FAIL tools/call .* parent" "$WORK/bad/tree_tool" || { cat "$WORK/bad/tree_tool"; fail "trace_tree did not name the tool call"; }
+note "the checkers fail on a ledger one LLM call, tool call or git command short, and on a moved span or tool call"
 echo "PASS: agent demo: export == ledger ($llm LLM calls, $tools tool calls, $((adds + removes)) git commands), trees right"

@@ -9,6 +9,7 @@
 #include <string.h>
 #include "source/mcp/mcp_session.h"
 #include "source/source.h"
+#include "mcp_unit.h"
 #include "unit_test.h"
 
 enum { CLIENT = 100, SERVER = 200, PIPE_IN = 1, PIPE_OUT = 2 };
@@ -33,13 +34,7 @@ static struct mcp_tracker *tracker(bool no_hold)
 	return mcp_tracker_new(&cfg, &sink);
 }
 
-static void msg(struct mcp_tracker *t, uint32_t pid, uint64_t conn, bool out, uint64_t ns, const char *json)
-{
-	struct mcp_io io = {.pid = pid, .tid = pid, .conn = conn, .outbound = out, .transport = MCP_TR_PIPE};
-	struct jsonrpc_frame f = {.data = json, .len = strlen(json), .full_len = strlen(json),
-				  .first_ns = ns, .last_ns = ns};
-	mcp_tracker_frame(t, &io, &f);
-}
+#define msg mcp_unit_msg
 
 static const char *req = "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"lookup_ticket\"}}";
 static const char *resp = "{\"jsonrpc\":\"2.0\",\"id\":4,\"result\":{\"content\":[]}}";

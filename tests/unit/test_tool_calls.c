@@ -10,6 +10,7 @@
 #include "source/mcp/mcp_session.h"
 #include "source/tls/llm_internal.h"
 #include "source/tool_calls.h"
+#include "mcp_unit.h"
 #include "unit_test.h"
 
 static const struct llm_opts no_content = {.capture_content = false};
@@ -17,6 +18,21 @@ static const struct llm_opts no_content = {.capture_content = false};
 static void event(struct llm_call *c, const char *name, const char *json)
 {
 	llm_stream_event(c, name, json, strlen(json), 1, &no_content);
+}
+
+/* A streamed answer of api, event by event ({event name, data}), read into c. */
+static void streamed(struct llm_call *c, enum llm_api api, const char *const (*ev)[2], int n)
+{
+	llm_call_init(c, api, "api.test", "");
+	for (int i = 0; i < n; i++)
+		event(c, ev[i][0], ev[i][1]);
+}
+
+/* A whole (not streamed) answer of api, read into c. */
+static void whole(struct llm_call *c, enum llm_api api, const char *body)
+{
+	llm_call_init(c, api, "api.test", "");
+	llm_parse_response(c, body, strlen(body), &no_content);
 }
 
 static bool no_arguments(const struct llm_call *c, const char *secret)
@@ -27,23 +43,34 @@ static bool no_arguments(const struct llm_call *c, const char *secret)
 	return !c->output_text && !c->input_messages;
 }
 
+static const char *const chat_events[][2] = {
+	{NULL,
+	 "{\"id\":\"x\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null}}]}"},
+	{NULL,
+	 "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\","
+			"\"function\":{\"name\":\"git_worktree\",\"arguments\":\"\"}}]}}]}"},
+	{NULL,
+	 "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"SECRET\\\"\"}}]}}]}"},
+	{NULL,
+	 "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_b\",\"type\":\"function\","
+			"\"function\":{\"name\":\"lookup_ticket\",\"arguments\":\"\"}}]}}]}"},
+	{NULL,
+	 "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":2,\"id\":\"call_c\",\"type\":\"function\","
+			"\"function\":{\"name\":\"git_worktree\",\"arguments\":\"{\\\"name\\\": 1}\"}}]}}]}"},
+	{NULL,
+	 "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\":7}\"}}]}}]}"},
+	{NULL,
+	 "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}"},
+	{NULL,
+	 "[DONE]"},
+};
+
 /* Two tool calls in parallel, the same tool twice: each call's first
  * chunk names it, its arguments come in later chunks, interleaved. */
 static void test_openai_stream_parallel(void)
 {
 	struct llm_call c;
-	llm_call_init(&c, LLM_OPENAI_CHAT, "api.test", "");
-	event(&c, NULL, "{\"id\":\"x\",\"model\":\"m\",\"choices\":[{\"index\":0,\"delta\":{\"role\":\"assistant\",\"content\":null}}]}");
-	event(&c, NULL, "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"id\":\"call_a\",\"type\":\"function\","
-			"\"function\":{\"name\":\"git_worktree\",\"arguments\":\"\"}}]}}]}");
-	event(&c, NULL, "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":0,\"function\":{\"arguments\":\"{\\\"SECRET\\\"\"}}]}}]}");
-	event(&c, NULL, "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"id\":\"call_b\",\"type\":\"function\","
-			"\"function\":{\"name\":\"lookup_ticket\",\"arguments\":\"\"}}]}}]}");
-	event(&c, NULL, "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":2,\"id\":\"call_c\",\"type\":\"function\","
-			"\"function\":{\"name\":\"git_worktree\",\"arguments\":\"{\\\"name\\\": 1}\"}}]}}]}");
-	event(&c, NULL, "{\"choices\":[{\"index\":0,\"delta\":{\"tool_calls\":[{\"index\":1,\"function\":{\"arguments\":\":7}\"}}]}}]}");
-	event(&c, NULL, "{\"choices\":[{\"index\":0,\"delta\":{},\"finish_reason\":\"tool_calls\"}]}");
-	event(&c, NULL, "[DONE]");
+	streamed(&c, LLM_OPENAI_CHAT, chat_events, (int)(sizeof(chat_events) / sizeof(chat_events[0])));
 	CHECK_EQ_INT(c.n_tool_calls, 3);
 	CHECK_STR_EQ(c.tool_calls[0].name, "git_worktree");
 	CHECK_STR_EQ(c.tool_calls[0].id, "call_a");
@@ -64,8 +91,7 @@ static void test_openai_whole(void)
 		"{\"id\":\"call_2\",\"type\":\"function\",\"function\":{\"name\":\"search\",\"arguments\":\"{}\"}}]},"
 		"\"finish_reason\":\"tool_calls\"}]}";
 	struct llm_call c;
-	llm_call_init(&c, LLM_OPENAI_CHAT, "api.test", "");
-	llm_parse_response(&c, body, strlen(body), &no_content);
+	whole(&c, LLM_OPENAI_CHAT, body);
 	CHECK_EQ_INT(c.n_tool_calls, 2);
 	CHECK_STR_EQ(c.tool_calls[0].id, "call_1");
 	CHECK_STR_EQ(c.tool_calls[1].id, "call_2");
@@ -73,26 +99,32 @@ static void test_openai_whole(void)
 	llm_call_free(&c);
 
 	static const char old[] = "{\"choices\":[{\"index\":0,\"message\":{\"function_call\":{\"name\":\"f\",\"arguments\":\"{}\"}}}]}";
-	llm_call_init(&c, LLM_OPENAI_CHAT, "api.test", "");
-	llm_parse_response(&c, old, strlen(old), &no_content);
+	whole(&c, LLM_OPENAI_CHAT, old);
 	CHECK_EQ_INT(c.n_tool_calls, 1);
 	CHECK_STR_EQ(c.tool_calls[0].name, "f");
 	llm_call_free(&c);
 }
+
+static const char *const responses_events[][2] = {
+	{"response.output_item.added",
+	 "{\"type\":\"response.output_item.added\",\"item\":{\"type\":\"function_call\","
+						"\"call_id\":\"fc_1\",\"name\":\"get_weather\",\"arguments\":\"\"}}"},
+	{"response.function_call_arguments.delta",
+	 "{\"type\":\"response.function_call_arguments.delta\",\"delta\":\"{\\\"SECRET\"}"},
+	{"response.output_item.done",
+	 "{\"type\":\"response.output_item.done\",\"item\":{\"type\":\"function_call\","
+					       "\"call_id\":\"fc_1\",\"name\":\"get_weather\",\"arguments\":\"{\\\"SECRET\\\":1}\"}}"},
+	{"response.completed",
+	 "{\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"status\":\"completed\","
+					"\"output\":[{\"type\":\"function_call\",\"call_id\":\"fc_1\",\"name\":\"get_weather\"}]}}"},
+};
 
 /* The Responses API: a function_call item told when added, when done and
  * again in response.completed: one call. */
 static void test_responses(void)
 {
 	struct llm_call c;
-	llm_call_init(&c, LLM_OPENAI_RESPONSES, "api.test", "");
-	event(&c, "response.output_item.added", "{\"type\":\"response.output_item.added\",\"item\":{\"type\":\"function_call\","
-						"\"call_id\":\"fc_1\",\"name\":\"get_weather\",\"arguments\":\"\"}}");
-	event(&c, "response.function_call_arguments.delta", "{\"type\":\"response.function_call_arguments.delta\",\"delta\":\"{\\\"SECRET\"}");
-	event(&c, "response.output_item.done", "{\"type\":\"response.output_item.done\",\"item\":{\"type\":\"function_call\","
-					       "\"call_id\":\"fc_1\",\"name\":\"get_weather\",\"arguments\":\"{\\\"SECRET\\\":1}\"}}");
-	event(&c, "response.completed", "{\"type\":\"response.completed\",\"response\":{\"id\":\"r\",\"status\":\"completed\","
-					"\"output\":[{\"type\":\"function_call\",\"call_id\":\"fc_1\",\"name\":\"get_weather\"}]}}");
+	streamed(&c, LLM_OPENAI_RESPONSES, responses_events, (int)(sizeof(responses_events) / sizeof(responses_events[0])));
 	CHECK_EQ_INT(c.n_tool_calls, 1);
 	CHECK_STR_EQ(c.tool_calls[0].name, "get_weather");
 	CHECK_STR_EQ(c.tool_calls[0].id, "fc_1");
@@ -100,22 +132,31 @@ static void test_responses(void)
 	llm_call_free(&c);
 }
 
+static const char *const anthropic_events[][2] = {
+	{"message_start",
+	 "{\"type\":\"message_start\",\"message\":{\"id\":\"msg\",\"model\":\"claude\",\"content\":[],"
+				   "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}"},
+	{"content_block_start",
+	 "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}"},
+	{"content_block_start",
+	 "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\","
+					 "\"id\":\"toolu_1\",\"name\":\"lookup_ticket\",\"input\":{}}}"},
+	{"content_block_delta",
+	 "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
+					 "\"partial_json\":\"{\\\"SECRET\"}}"},
+	{"content_block_start",
+	 "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"tool_use\","
+					 "\"id\":\"toolu_2\",\"name\":\"lookup_ticket\",\"input\":{}}}"},
+	{"message_stop",
+	 "{\"type\":\"message_stop\"}"},
+};
+
 /* Anthropic: tool_use blocks, streamed (content_block_start, then the
  * input as input_json_delta) and whole. */
 static void test_anthropic(void)
 {
 	struct llm_call c;
-	llm_call_init(&c, LLM_ANTHROPIC_MESSAGES, "api.test", "");
-	event(&c, "message_start", "{\"type\":\"message_start\",\"message\":{\"id\":\"msg\",\"model\":\"claude\",\"content\":[],"
-				   "\"usage\":{\"input_tokens\":5,\"output_tokens\":1}}}");
-	event(&c, "content_block_start", "{\"type\":\"content_block_start\",\"index\":0,\"content_block\":{\"type\":\"text\",\"text\":\"\"}}");
-	event(&c, "content_block_start", "{\"type\":\"content_block_start\",\"index\":1,\"content_block\":{\"type\":\"tool_use\","
-					 "\"id\":\"toolu_1\",\"name\":\"lookup_ticket\",\"input\":{}}}");
-	event(&c, "content_block_delta", "{\"type\":\"content_block_delta\",\"index\":1,\"delta\":{\"type\":\"input_json_delta\","
-					 "\"partial_json\":\"{\\\"SECRET\"}}");
-	event(&c, "content_block_start", "{\"type\":\"content_block_start\",\"index\":2,\"content_block\":{\"type\":\"tool_use\","
-					 "\"id\":\"toolu_2\",\"name\":\"lookup_ticket\",\"input\":{}}}");
-	event(&c, "message_stop", "{\"type\":\"message_stop\"}");
+	streamed(&c, LLM_ANTHROPIC_MESSAGES, anthropic_events, (int)(sizeof(anthropic_events) / sizeof(anthropic_events[0])));
 	CHECK_EQ_INT(c.n_tool_calls, 2);
 	CHECK_STR_EQ(c.tool_calls[0].id, "toolu_1");
 	CHECK_STR_EQ(c.tool_calls[1].id, "toolu_2");
@@ -126,8 +167,7 @@ static void test_anthropic(void)
 	static const char body[] = "{\"id\":\"m\",\"type\":\"message\",\"model\":\"claude\",\"stop_reason\":\"tool_use\","
 				   "\"content\":[{\"type\":\"text\",\"text\":\"ok\"},{\"type\":\"tool_use\",\"id\":\"toolu_9\","
 				   "\"name\":\"git_worktree\",\"input\":{\"SECRET\":1}}]}";
-	llm_call_init(&c, LLM_ANTHROPIC_MESSAGES, "api.test", "");
-	llm_parse_response(&c, body, strlen(body), &no_content);
+	whole(&c, LLM_ANTHROPIC_MESSAGES, body);
 	CHECK_EQ_INT(c.n_tool_calls, 1);
 	CHECK_STR_EQ(c.tool_calls[0].name, "git_worktree");
 	CHECK(no_arguments(&c, "SECRET"));
@@ -139,8 +179,7 @@ static void test_gemini_and_cap(void)
 	static const char body[] = "{\"candidates\":[{\"content\":{\"parts\":[{\"functionCall\":{\"name\":\"a\",\"args\":{}}},"
 				   "{\"functionCall\":{\"name\":\"b\",\"args\":{}}}]},\"finishReason\":\"STOP\"}]}";
 	struct llm_call c;
-	llm_call_init(&c, LLM_GEMINI_GENERATE, "api.test", "");
-	llm_parse_response(&c, body, strlen(body), &no_content);
+	whole(&c, LLM_GEMINI_GENERATE, body);
 	CHECK_EQ_INT(c.n_tool_calls, 2);
 	CHECK_STR_EQ(c.tool_calls[1].name, "b");
 	for (int i = 0; i < LLM_TOOL_CALLS_MAX + 3; i++) {
@@ -219,13 +258,7 @@ static void on_op(void *ctx, const struct mcp_op *op)
 	}
 }
 
-static void msg(struct mcp_tracker *t, uint32_t pid, uint64_t conn, bool out, uint64_t ns, const char *json)
-{
-	struct mcp_io io = {.pid = pid, .tid = pid, .conn = conn, .outbound = out, .transport = MCP_TR_PIPE};
-	struct jsonrpc_frame f = {.data = json, .len = strlen(json), .full_len = strlen(json),
-				  .first_ns = ns, .last_ns = ns};
-	mcp_tracker_frame(t, &io, &f);
-}
+#define msg mcp_unit_msg
 
 /* One tools/call round trip: the agent's write, the server's read and
  * answer, the agent's read. */
