@@ -120,6 +120,8 @@ $(BUILD)/py-inject-cli: tests/progs/py_inject_cli.c $(PY_INJECT_OBJS)
 	$(CC) $(USER_CFLAGS) -o $@ $^ $(USER_LIBS)
 $(BUILD)/py-ptrace-stress: tests/progs/py_ptrace_stress.c $(PY_INJECT_OBJS)
 	$(CC) $(USER_CFLAGS) -o $@ $^ $(USER_LIBS)
+$(BUILD)/py-inject-launched: tests/progs/py_inject_launched.c $(PY_INJECT_OBJS) $(BUILD)/user/target/target.o
+	$(CC) $(USER_CFLAGS) -o $@ $^ $(USER_LIBS)
 # Borrowed over and over by py-ptrace-stress (tests/e2e/test_py_inject_ptrace.sh).
 $(BUILD)/py-ptrace-target: tests/progs/py_ptrace_target.c | $(BUILD)
 	$(CC) -std=gnu11 -O2 -g $(WARN) -pthread -rdynamic -o $@ $<
@@ -149,7 +151,8 @@ unit: $(UNIT_BINS)
 	@tests/check_layers.sh
 	@tests/run_unit.sh $(UNIT_BINS)
 
-e2e: all $(BUILD)/harm-target $(BUILD)/forker $(BUILD)/py-inject-cli $(BUILD)/py-ptrace-stress $(BUILD)/py-ptrace-target
+e2e: all $(BUILD)/harm-target $(BUILD)/forker $(BUILD)/py-inject-cli $(BUILD)/py-ptrace-stress $(BUILD)/py-ptrace-target \
+	$(BUILD)/py-inject-launched
 	@BUILD=$(BUILD) tests/run_e2e.sh
 
 test: deps

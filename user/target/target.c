@@ -284,9 +284,16 @@ bool target_check_exited(struct target *t)
 	if (t->exited)
 		return true;
 	if (t->launched) {
-		pid_t r = waitpid(t->pid, &st, WNOHANG);
+		/* Look first, without taking (WNOWAIT): a ptrace stop of the
+		 * child that another thread of ours waits for, while it borrows
+		 * one of the child's threads (source/python/ptrace_call.c), shows
+		 * here too, and taking it would end the session for nothing. */
+		siginfo_t si = { 0 };
+		int w = waitid(P_PID, t->pid, &si, WEXITED | WNOHANG | WNOWAIT);
+		bool dead = si.si_pid == t->pid && si.si_code != CLD_TRAPPED && si.si_code != CLD_STOPPED;
+		pid_t r = (w == 0 && dead) ? waitpid(t->pid, &st, WNOHANG) : 0;
 
-		if (r == t->pid || (r < 0 && errno == ECHILD)) {
+		if (r == t->pid || (w < 0 && errno == ECHILD)) {
 			t->exited = true;
 			t->exit_status = st;
 		}

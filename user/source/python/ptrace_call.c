@@ -20,6 +20,8 @@
 #define STOP_WAIT_MS 2000
 /* Room for the largest XSAVE area (AVX-512 ~2.7 KiB, AMX ~11 KiB). */
 #define XSTATE_MAX 16384
+/* How long ptrace_release waits for a stop that had not come yet. */
+#define DETACH_WAIT_MS 10000
 
 enum stop_kind { STOP_GONE, STOP_TIMEOUT, STOP_EVENT, STOP_SIGNAL, STOP_SYSCALL };
 
@@ -183,6 +185,7 @@ static int save_state(struct ptrace_thread *t, char *err, size_t errlen)
 		snprintf(err, errlen, "ptrace(GETSIGMASK) of thread %d: %s", t->tid, strerror(errno));
 		return -1;
 	}
+	t->saved_ok = true;
 	for (int s = 1; s <= 64; s++)
 		if (s == SIGSEGV || s == SIGBUS || s == SIGILL || s == SIGFPE || s == SIGTRAP || s == SIGSYS)
 			mask &= ~(1ULL << (s - 1));
@@ -396,12 +399,35 @@ int ptrace_call(struct ptrace_thread *t, uint64_t fn, uint64_t a0, uint64_t a1, 
 	}
 }
 
+/* PTRACE_DETACH needs the thread in a ptrace stop. One we never saw (it
+ * was still on its way out of an uninterruptible sleep when we gave up
+ * waiting) is waited for a while longer, so as not to leave it stopped for
+ * good; a signal it stops with then goes on with the detach. */
+static int detach(struct ptrace_thread *t)
+{
+	struct stop s;
+
+	if (ptrace(PTRACE_DETACH, t->tid, 0, 0) == 0)
+		return 0;
+	if (errno != ESRCH)
+		return -1;
+	if (!thread_alive(t->pid, t->tid))
+		return 0;
+	s = wait_stop(t, DETACH_WAIT_MS);
+	if (s.kind == STOP_GONE)
+		return 0;
+	return ptrace(PTRACE_DETACH, t->tid, 0, s.kind == STOP_SIGNAL ? s.sig : 0) == 0 || errno == ESRCH
+		       ? 0 : -1;
+}
+
 int ptrace_release(struct ptrace_thread *t, char *err, size_t errlen)
 {
 	int rc = 0;
 	struct iovec iov = { t->xstate, t->xstate_len };
 
-	if (t->attached && !t->gone) {
+	/* Nothing saved (we never saw it stop): nothing of it was changed
+	 * either, and writing back registers we do not have would kill it. */
+	if (t->attached && !t->gone && t->saved_ok) {
 		if (ptrace(PTRACE_SETREGS, t->tid, 0, &t->saved) < 0 ||
 		    (t->xstate ? ptrace(PTRACE_SETREGSET, t->tid, NT_X86_XSTATE, &iov)
 			       : ptrace(PTRACE_SETFPREGS, t->tid, 0, &t->fpregs)) < 0 ||
@@ -410,13 +436,15 @@ int ptrace_release(struct ptrace_thread *t, char *err, size_t errlen)
 				 strerror(errno));
 			rc = -1;
 		}
+	}
+	if (t->attached && !t->gone) {
 		/* Detached with no signal: from the SIGSEGV stop of our call's
 		 * return that fault is dropped, as it is ours. Signals kept while we
 		 * held the thread could not be blocked (SIGSTOP, a fault signal sent
 		 * with kill): sent again now, to the same thread. Their siginfo
 		 * then names us as the sender; the blockable ones stayed pending
 		 * under the mask and arrive untouched. */
-		if (ptrace(PTRACE_DETACH, t->tid, 0, 0) < 0 && errno != ESRCH && !rc) {
+		if (detach(t) && !rc) {
 			snprintf(err, errlen, "ptrace(DETACH) of thread %d: %s", t->tid, strerror(errno));
 			rc = -1;
 		}
