@@ -8,7 +8,8 @@
 #  2. detach: the program sees its original methods again and calls go on
 #     through them; the inspector port is closed; a binding whose module is
 #     not loaded is told, not loaded by the tracer;
-#  3. tracer killed (-9): the lease ends, the originals come back;
+#  3. tracer killed (-9): the lease ends, the originals come back; killed
+#     inside the window (port open): the port is closed all the same;
 #  4. refused before any signal: a program with its own SIGUSR1 handler (it
 #     never runs), a node started with --inspect, no --inject, a command the
 #     tracer would start.
@@ -91,6 +92,24 @@ kill -TERM "$NPID"; wait "$NPID" || fail "kill: main.js exited with $?"
 [ "$(ledger "$d/ledger.json" wrapped_at_ms)" != None ] || fail "kill: no call went through a wrapper"
 [ "$(ledger "$d/ledger.json" restored_at_ms)" != None ] || fail "kill: the originals did not come back after the tracer died"
 note "kill -9: originals back at $(ledger "$d/ledger.json" restored_at_ms) ms, $(ledger "$d/ledger.json" original_calls_after_restore) calls through them after"
+
+# 3b. The tracer killed inside the window (the inspector's line is on the
+# target's stderr, the port open): the injecting child closes the port all
+# the same, and the lease ends with it.
+d=$WORK/kill-window
+start_main "$d"
+"$TRACER" -P "$MAP" --inject --pid "$NPID" >"$d/tracer.log" 2>&1 &
+tpid=$!
+wait_for "$d/err" "Debugger listening" 20 || { tail "$d/tracer.log"; fail "kill-window: no inspector opened"; }
+kill -KILL "$tpid"; wait "$tpid" 2>/dev/null || true
+for _ in $(seq 100); do [ "$(listening "$NPID")" = 0 ] && break; sleep 0.05; done
+[ "$(listening "$NPID")" = 0 ] || fail "kill-window: the inspector port is still open 5 s after the tracer died in the window"
+sleep 0.5
+kill -TERM "$NPID"; wait "$NPID" || fail "kill-window: main.js exited with $?"
+if [ "$(ledger "$d/ledger.json" wrapped_at_ms)" != None ]; then
+  [ "$(ledger "$d/ledger.json" restored_at_ms)" != None ] || fail "kill-window: wrapped, and the originals did not come back"
+fi
+note "kill -9 in the window: port closed, wrapped at $(ledger "$d/ledger.json" wrapped_at_ms) ms, originals back at $(ledger "$d/ledger.json" restored_at_ms) ms"
 
 # 4. Refusals, before any signal is sent.
 d=$WORK/refuse; mkdir -p "$d"

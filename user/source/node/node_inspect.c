@@ -2,13 +2,16 @@
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 #include "source/node/node_cdp.h"
 #include "source/node/node_http.h"
@@ -188,17 +191,29 @@ static long long now_us(void)
 	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
-int node_inject_run(pid_t pid, const char *script, int timeout_ms, char **value,
-		    struct node_inject_times *t, char *err, size_t errlen)
+/* Closes an inspector left open (the evaluate failed, or the port came
+ * after the deadline): one more session whose script is nothing but the
+ * close. */
+static void close_left_open(pid_t pid, const struct listen_port *p, int timeout_ms)
+{
+	char e[256], *v = NULL, *w = wrap_script("0");
+	long long deadline = now_ms() + timeout_ms;
+
+	if (w && !evaluate(pid, p, w, deadline, &v, e, sizeof(e)))
+		while (port_open(pid, p) && ms_left(deadline) > 0)
+			usleep(PORT_POLL_US);
+	free(w);
+	free(v);
+}
+
+/* Signal, port, evaluate, port gone: what the child does. */
+static int session(pid_t pid, const char *script, int timeout_ms, char **value,
+		   struct node_inject_times *t, char *err, size_t errlen)
 {
 	struct listen_port before[LISTEN_PORTS_MAX], p;
-	struct node_inject_times tt = {0};
-	int nbefore;
+	int nbefore = listen_ports(pid, before);
 
 	*value = NULL;
-	if (node_inject_check(pid, err, errlen))
-		return -1;
-	nbefore = listen_ports(pid, before);
 	if (nbefore < 0) {
 		snprintf(err, errlen, "cannot read process %d's sockets (/proc/%d/fd)", (int)pid,
 			 (int)pid);
@@ -215,6 +230,9 @@ int node_inject_run(pid_t pid, const char *script, int timeout_ms, char **value,
 			 "process %d opened no inspector port within %d ms of SIGUSR1 (already "
 			 "open, or the port in use: node says why on its stderr)",
 			 (int)pid, timeout_ms);
+		/* Should it open late, it is closed, not left to anyone. */
+		if (!wait_new_port(pid, before, nbefore, now_ms() + timeout_ms, &p))
+			close_left_open(pid, &p, timeout_ms);
 		return -1;
 	}
 	long long t1 = now_us();
@@ -231,21 +249,130 @@ int node_inject_run(pid_t pid, const char *script, int timeout_ms, char **value,
 
 	while (port_open(pid, &p) && ms_left(close_deadline) > 0)
 		usleep(PORT_POLL_US);
+	if (port_open(pid, &p))
+		close_left_open(pid, &p, timeout_ms);
 	long long t3 = now_us();
 
-	tt.listen_ms = since(t0, t1);
-	tt.eval_ms = since(t1, t2);
-	tt.window_ms = since(t0, t3);
-	tt.port = p.port;
-	if (t)
-		*t = tt;
+	t->listen_ms = since(t0, t1);
+	t->eval_ms = since(t1, t2);
+	t->window_ms = since(t0, t3);
+	t->port = p.port;
 	if (port_open(pid, &p)) {
-		if (!rc)
-			snprintf(err, errlen,
-				 "process %d's inspector port %u is still open %d ms after the script "
-				 "ran (it did not close it)",
-				 (int)pid, p.port, timeout_ms);
-		return -1;
+		snprintf(err, errlen, "process %d's inspector port %u is still open: it could not be closed",
+			 (int)pid, p.port);
+		rc = -1;
 	}
 	return rc;
+}
+
+/* What the child hands back: this, then vlen bytes of value. */
+struct session_result {
+	int rc;
+	struct node_inject_times t;
+	char err[1024];
+	size_t vlen;
+};
+
+static int write_all(int fd, const void *p, size_t n)
+{
+	for (const char *c = p; n;) {
+		ssize_t w = write(fd, c, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -1;
+		c += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void child(pid_t pid, const char *script, int timeout_ms, int out)
+{
+	struct session_result r = {0};
+	char *value = NULL;
+	sigset_t all;
+
+	/* The tracer's Ctrl-C, SIGTERM or SIGHUP (its process group's) must not
+	 * stop the one process that closes the port; only SIGKILL can. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
+	prctl(PR_SET_NAME, "mcp-node-inject");
+	r.rc = session(pid, script, timeout_ms, &value, &r.t, r.err, sizeof(r.err));
+	r.vlen = value ? strlen(value) : 0;
+	if (write_all(out, &r, sizeof(r)) == 0 && r.vlen)
+		write_all(out, value, r.vlen);
+	_exit(0);
+}
+
+static int read_all(int fd, void *p, size_t n)
+{
+	for (char *c = p; n;) {
+		ssize_t got = read(fd, c, n);
+
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0)
+			return -1;
+		c += got;
+		n -= (size_t)got;
+	}
+	return 0;
+}
+
+int node_inject_run(pid_t pid, const char *script, int timeout_ms, char **value,
+		    struct node_inject_times *t, char *err, size_t errlen)
+{
+	struct session_result r;
+	int fds[2];
+
+	*value = NULL;
+	if (node_inject_check(pid, err, errlen))
+		return -1;
+	/* The session runs in a child of its own: were the tracer killed in the
+	 * window, the child still closes the inspector. Its deadlines bound it
+	 * (at most 3 x timeout_ms); it is never killed from here. */
+	if (pipe2(fds, O_CLOEXEC)) {
+		snprintf(err, errlen, "pipe: %s", strerror(errno));
+		return -1;
+	}
+	pid_t c = fork();
+
+	if (c == 0) {
+		close(fds[0]);
+		child(pid, script, timeout_ms, fds[1]);
+	}
+	close(fds[1]);
+	if (c < 0) {
+		close(fds[0]);
+		snprintf(err, errlen, "fork: %s", strerror(errno));
+		return -1;
+	}
+	int got = read_all(fds[0], &r, sizeof(r));
+
+	if (!got && r.vlen && (*value = malloc(r.vlen + 1))) {
+		got = read_all(fds[0], *value, r.vlen);
+		(*value)[r.vlen] = 0;
+	}
+	close(fds[0]);
+	while (waitpid(c, NULL, 0) < 0 && errno == EINTR)
+		;
+	if (got) {
+		free(*value);
+		*value = NULL;
+		snprintf(err, errlen, "the injecting child process died");
+		return -1;
+	}
+	if (t)
+		*t = r.t;
+	if (r.rc) {
+		free(*value);
+		*value = NULL;
+		snprintf(err, errlen, "%s", r.err);
+		return -1;
+	}
+	if (!*value)
+		*value = strdup("");
+	return *value ? 0 : -1;
 }

@@ -29,7 +29,11 @@ struct node_inject_times {
  * is closed after it, whether it returned or threw. 0, or -1 with err set: SIGUSR1 refused (node_usr1_check), inspector of
  * the user's (--inspect), no port within timeout_ms (node printed why on
  * its stderr: port in use), HTTP/websocket failure, the script threw, or
- * the port still open timeout_ms after the answer. t may be NULL. */
+ * the port still open timeout_ms after the answer. t may be NULL.
+ * The checks run here; the rest in a child process that blocks every
+ * signal but SIGKILL, so that the tracer killed inside the window does
+ * not leave the inspector open: the child closes it (it ends within
+ * 3 x timeout_ms, and is never killed by the tracer). */
 int node_inject_run(pid_t pid, const char *script, int timeout_ms, char **value,
 		    struct node_inject_times *t, char *err, size_t errlen);
 
