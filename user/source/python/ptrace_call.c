@@ -286,6 +286,7 @@ int ptrace_syscall(struct ptrace_thread *t, long nr, const uint64_t args[6], int
 	r.orig_rax = -1; /* not in a system call now: no restart on resume */
 	r.rdi = args[0], r.rsi = args[1], r.rdx = args[2];
 	r.r10 = args[3], r.r8 = args[4], r.r9 = args[5];
+	t->at_syscall_stop = false;
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0 || ptrace(PTRACE_SYSCALL, t->tid, 0, 0) < 0)
 		return gone_err(t, err, errlen);
 	while (stops < 2) { /* entry, then exit */
@@ -312,12 +313,20 @@ int ptrace_syscall(struct ptrace_thread *t, long nr, const uint64_t args[6], int
 	if (ptrace(PTRACE_GETREGS, t->tid, 0, &r) < 0)
 		return gone_err(t, err, errlen);
 	*ret = (int64_t)r.rax;
-	/* A syscall-exit stop is not in the kernel's signal path, where the
-	 * system call the thread was in when we took it is restarted (with the
-	 * registers ptrace_release puts back). Today's kernels go through that
-	 * path after PTRACE_DETACH anyway (the detach wakes the thread as for a
-	 * signal); we do not rely on it: the thread is left in an interrupt
-	 * stop, as ptrace_borrow left it, at the cost of one more stop. */
+	t->at_syscall_stop = true; /* see to_signal_path */
+	return 0;
+}
+
+/* A syscall-exit stop is not in the kernel's signal path, where the system
+ * call the thread was in when we took it is restarted (with the registers
+ * ptrace_release puts back). Today's kernels go through that path after
+ * PTRACE_DETACH anyway (the detach wakes the thread as for a signal); we do
+ * not rely on it: before release the thread is moved to an interrupt stop,
+ * as ptrace_borrow left it, at the cost of one more stop. (Before another
+ * syscall or call there is no need: we set every register then.) */
+static int to_signal_path(struct ptrace_thread *t, char *err, size_t errlen)
+{
+	t->at_syscall_stop = false;
 	if (ptrace(PTRACE_INTERRUPT, t->tid, 0, 0) < 0 || ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 		return gone_err(t, err, errlen);
 	return wait_interrupt_stop(t, true, err, errlen);
@@ -361,6 +370,7 @@ int ptrace_call(struct ptrace_thread *t, uint64_t fn, uint64_t a0, uint64_t a1, 
 	r.rax = 0;
 	r.orig_rax = -1;
 	r.eflags &= ~((1ULL << 10) | (1ULL << 8)); /* DF clear (the ABI), no single-step */
+	t->at_syscall_stop = false;
 	if (ptrace(PTRACE_SETREGS, t->tid, 0, &r) < 0 || ptrace(PTRACE_CONT, t->tid, 0, 0) < 0)
 		return gone_err(t, err, errlen);
 	for (;;) {
@@ -427,6 +437,10 @@ int ptrace_release(struct ptrace_thread *t, char *err, size_t errlen)
 
 	/* Nothing saved (we never saw it stop): nothing of it was changed
 	 * either, and writing back registers we do not have would kill it. */
+	if (t->attached && !t->gone && t->saved_ok) {
+		if (t->at_syscall_stop && to_signal_path(t, err, errlen))
+			rc = -1;
+	}
 	if (t->attached && !t->gone && t->saved_ok) {
 		if (ptrace(PTRACE_SETREGS, t->tid, 0, &t->saved) < 0 ||
 		    (t->xstate ? ptrace(PTRACE_SETREGSET, t->tid, NT_X86_XSTATE, &iov)

@@ -28,6 +28,7 @@ struct ptrace_thread {
 	bool gone;       /* the thread (or process) exited while we held it */
 	bool in_syscall; /* it was stopped inside a system call (restarted on release) */
 	bool saved_ok;   /* registers, FPU state and mask saved: release restores them */
+	bool at_syscall_stop; /* last stopped at a syscall exit, not in the signal path */
 	struct user_regs_struct saved;
 	uint64_t saved_mask;
 	uint8_t *xstate; /* PTRACE_GETREGSET NT_X86_XSTATE, or NULL (then FP regs) */
