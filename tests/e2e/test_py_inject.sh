@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Injection into running, unmodified CPython processes (issue 19, item 2),
 # through user/source/python/py_inject.c alone (build/py-inject-cli), into
-# Debian's python3.11 (static libpython) and pyenv's 3.11 (shared libpython):
+# Debian's python3.11 (static libpython) and pyenv's 3.11 (shared libpython),
+# 3.12 and 3.13 when pyenv has them:
 # a script runs exactly once and the program's own output does not change,
 # with threads blocked in read and sleep and with a busy main thread; an
 # exception comes back as text and changes nothing; a main thread in a long
@@ -131,6 +132,30 @@ for how in "capsh --drop=cap_sys_ptrace --" "setpriv --reuid=65534 --regid=65534
 done
 stop $n
 [ "$(count $n "injected n1")" = 0 ] || fail "$n: ran without the capability"
+
+# Other CPythons pyenv has here (3.12, 3.13: Py_AddPendingCall on a
+# PyMutex): run once, output unchanged. Python 2 is refused by name.
+for py in /root/.pyenv/versions/3.1[2-9]*/bin/python3.1[2-9]; do
+  [ -x "$py" ] || continue
+  n=v$(basename "$py")
+  start $n "$py" --threads
+  inject $n -c "INJECTED = 'p1'"
+  wait_for "$WORK/$n/out" "^injected p1$" 5 || fail "$n: the script did not run"
+  if "$CLI" $pid -c "raise KeyError(7)" >/dev/null 2>"$WORK/$n/err"; then fail "$n: a raise reported success"; fi
+  grep -q "the script raised KeyError: 7" "$WORK/$n/err" || { cat "$WORK/$n/err"; fail "$n: no exception text"; }
+  stop $n
+  note "$n: $res"
+done
+py2=/root/.pyenv/versions/2.7.18/bin/python2.7
+if [ -x $py2 ]; then
+  $py2 -c "import time; time.sleep(30)" &
+  pid=$!
+  bg $pid
+  sleep 0.3
+  if "$CLI" --check $pid 2>"$WORK/py2.err"; then fail "py2: Python 2 accepted"; fi
+  grep -q "is Python 2; injection needs CPython 3" "$WORK/py2.err" || { cat "$WORK/py2.err"; fail "py2: message"; }
+  kill $pid
+fi
 
 # Not Python.
 sleep 30 &
