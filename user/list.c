@@ -20,6 +20,7 @@
 #include "catalog.h"
 #include "source/source.h"
 #include "source/tls/tls_source.h"
+#include "source/node/node_inspect.h"
 #include "source/python/py_inject.h"
 #include "target/container.h"
 #include "source/uprobe/elf_symbols.h"
@@ -373,6 +374,7 @@ static const struct { const char *name, *what; } source_what[] = {
 	{"tls", "LLM API calls over HTTPS"},
 	{"mcp", "MCP JSON-RPC on its pipes and sockets"},
 	{"python", "the probe map's python: bindings, through injected wrappers (--inject)"},
+	{"node", "the probe map's node: bindings, through the inspector SIGUSR1 opens (--inject)"},
 };
 
 static const char *what_of(const char *name)
@@ -424,6 +426,14 @@ static void print_sources(const struct config *cfg, pid_t pid, const char *exe)
 					 !pid ? "a command is checked when its interpreter runs"
 					 : py_inject_check(pid, e, sizeof(e)) ? e
 					 : "injectable (CPython, ptrace allowed)");
+			} else if (!strcmp(name, "node")) {
+				/* Read-only: the SIGUSR1 handler, the command line; no signal. */
+				char e[400];
+				const char *verdict = !pid ? "a command cannot be (node: bindings need --pid)"
+						      : node_inject_check(pid, e, sizeof(e)) ? e
+						      : "injectable (SIGUSR1 wakes node's inspector)";
+
+				snprintf(why, sizeof(why), "%s%s", pass ? "" : "no node: bindings; ", verdict);
 			} else if (!strcmp(name, "uprobe")) {
 				snprintf(why, sizeof(why), "%s", !cfg->probes ? "no probe map (--probes FILE)"
 							  : !map_ok ? err : cfg->probes);
