@@ -157,6 +157,16 @@ if [ -x $py2 ]; then
   kill $pid
 fi
 
+# A program that ignores SIGSEGV is refused (our call's return faults, and
+# the kernel would reset that disposition): untouched.
+n=segvign
+start $n /usr/bin/python3.11 --ignore-segv
+if "$CLI" $pid -c "INJECTED = 's1'" >/dev/null 2>"$WORK/$n/err"; then fail "$n: injected"; fi
+grep -q "process $pid ignores SIGSEGV, which the injection's return would reset; nothing was changed" "$WORK/$n/err" ||
+  { cat "$WORK/$n/err"; fail "$n: message"; }
+stop $n
+[ "$(count $n "injected s1")" = 0 ] || fail "$n: ran"
+
 # Not Python.
 sleep 30 &
 pid=$!

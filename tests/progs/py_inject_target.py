@@ -11,9 +11,11 @@ times a script ran. Options:
               system call: the borrowed thread is stopped in user code)
   --sleep S   after the first tick the main thread sleeps S seconds in one
               C call (pending calls cannot run), printing "slept" after
+  --ignore-segv  SIGSEGV set to SIG_IGN (the injector must refuse)
 Writes DIR/ready once running; stops when DIR/stop exists, printing "done".
 """
 import os
+import signal
 import sys
 import threading
 import time
@@ -29,6 +31,8 @@ def reader():
     print("reader got", data.decode().strip(), flush=True)
 
 
+if "--ignore-segv" in args:
+    signal.signal(signal.SIGSEGV, signal.SIG_IGN)
 if "--threads" in args:
     threading.Thread(target=reader, daemon=True).start()
     threading.Thread(target=lambda: time.sleep(3600), daemon=True).start()

@@ -265,7 +265,8 @@ int py_inject_run(pid_t pid, const char *script, int timeout_ms, char *err, size
 	double t0 = now_ms();
 
 	memset(&last_stats, 0, sizeof(last_stats));
-	if (py_inject_check_access(err, errlen) || py_inject_find_syms(pid, &s, err, errlen))
+	if (py_inject_check_access(err, errlen) || py_inject_find_syms(pid, &s, err, errlen) ||
+	    py_inject_check_signals(pid, err, errlen))
 		return -1;
 	if (queue_call(pid, &s, script, &addr, size, &queued, err, errlen))
 		return -1;

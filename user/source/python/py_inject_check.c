@@ -4,6 +4,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <linux/capability.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -128,13 +129,39 @@ int py_inject_find_syms(pid_t pid, struct py_syms *out, char *err, size_t errlen
 	return -1;
 }
 
+/* Our call returns by a fault (ptrace_call.c): the kernel resets an
+ * ignored SIGSEGV to SIG_DFL when it raises one, which would change the
+ * program for good. Such a rare program is refused. */
+int py_inject_check_signals(pid_t pid, char *err, size_t errlen)
+{
+	char path[64], line[256];
+	unsigned long long ign = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	if (!(f = fopen(path, "re"))) {
+		snprintf(err, errlen, "process %d: no such process", (int)pid);
+		return -1;
+	}
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "SigIgn: %llx", &ign) == 1)
+			break;
+	fclose(f);
+	if (ign & (1ULL << (SIGSEGV - 1))) {
+		snprintf(err, errlen, "process %d ignores SIGSEGV, which the injection's return "
+			 "would reset; nothing was changed", (int)pid);
+		return -1;
+	}
+	return 0;
+}
+
 int py_inject_check(pid_t pid, char *err, size_t errlen)
 {
 	struct py_syms s;
 
-	if (py_inject_check_access(err, errlen))
+	if (py_inject_check_access(err, errlen) || py_inject_find_syms(pid, &s, err, errlen))
 		return -1;
-	return py_inject_find_syms(pid, &s, err, errlen);
+	return py_inject_check_signals(pid, err, errlen);
 }
 
 /* System calls that, interrupted by a ptrace stop with no signal handler

@@ -19,6 +19,8 @@ int py_inject_check_access(char *err, size_t errlen);
 /* Finds both functions in the executable or a libpython mapped by pid,
  * reading the files through /proc/PID/root. 0, or -1 with err. */
 int py_inject_find_syms(pid_t pid, struct py_syms *out, char *err, size_t errlen);
+/* Refuses a process that ignores SIGSEGV (py_inject_check.c says why). */
+int py_inject_check_signals(pid_t pid, char *err, size_t errlen);
 /* The thread to borrow: one blocked in a system call that restarts
  * transparently, else one running user code, else the main thread; other
  * threads before the main one at equal merit (py_inject_check.c says why). */
