@@ -89,6 +89,9 @@ def check(spans, kids, led):
     llm = sorted((s for s in spans.values() if s["_pid"] == agent and "gen_ai.request.model" in s["_a"]
                   and "mcp.method.name" not in s["_a"]), key=lambda s: s["_t0"])
     rep.check(len(llm) > 0, "LLM calls", "no LLM call span in the agent's process")
+    for m in llm:  # nothing the agent sends puts its model calls under another span
+        rep.check(not m.get("parentSpanId"), f"LLM call {m['spanId']} root",
+                  f"parent {m.get('parentSpanId')} ({spans[m['parentSpanId']]['name'] if m.get('parentSpanId') in spans else 'not exported'})")
     git = [s for s in spans.values() if s["name"].startswith("git_worktree_")]
     servers = [s for s in spans.values() if s["kind"] == SERVER and s["_pid"] == server
                and s["_a"].get("mcp.method.name") == "tools/call"]
@@ -184,11 +187,11 @@ def descendants(s, kids):
 
 def show(spans, kids, led):
     agent = led["client_pid"]
-    roots = sorted((s for s in spans.values() if s["_pid"] == agent and not s.get("parentSpanId")
-                    and "gen_ai.request.model" in s["_a"] and "mcp.method.name" not in s["_a"]),
-                   key=lambda s: s["_t0"])
+    llm = sorted((s for s in spans.values() if s["_pid"] == agent
+                  and "gen_ai.request.model" in s["_a"] and "mcp.method.name" not in s["_a"]),
+                 key=lambda s: s["_t0"])
     # the first LLM call whose answer led to a worktree being added
-    for s in roots:
+    for s in llm:
         if any(k["name"] == "git_worktree_add" for k in descendants(s, kids)):
             print("\n".join(show_tree(s, kids)))
             return 0
