@@ -122,7 +122,7 @@ def workload(tid, n, llm):
 
         prompt = ("cached " if i % 2 else "") + f"question {tid} {i}"
         use_llm = llm and i % 5 == 0
-        r = L.Router.route(f"m{i % 3}", prompt)
+        r = L.Router.route(f"m{i % 3}", prompt, llm=use_llm)
         assert r["tokens"] == len(prompt.split())
         rec("model_routing", None, None, **{"mcp.model_type": f"m{i % 3}", "mcp.prompt_length": len(prompt),
                                             "mcp.selected_model": f"m{i % 3}-large", "mcp.tokens_used": len(prompt.split())})

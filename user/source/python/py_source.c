@@ -25,6 +25,7 @@
 #define PY_TICK_MS 1000           /* renewal period */
 #define PY_INJECT_TIMEOUT_MS 3000 /* the main thread must reach Python by then */
 #define PY_RETRY_TICKS 2          /* inject again for functions not defined yet */
+#define PY_LAUNCH_WAIT_TICKS 30   /* a launched command's interpreter, at most */
 
 struct py_target {
 	pid_t pid;
@@ -35,6 +36,7 @@ struct py_target {
 	uint64_t lease_addr;  /* from the HELLO marker; 0 until then */
 	int not_found;        /* bindings not defined at the last injection */
 	int ticks;
+	int waits;            /* ticks a launched command was not a Python yet */
 	struct bpf_link *link;
 	unsigned char status[MCP_MAX_BINDINGS]; /* last STATUS told, per binding */
 };
@@ -124,8 +126,15 @@ static void tick_target(struct source *s, struct py_target *t)
 
 	if (t->injected && !retry)
 		return;
-	if (!t->injected && t->launched && py_interpreter_ready(t->pid) == 0)
-		return; /* not yet: a launched interpreter is still starting */
+	if (!t->injected && t->launched) {
+		/* Not yet: a launched command is held, exec's, then its
+		 * interpreter starts; unknown (not exec'd, no _PyRuntime) for
+		 * PY_LAUNCH_WAIT_TICKS, then injection says what is wrong. */
+		int ready = py_interpreter_ready(t->pid);
+
+		if (ready == 0 || (ready < 0 && ++t->waits < PY_LAUNCH_WAIT_TICKS))
+			return;
+	}
 	/* Injection waits for the target's main thread: without the lock, so
 	 * that the reader of the rings is not held up meanwhile. */
 	pthread_mutex_unlock(&p->mu);
@@ -264,8 +273,10 @@ static int py_on_record(struct source *s, const void *data, size_t len)
 		pthread_mutex_lock(&p->mu);
 		struct py_target *t = target_of(p, (pid_t)r->h.pid);
 
-		if (t && r->h.flags == MCP_PY_HELLO)
+		if (t && r->h.flags == MCP_PY_HELLO) {
 			t->lease_addr = (uint64_t)r->ret;
+			py_lease_write(t->pid, t->lease_addr, (int64_t)(py_mono_ns() + PY_LEASE_NS));
+		}
 		else if (t && r->h.flags == MCP_PY_STATUS)
 			on_status(s, t, r->binding, (unsigned)r->ret);
 		pthread_mutex_unlock(&p->mu);
