@@ -16,35 +16,41 @@
 #include "target/proc_maps.h"
 #include "source/uprobe/elf_symbols.h"
 
+int py_inject_access_verdict(bool cap_sys_ptrace, int yama_scope, char *err, size_t errlen)
+{
+	if (!cap_sys_ptrace) {
+		snprintf(err, errlen, "injecting into a Python process needs CAP_SYS_PTRACE "
+			 "(run as root, or grant the capability)%s; nothing was changed",
+			 yama_scope >= 1 ? " and Yama's ptrace_scope asks for it too" : "");
+		return -1;
+	}
+	/* Yama: 1 (children only) and 2 (admin only) let CAP_SYS_PTRACE
+	 * through; 3 forbids every attach until reboot. */
+	if (yama_scope >= 3) {
+		snprintf(err, errlen, "Yama forbids ptrace on this machine "
+			 "(/proc/sys/kernel/yama/ptrace_scope = %d: no attaching until reboot); "
+			 "nothing was changed", yama_scope);
+		return -1;
+	}
+	return 0;
+}
+
 int py_inject_check_access(char *err, size_t errlen)
 {
 	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct data[2] = { 0 };
-	FILE *f;
+	FILE *f = fopen("/proc/sys/kernel/yama/ptrace_scope", "re"); /* absent: no Yama */
+	bool cap;
 	int scope = 0;
 
-	if (syscall(SYS_capget, &hdr, data) < 0 ||
-	    !(data[CAP_SYS_PTRACE / 32].effective & (1u << (CAP_SYS_PTRACE % 32)))) {
-		snprintf(err, errlen, "injecting into a Python process needs CAP_SYS_PTRACE "
-			 "(run as root, or grant the capability); nothing was changed");
-		return -1;
-	}
-	/* Yama: 1 (children only) and 2 (admin only) let CAP_SYS_PTRACE
-	 * through, which we now know we have; 3 forbids every attach until
-	 * reboot. */
-	f = fopen("/proc/sys/kernel/yama/ptrace_scope", "r");
 	if (f) {
 		if (fscanf(f, "%d", &scope) != 1)
 			scope = 0;
 		fclose(f);
 	}
-	if (scope >= 3) {
-		snprintf(err, errlen, "Yama forbids ptrace on this machine "
-			 "(/proc/sys/kernel/yama/ptrace_scope = %d: no attaching until reboot); "
-			 "nothing was changed", scope);
-		return -1;
-	}
-	return 0;
+	cap = syscall(SYS_capget, &hdr, data) == 0 &&
+	      (data[CAP_SYS_PTRACE / 32].effective & (1u << (CAP_SYS_PTRACE % 32)));
+	return py_inject_access_verdict(cap, scope, err, errlen);
 }
 
 /* Both functions in one ELF object of the target; also PyUnicode_AsUTF8,
@@ -190,24 +196,30 @@ static bool restarts(long nr)
  * cannot be inside the few instructions where CPython holds its
  * pending-calls lock (taken and released with no system call in between),
  * so Py_AddPendingCall called from it cannot wait on itself. */
+int py_inject_thread_merit(const char *syscall_line)
+{
+	long nr;
+
+	if (!strncmp(syscall_line, "running", 7))
+		return 2;
+	if (sscanf(syscall_line, "%ld", &nr) != 1 || nr < 0)
+		return 0;
+	return restarts(nr) ? 3 : 1;
+}
+
 static int merit(pid_t pid, pid_t tid)
 {
 	char path[96], line[256] = "";
 	FILE *f;
-	long nr;
 
 	snprintf(path, sizeof(path), "/proc/%d/task/%d/syscall", (int)pid, (int)tid);
-	f = fopen(path, "r");
+	f = fopen(path, "re");
 	if (!f)
 		return 0;
 	if (!fgets(line, sizeof(line), f))
 		line[0] = 0;
 	fclose(f);
-	if (!strncmp(line, "running", 7))
-		return 2;
-	if (sscanf(line, "%ld", &nr) != 1 || nr < 0)
-		return 0;
-	return restarts(nr) ? 3 : 1;
+	return py_inject_thread_merit(line);
 }
 
 /* Other threads go before the main one at equal merit: the main thread is

@@ -3,6 +3,7 @@
 #ifndef PY_INJECT_INT_H
 #define PY_INJECT_INT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -16,6 +17,12 @@ struct py_syms {
 
 /* CAP_SYS_PTRACE and Yama: 0, or -1 with err. */
 int py_inject_check_access(char *err, size_t errlen);
+/* The rule alone: with or without CAP_SYS_PTRACE, under Yama scope 0-3. */
+int py_inject_access_verdict(bool cap_sys_ptrace, int yama_scope, char *err, size_t errlen);
+/* A thread's merit for borrowing, from its /proc/PID/task/TID/syscall
+ * line: 3 in a system call that restarts transparently, 2 running user
+ * code, 1 in another system call, 0 unknown. */
+int py_inject_thread_merit(const char *syscall_line);
 /* Finds both functions in the executable or a libpython mapped by pid,
  * reading the files through /proc/PID/root. 0, or -1 with err. */
 int py_inject_find_syms(pid_t pid, struct py_syms *out, char *err, size_t errlen);
