@@ -267,13 +267,6 @@ int BPF_KPROBE(py_write, int fd, const void *buf, __u64 count)
 SEC("tp_btf/sched_process_exit")
 int BPF_PROG(py_thread_exit, struct task_struct *p)
 {
-	__u32 tid = BPF_CORE_READ(p, pid);
-	struct span_stack *st = bpf_map_lookup_elem(&stacks, &tid);
-
-	if (!st)
-		return 0;
-	if (st->depth)
-		stat_add(MCP_STAT_ABANDONED, st->depth > MCP_MAX_DEPTH ? MCP_MAX_DEPTH : st->depth);
-	bpf_map_delete_elem(&stacks, &tid);
+	drop_thread_stack(p);
 	return 0;
 }

@@ -118,7 +118,7 @@ static __always_inline int leave(long ret, __u32 ex)
 
 	if (!r)
 		return 0;
-	struct frame *f = top_frame(bpf_map_lookup_elem(&stacks, &r->h.tid));
+	struct frame *f = top_frame(get_stack(r->h.tid, false));
 
 	if (f) { /* an LLM call inside a native span is its child */
 		r->parent_trace_id[0] = f->rec.trace_id[0];
