@@ -4,6 +4,7 @@
 #include <sys/auxv.h>
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,10 +90,12 @@ static int gone_err(struct ptrace_thread *t, char *err, size_t errlen)
 	return -1;
 }
 
-int ptrace_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+/* process_vm_readv/writev, all of len or -1 (EFAULT when short). */
+static int mem_rw(pid_t pid, uint64_t addr, void *buf, size_t len, bool write)
 {
 	struct iovec local = { buf, len }, remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_readv(pid, &local, 1, &remote, 1, 0);
+	ssize_t n = write ? process_vm_writev(pid, &local, 1, &remote, 1, 0)
+			  : process_vm_readv(pid, &local, 1, &remote, 1, 0);
 
 	if (n == (ssize_t)len)
 		return 0;
@@ -101,16 +104,14 @@ int ptrace_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
 	return -1;
 }
 
+int ptrace_mem_read(pid_t pid, uint64_t addr, void *buf, size_t len)
+{
+	return mem_rw(pid, addr, buf, len, false);
+}
+
 int ptrace_mem_write(pid_t pid, uint64_t addr, const void *buf, size_t len)
 {
-	struct iovec local = { (void *)buf, len }, remote = { (void *)(uintptr_t)addr, len };
-	ssize_t n = process_vm_writev(pid, &local, 1, &remote, 1, 0);
-
-	if (n == (ssize_t)len)
-		return 0;
-	if (n >= 0)
-		errno = EFAULT;
-	return -1;
+	return mem_rw(pid, addr, (void *)buf, len, true);
 }
 
 /* Where the target's vDSO is: AT_SYSINFO_EHDR in /proc/PID/auxv (its
