@@ -273,17 +273,18 @@ struct session_result {
 	size_t vlen;
 };
 
-static int write_all(int fd, const void *p, size_t n)
+/* All n bytes through the pipe, read or written; 0, or -1 at EOF or error. */
+static int pipe_io(int fd, void *p, size_t n, bool wr)
 {
-	for (const char *c = p; n;) {
-		ssize_t w = write(fd, c, n);
+	for (char *c = p; n;) {
+		ssize_t k = wr ? write(fd, c, n) : read(fd, c, n);
 
-		if (w < 0 && errno == EINTR)
+		if (k < 0 && errno == EINTR)
 			continue;
-		if (w <= 0)
+		if (k <= 0)
 			return -1;
-		c += w;
-		n -= (size_t)w;
+		c += k;
+		n -= (size_t)k;
 	}
 	return 0;
 }
@@ -301,24 +302,9 @@ static void child(pid_t pid, const char *script, int timeout_ms, int out)
 	prctl(PR_SET_NAME, "mcp-node-inject");
 	r.rc = session(pid, script, timeout_ms, &value, &r.t, r.err, sizeof(r.err));
 	r.vlen = value ? strlen(value) : 0;
-	if (write_all(out, &r, sizeof(r)) == 0 && r.vlen)
-		write_all(out, value, r.vlen);
+	if (pipe_io(out, &r, sizeof(r), true) == 0 && r.vlen)
+		pipe_io(out, value, r.vlen, true);
 	_exit(0);
-}
-
-static int read_all(int fd, void *p, size_t n)
-{
-	for (char *c = p; n;) {
-		ssize_t got = read(fd, c, n);
-
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got <= 0)
-			return -1;
-		c += got;
-		n -= (size_t)got;
-	}
-	return 0;
 }
 
 int node_inject_run(pid_t pid, const char *script, int timeout_ms, char **value,
@@ -349,10 +335,10 @@ int node_inject_run(pid_t pid, const char *script, int timeout_ms, char **value,
 		snprintf(err, errlen, "fork: %s", strerror(errno));
 		return -1;
 	}
-	int got = read_all(fds[0], &r, sizeof(r));
+	int got = pipe_io(fds[0], &r, sizeof(r), false);
 
 	if (!got && r.vlen && (*value = malloc(r.vlen + 1))) {
-		got = read_all(fds[0], *value, r.vlen);
+		got = pipe_io(fds[0], *value, r.vlen, false);
 		(*value)[r.vlen] = 0;
 	}
 	close(fds[0]);
