@@ -15,7 +15,7 @@ from collections import Counter
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from check_ledger import attrs_dict, load_export  # noqa: E402
 
-OPS = ("agent_collaboration", "model_routing")
+OPS = ("agent_collaboration", "model_routing", "agent_iteration")
 # Attributes every span of an operation has, not bound by the probe map.
 COMPUTED = ("mcp.service", "mcp.operation")
 

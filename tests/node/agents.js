@@ -5,6 +5,10 @@
 
 class RoutingError extends Error {}
 
+// What the test's ledger needs from inside coordinate: whether each rank
+// call went through a wrapper, and whether its caller did (main.js says).
+const probe = { callerWrapped: false, rankCalls: [], originalRank: null };
+
 class AgentCoordinator {
   constructor(name) {
     this.name = name;
@@ -14,8 +18,17 @@ class AgentCoordinator {
   coordinate(agents, collaborationType) {
     if (agents.length === 0) throw new RoutingError('no agents');
     let tokens = 0;
-    for (const a of agents) tokens += a.length * 10;
+    for (const a of agents) {
+      const f = this.rank; // the method as it is now: a wrapper or not
+      tokens += f.call(this, a);
+      if (f !== probe.originalRank) probe.rankCalls.push({ agent: a, callerWrapped: probe.callerWrapped });
+    }
     return { tokens, lead: agents[0] };
+  }
+
+  // Sync, called by coordinate for each agent: a bound call inside a bound call.
+  rank(agent) {
+    return agent.length * 10;
   }
 
   // Async: awaits a timer, rejects for the 'broken' model.
@@ -26,4 +39,5 @@ class AgentCoordinator {
   }
 }
 
-module.exports = { AgentCoordinator, RoutingError };
+probe.originalRank = AgentCoordinator.prototype.rank;
+module.exports = { AgentCoordinator, RoutingError, probe };

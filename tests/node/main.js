@@ -10,7 +10,7 @@
 // after WRAPPED_ITERATIONS iterations made through the wrappers.
 'use strict';
 const fs = require('fs');
-const { AgentCoordinator } = require('./agents.js');
+const { AgentCoordinator, probe } = require('./agents.js');
 
 const proto = AgentCoordinator.prototype;
 const orig = { coordinate: proto.coordinate, route: proto.route };
@@ -50,7 +50,12 @@ async function main() {
     const type = types[i % 3];
     const s = current('coordinate');
     let r = null, error = null;
+    probe.callerWrapped = s.wrapped;
     try { r = s.f.call(c, agents, type); } catch (e) { error = e.constructor.name; }
+    for (const k of probe.rankCalls.splice(0)) {
+      ledger.calls.push({ op: 'agent_iteration', parent: k.callerWrapped ? 'agent_collaboration' : null,
+                          error: null, attrs: { 'mcp.agent_name': k.agent } });
+    }
     if (s.wrapped) {
       const attrs = { 'mcp.collaboration_type': type, 'mcp.agent_count': agents.length };
       if (!error) attrs['mcp.tokens_used'] = r.tokens;
