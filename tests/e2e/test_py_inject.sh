@@ -6,7 +6,8 @@
 # a script runs exactly once and the program's own output does not change,
 # with threads blocked in read and sleep and with a busy main thread; an
 # exception comes back as text and changes nothing; a main thread in a long
-# C call gives the timeout message and the queued call, defused, never runs;
+# C call gives the timeout message and the queued call, defused, never runs
+# (tried again, the same call is re-armed, not queued anew);
 # no CAP_SYS_PTRACE, not Python, and a process that exits are refused or
 # reported clearly; no leaks under valgrind.
 . "$(dirname "$0")/lib.sh"
@@ -104,6 +105,24 @@ wait_for "$WORK/$n/out" "^injected c2$" 5 || fail "$n: the injection after the s
 stop $n
 [ "$(count $n "injected c1")" = 0 ] || fail "$n: the defused call ran"
 note "$n: timeout message, defused call did not run, sleep lasted ${slept}s"
+
+# Trying again every 50 ms while the main thread sleeps 3 s (the python
+# source retries so): each try re-arms the one queued call rather than
+# queueing another (CPython's queue holds 32: more and the program's own
+# Py_AddPendingCall would fail), one page for all, unmapped after success.
+n=retry
+start $n /usr/bin/python3.11 --sleep 3
+"$CLI" $pid -t 50 -r 200 -c "INJECTED = 'r1'" >"$WORK/$n/res" 2>"$WORK/$n/err" || { tail -n 3 "$WORK/$n/err"; fail "$n: no success"; }
+tries=$(wc -l <"$WORK/$n/res")
+pages=$(sed -nE 's/.* page=([^ ]+).*/\1/p' "$WORK/$n/res" | sort -u)
+[ "$tries" -gt 33 ] || fail "$n: only $tries tries: the sleep did not outlast the queue's 32 calls"
+[ "$(wc -w <<<"$pages")" = 1 ] || fail "$n: $(wc -w <<<"$pages") pages for $tries tries: calls queued anew, not re-armed"
+wait_for "$WORK/$n/out" "^injected r1$" 5 || fail "$n: the script did not run"
+! grep -q "^${pages}-" "/proc/$pid/maps" || fail "$n: the page 0x$pages is still mapped after success"
+sleep 0.1
+stop $n
+[ "$(count $n "injected r1")" = 1 ] || fail "$n: ran $(count $n "injected r1") times"
+note "$n: $tries tries, one queued call, re-armed"
 
 # A python the tracer's mount namespace does not have (as in a container):
 # its executable exists only on a tmpfs mounted in the target's own

@@ -1,7 +1,7 @@
 /* Drives user/source/python/py_inject.c alone, for tests/e2e/test_py_inject.sh
  * and for measuring it:
  *   py-inject-cli --check PID
- *   py-inject-cli PID [-t TIMEOUT_MS] (-c SCRIPT | -f FILE)
+ *   py-inject-cli PID [-t TIMEOUT_MS] [-r TRIES] (-c SCRIPT | -f FILE)
  * Prints "ok tid=T stopped_ms=S run_ms=R page=HEX" and exits 0, or
  * "error: MESSAGE" on stderr, "failed ..." with the same fields, and exits 1. */
 #include <stdio.h>
@@ -28,7 +28,7 @@ static char *slurp(const char *path)
 int main(int argc, char **argv)
 {
 	char err[1024] = "", *script = NULL;
-	int timeout_ms = 5000, rc;
+	int timeout_ms = 5000, rc, tries = 1;
 	struct py_inject_stats st;
 	pid_t pid;
 
@@ -41,13 +41,15 @@ int main(int argc, char **argv)
 		return 0;
 	}
 	if (argc < 4) {
-		fprintf(stderr, "usage: %s --check PID | PID [-t MS] (-c SCRIPT | -f FILE)\n", argv[0]);
+		fprintf(stderr, "usage: %s --check PID | PID [-t MS] [-r TRIES] (-c SCRIPT | -f FILE)\n", argv[0]);
 		return 2;
 	}
 	pid = atoi(argv[1]);
 	for (int i = 2; i + 1 < argc; i += 2) {
 		if (!strcmp(argv[i], "-t"))
 			timeout_ms = atoi(argv[i + 1]);
+		else if (!strcmp(argv[i], "-r"))
+			tries = atoi(argv[i + 1]);
 		else if (!strcmp(argv[i], "-c"))
 			script = strdup(argv[i + 1]);
 		else if (!strcmp(argv[i], "-f") && !(script = slurp(argv[i + 1]))) {
@@ -59,12 +61,16 @@ int main(int argc, char **argv)
 		fprintf(stderr, "no script (-c or -f)\n");
 		return 2;
 	}
-	rc = py_inject_run(pid, script, timeout_ms, err, sizeof(err));
+	/* -r N: like the python source, try again while the main thread is
+	 * away, up to N times in all; one line per try. */
+	do {
+		rc = py_inject_run(pid, script, timeout_ms, err, sizeof(err));
+		py_inject_last_stats(&st);
+		if (rc)
+			fprintf(stderr, "error: %s\n", err);
+		printf("%s tid=%d stopped_ms=%.3f run_ms=%.3f page=%llx\n", rc ? "failed" : "ok",
+		       (int)st.tid, st.stopped_ms, st.run_ms, (unsigned long long)st.page);
+	} while (rc && --tries > 0 && strstr(err, "has not returned to Python"));
 	free(script);
-	py_inject_last_stats(&st);
-	if (rc)
-		fprintf(stderr, "error: %s\n", err);
-	printf("%s tid=%d stopped_ms=%.3f run_ms=%.3f page=%llx\n", rc ? "failed" : "ok", (int)st.tid,
-	       st.stopped_ms, st.run_ms, (unsigned long long)st.page);
 	return rc ? 1 : 0;
 }

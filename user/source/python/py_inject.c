@@ -227,21 +227,29 @@ static int wait_done(pid_t pid, uint64_t addr, double deadline, uint8_t *done)
 	}
 }
 
+/* A page no queued call points into any more, given back. A failure only
+ * leaves the page behind. */
+static void unmap_page(pid_t pid, uint64_t addr, size_t size)
+{
+	uint64_t un[6] = { addr, size, 0, 0, 0, 0 };
+	char e2[256];
+	int64_t r2;
+
+	borrowed_syscall(pid, SYS_munmap, un, &r2, e2, sizeof(e2));
+}
+
 /* The wrapper finished (ok or raised): its result, and the page unmapped. */
 static int finish(pid_t pid, uint64_t addr, size_t size, uint8_t done, char *err, size_t errlen)
 {
-	uint64_t un[6] = { addr, size, 0, 0, 0, 0 };
-	char text[CB_ERR_MAX + 1] = "", e2[256];
-	int64_t r2;
+	char text[CB_ERR_MAX + 1] = "";
 
 	if (done == DONE_RAISED) {
 		if (ptrace_mem_read(pid, addr + CB_ERR, text, CB_ERR_MAX))
 			snprintf(text, sizeof(text), "(its message could not be read)");
 		text[CB_ERR_MAX] = 0;
 	}
-	/* The wrapper wrote DONE last and touches the page no more; a failed
-	 * unmap only leaves a page behind. */
-	borrowed_syscall(pid, SYS_munmap, un, &r2, e2, sizeof(e2));
+	/* The wrapper wrote DONE last and touches the page no more. */
+	unmap_page(pid, addr, size);
 	if (done == DONE_RAISED) {
 		snprintf(err, errlen, "the script raised %s", text);
 		return -1;
@@ -255,25 +263,68 @@ static int exited(pid_t pid, char *err, size_t errlen)
 	return -1;
 }
 
+/* A live call of script in pid, at *addr: the one an earlier run of the
+ * same script left defused, re-armed (no ptrace needed) when it has not
+ * run yet, else a new one queued. *fresh says which. 0, or -1 with err. */
+static int arm(pid_t pid, const struct py_syms *s, const char *script, uint64_t *addr, size_t *size,
+	       bool *fresh, char *err, size_t errlen)
+{
+	uint8_t cb[3], one = 1, zero = 0; /* go, started, done */
+	uint64_t old;
+	size_t old_size;
+	bool queued;
+
+	if (py_pending_take(pid, script, &old, &old_size)) {
+		if (ptrace_mem_read(pid, old + CB_GO, cb, sizeof(cb)))
+			return exited(pid, err, errlen);
+		if (!cb[1]) {
+			if (ptrace_mem_write(pid, old + CB_GO, &one, 1))
+				return exited(pid, err, errlen);
+			*addr = last_stats.page = old;
+			*size = old_size;
+			*fresh = false;
+			return 0;
+		}
+		if (cb[2]) /* it ran, defused: nothing points into its page */
+			unmap_page(pid, old, old_size);
+	}
+	*size = page_size_for(script);
+	*fresh = true;
+	if (queue_call(pid, s, script, addr, *size, &queued, err, errlen)) {
+		if (queued && *addr) /* Py_AddPendingCall did not return: it may have queued */
+			ptrace_mem_write(pid, *addr + CB_GO, &zero, 1);
+		return -1;
+	}
+	return 0;
+}
+
 int py_inject_run(pid_t pid, const char *script, int timeout_ms, char *err, size_t errlen)
 {
 	struct py_syms s;
-	size_t size = page_size_for(script);
+	size_t size;
 	uint64_t addr;
 	uint8_t done = 0, zero = 0, started = 0;
-	bool queued;
+	bool fresh;
 	double t0 = now_ms();
 
 	memset(&last_stats, 0, sizeof(last_stats));
 	if (py_inject_check_access(err, errlen) || py_inject_find_syms(pid, &s, err, errlen) ||
 	    py_inject_check_signals(pid, err, errlen))
 		return -1;
-	if (queue_call(pid, &s, script, &addr, size, &queued, err, errlen))
-		return -1;
-	if (wait_done(pid, addr, t0 + timeout_ms, &done))
-		return exited(pid, err, errlen);
+	for (int attempt = 0;; attempt++) {
+		if (arm(pid, &s, script, &addr, &size, &fresh, err, errlen))
+			return -1;
+		if (wait_done(pid, addr, t0 + timeout_ms, &done))
+			return exited(pid, err, errlen);
+		/* Re-armed a moment too late: it had just run, defused. Once more. */
+		if (done == DONE_DEFUSED && !fresh && attempt == 0) {
+			unmap_page(pid, addr, size);
+			continue;
+		}
+		break;
+	}
 	last_stats.run_ms = now_ms() - t0;
-	if (done != DONE_NOT_YET)
+	if (done == DONE_OK || done == DONE_RAISED)
 		return finish(pid, addr, size, done, err, errlen);
 	/* Timeout: defuse, then see whether the wrapper got in first. */
 	if (ptrace_mem_write(pid, addr + CB_GO, &zero, 1) ||
@@ -290,6 +341,8 @@ int py_inject_run(pid_t pid, const char *script, int timeout_ms, char *err, size
 				 timeout_ms);
 			return -1;
 		}
+	} else {
+		py_pending_add(pid, addr, size, script); /* for a retry to re-arm */
 	}
 	snprintf(err, errlen, "the main thread of process %d has not returned to Python in %d ms "
 		 "(it is in a long C call or blocked); nothing was changed", (int)pid, timeout_ms);

@@ -26,6 +26,12 @@ int py_inject_thread_merit(const char *syscall_line);
 /* Finds both functions in the executable or a libpython mapped by pid,
  * reading the files through /proc/PID/root. 0, or -1 with err. */
 int py_inject_find_syms(pid_t pid, struct py_syms *out, char *err, size_t errlen);
+/* A call queued by a run that timed out, defused, its page left mapped
+ * (py_inject_pending.c): remembered, so that the same script in the same
+ * process re-arms it rather than queueing another. take: 1 and the page
+ * (forgotten here) when there is one, else 0. */
+void py_pending_add(pid_t pid, uint64_t page, size_t size, const char *script);
+int py_pending_take(pid_t pid, const char *script, uint64_t *page, size_t *size);
 /* Refuses a process that ignores SIGSEGV (py_inject_check.c says why). */
 int py_inject_check_signals(pid_t pid, char *err, size_t errlen);
 /* The thread to borrow: one blocked in a system call that restarts
