@@ -23,23 +23,29 @@
  * in N ms (it is in a long C call or blocked); nothing was changed"). On
  * timeout the queued call is defused: when it runs later it does nothing
  * (its page stays mapped in the target for that reason: one or two pages).
- * The script runs with the target's own globals (__main__); the wrapper
- * around it catches everything it raises (reported here) and never writes
- * to the target's stdout/stderr. One thread of the target is stopped only
- * while the call is queued (about a millisecond); it is detached on every
- * path. */
+ * Called again with the same script for the same process (a retry), it
+ * re-arms that queued call rather than queueing another, so retrying never
+ * fills CPython's queue of 32 pending calls. The script runs with the
+ * target's own globals (__main__); the wrapper around it catches
+ * everything it raises (reported here) and never writes to the target's
+ * stdout/stderr. One thread of the target is stopped only while the call
+ * is queued (0.2-0.7 ms measured here); it is detached on every path. Also
+ * refused: a process that ignores SIGSEGV (the borrowed call returns by a
+ * fault, which would reset that) or is stopped by job control. Calls for
+ * one process must come from one thread of the caller at a time (ptrace
+ * belongs to the thread that attached; the re-arm table is not locked). */
 int py_inject_run(pid_t pid, const char *script, int timeout_ms, char *err, size_t errlen);
 
 /* Whether injection can work for pid, without touching it (capabilities,
- * Yama, symbols): 0, or -1 with err naming what is missing, for --list and
+ * Yama, symbols, SIGSEGV not ignored): 0, or -1 with err naming what is
+ * missing, for --list and
  * for refusing early. Reads /proc/PID/maps and the interpreter's ELF files
  * through /proc/PID/root (so a process in a container is checked against
  * its own files); never stops or attaches to the process. */
 int py_inject_check(pid_t pid, char *err, size_t errlen);
 
-/* What the last py_inject_run measured (for tests and benchmarks; not
- * thread-safe, like the run itself, which must stay on one thread of the
- * caller from start to end because ptrace belongs to that thread). */
+/* What the last py_inject_run measured (for tests and benchmarks; one
+ * copy for the whole program, not per thread). */
 struct py_inject_stats {
 	pid_t tid;         /* the thread borrowed to queue the call */
 	double stopped_ms; /* how long that thread was held (mmap, write, call) */
