@@ -137,16 +137,19 @@ _Static_assert(sizeof(struct mcp_call_rec) == 176 + MCP_MAX_STRS * MCP_STR_LEN, 
 #define MCP_PY_STR_PRESENT(i) (1u << (16 + (i))) /* `present` bit of strs[i]; vals[i]: bit i */
 
 enum mcp_py_kind {
-	MCP_PY_ENTRY = 1,  /* a span's call began: push a frame */
+	MCP_PY_ENTRY = 1,  /* a span's call began: push a frame; aux = the caller's
+			    * async call token (0: none), for its parent */
 	MCP_PY_RETURN = 2, /* it returned: pop, emit MCP_REC_SPAN_END */
 	MCP_PY_RAISE = 3,  /* it raised: the same, ret = 1 */
-	MCP_PY_POINT = 4,  /* a point binding's call: MCP_REC_POINT */
+	MCP_PY_POINT = 4,  /* a point binding's call: MCP_REC_POINT; aux as ENTRY */
 	MCP_PY_HELLO = 5,  /* the script is in: aux = the lease's address (int64 deadline,
 			    * CLOCK_MONOTONIC ns, that the tracer renews), binding = 0 */
 	MCP_PY_STATUS = 6, /* binding `binding`: aux = enum mcp_py_status */
-	MCP_PY_ASYNC_END = 7, /* an async def call, whole, at its end: aux = start
-			       * (CLOCK_MONOTONIC ns) << 1 | raised; pushes no frame,
-			       * since tasks interleave on one thread */
+	MCP_PY_ASYNC_END = 7,   /* an async def call ended: aux = its token | raised << 32 */
+	MCP_PY_ASYNC_ENTRY = 8, /* an async def call began: aux = its token << 32 | the
+				 * caller's token. Tasks interleave on one thread: an async
+				 * call pushes no frame, its parent comes by token (a
+				 * contextvar in the wrapper) or from the thread's frames */
 };
 
 enum mcp_py_status {

@@ -93,14 +93,48 @@ static __always_inline void copy_values(struct mcp_call_rec *r, const struct mar
 	r->cap_failed |= m->failed;
 }
 
-static __always_inline void set_parent(struct mcp_call_rec *r, struct span_stack *st, struct frame *p)
+/* Async calls in flight, by process and the wrapper's call token: tasks
+ * interleave on one thread, so an async call has no frame on its stack. */
+struct py_async_key {
+	__u32 tgid, token;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__uint(max_entries, 65536);
+	__type(key, struct py_async_key);
+	__type(value, struct mcp_call_rec);
+} py_async SEC(".maps");
+
+/* What a new call or point hangs under: the innermost of the thread's top
+ * frame and the async call `token` (the caller's, from the wrapper's
+ * contextvar), that is the one that began last; both are open around it. */
+static __always_inline const struct mcp_call_rec *parent_of(struct span_stack *st, __u32 token)
+{
+	struct frame *f = top_frame(st);
+	const struct mcp_call_rec *a = NULL;
+
+	if (token) {
+		struct py_async_key k = {.tgid = bpf_get_current_pid_tgid() >> 32, .token = token};
+
+		a = bpf_map_lookup_elem(&py_async, &k);
+	}
+	if (f && (!a || f->rec.h.start_ns >= a->h.start_ns))
+		return &f->rec;
+	return a;
+}
+
+/* Ids from the parent, or a new trace at the root (none for a point). */
+static __always_inline void set_parent(struct mcp_call_rec *r, struct span_stack *st,
+				       const struct mcp_call_rec *p, bool point)
 {
 	if (p) {
-		r->trace_id[0] = p->rec.trace_id[0];
-		r->trace_id[1] = p->rec.trace_id[1];
-		r->parent_id = p->rec.span_id;
-		r->depth = st->depth;
-	} else if (st) {
+		r->trace_id[0] = p->trace_id[0];
+		r->trace_id[1] = p->trace_id[1];
+		r->parent_id = p->span_id;
+		r->depth = p->depth + 1;
+	} else if (st && !point) {
 		r->trace_id[0] = next_id(st);
 		r->trace_id[1] = next_id(st);
 	}
@@ -131,8 +165,7 @@ static __always_inline int py_entry(const struct marker_head *m, const char *buf
 
 	start_record(r, m, MCP_REC_SPAN_END);
 	r->span_id = next_id(st);
-	set_parent(r, st, top_frame(st));
-	r->depth = d;
+	set_parent(r, st, parent_of(st, (__u32)m->aux), false);
 	for (int i = 0; i < MCP_NARGS; i++)
 		f->args[i] = 0;
 	f->sp = PY_FRAME_SP;
@@ -182,27 +215,45 @@ static __always_inline int py_exit(const struct marker_head *m, const char *buf)
 	return 0;
 }
 
-/* An async call, sent whole at its end: its parent is the span open on
- * the thread then (a sync caller that ran the event loop). */
-static __always_inline int py_async_end(struct mcp_call_rec *r, const struct marker_head *m, const char *buf)
+/* An async call begins: its record waits in py_async for its end. */
+static __always_inline int py_async_entry(struct mcp_call_rec *r, const struct marker_head *m, const char *buf)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	struct span_stack *st = get_stack(tid, true); /* its id generator */
+	struct py_async_key k = {.tgid = bpf_get_current_pid_tgid() >> 32, .token = m->aux >> 32};
 
-	if (!st)
+	if (!st || !k.token)
 		return 0;
 	start_record(r, m, MCP_REC_SPAN_END);
-	r->h.start_ns = m->aux >> 1;
-	r->ret = m->aux & 1;
 	r->span_id = next_id(st);
-	set_parent(r, st, top_frame(st));
+	set_parent(r, st, parent_of(st, (__u32)m->aux), false);
 	copy_values(r, m, buf);
+	if (bpf_map_update_elem(&py_async, &k, r, BPF_ANY)) {
+		stat_inc(MCP_STAT_STACK_ALLOC);
+		return 0;
+	}
 	if (py_bind_flags[r->binding & (MCP_MAX_BINDINGS - 1)] & MCP_BIND_EMIT_START) {
 		r->h.type = MCP_REC_SPAN_START;
 		emit(r, rec_size(r->nstrs));
-		r->h.type = MCP_REC_SPAN_END;
 	}
+	return 0;
+}
+
+/* An async call ends (aux: its token, bit 32 set when it raised). */
+static __always_inline int py_async_end(const struct marker_head *m, const char *buf)
+{
+	struct py_async_key k = {.tgid = bpf_get_current_pid_tgid() >> 32, .token = (__u32)m->aux};
+	struct mcp_call_rec *r = bpf_map_lookup_elem(&py_async, &k);
+
+	if (!r || r->binding != (m->binding & (MCP_MAX_BINDINGS - 1))) {
+		stat_inc(MCP_STAT_UNMATCHED_RET);
+		return 0;
+	}
+	r->h.end_ns = bpf_ktime_get_ns();
+	r->ret = (m->aux >> 32) & 1;
+	copy_values(r, m, buf);
 	emit(r, rec_size(r->nstrs));
+	bpf_map_delete_elem(&py_async, &k);
 	return 0;
 }
 
@@ -214,8 +265,8 @@ static __always_inline int py_single(const struct marker_head *m, const char *bu
 
 	if (!r)
 		return 0;
-	if (m->kind == MCP_PY_ASYNC_END)
-		return py_async_end(r, m, buf);
+	if (m->kind == MCP_PY_ASYNC_ENTRY)
+		return py_async_entry(r, m, buf);
 	if (m->kind != MCP_PY_POINT) {
 		start_record(r, m, MCP_REC_PY_INFO);
 		r->h.flags = m->kind;
@@ -228,10 +279,7 @@ static __always_inline int py_single(const struct marker_head *m, const char *bu
 	start_record(r, m, MCP_REC_POINT);
 	struct span_stack *st = get_stack(tid, false);
 
-	struct frame *parent = top_frame(st);
-
-	if (parent) /* a point outside any span has no trace */
-		set_parent(r, st, parent);
+	set_parent(r, st, parent_of(st, (__u32)m->aux), true);
 	copy_values(r, m, buf);
 	emit(r, rec_size(r->nstrs));
 	return 0;
@@ -257,6 +305,8 @@ int BPF_KPROBE(py_write, int fd, const void *buf, __u64 count)
 	case MCP_PY_RETURN:
 	case MCP_PY_RAISE:
 		return py_exit(&m, buf);
+	case MCP_PY_ASYNC_END:
+		return py_async_end(&m, buf);
 	default:
 		return py_single(&m, buf);
 	}

@@ -4,6 +4,7 @@
  * the undo script puts the originals back. Skipped (counted as passed
  * with a note) when there is no python3. */
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,7 @@ static const char driver[] =
 	"        return True\n"
 	"async def run_async(name):\n"
 	"    await asyncio.sleep(0)\n"
+	"    Coord.step('in-async', 1.0)\n"
 	"    return 1\n"
 	"m = types.ModuleType('tmod')\n"
 	"m.Coord, m.Cache, m.run_async = Coord, Cache, run_async\n"
@@ -146,9 +148,10 @@ static void test_markers(const char *buf, size_t len)
 	while (n < 32 && (v[n] = next_marker(buf, len, &at)))
 		n++;
 	CHECK_EQ_INT(at, len); /* every byte is a marker */
-	/* coordinate x2 (each with its step), a raise, the point, the async. */
-	CHECK_EQ_INT(n, 12);
-	if (n != 12)
+	/* coordinate x2 (each with its step), a raise, the point, the async
+	 * call and the sync one inside it. */
+	CHECK_EQ_INT(n, 15);
+	if (n != 15)
 		return;
 	for (int i = 0; i < n; i++)
 		CHECK(v[i]->version == MCP_PY_VERSION && v[i]->size == MCP_PY_MARKER_SIZE(v[i]->nstrs));
@@ -185,10 +188,17 @@ static void test_markers(const char *buf, size_t len)
 	/* The point, its parameter through a classmethod. */
 	CHECK(v[10]->kind == MCP_PY_POINT && v[10]->binding == 3);
 	CHECK_STR_EQ(v[10]->strs[0], "gpt");
-	/* The async call: one marker at its end, its start in aux. */
-	CHECK(v[11]->kind == MCP_PY_ASYNC_END && v[11]->binding == 2);
+	/* The async call: a token of its own (no caller's), the sync call in
+	 * it carries that token, its end the token again, not raised. */
+	uint64_t tok = v[11]->aux >> 32;
+
+	CHECK(v[11]->kind == MCP_PY_ASYNC_ENTRY && v[11]->binding == 2 && tok && (uint32_t)v[11]->aux == 0);
 	CHECK_STR_EQ(v[11]->strs[0], "s1");
-	CHECK((v[11]->aux & 1) == 0 && v[11]->aux >> 1 > 0);
+	CHECK(v[12]->kind == MCP_PY_ENTRY && v[12]->binding == 1 && v[12]->aux == tok);
+	CHECK(v[13]->kind == MCP_PY_RETURN && v[13]->binding == 1);
+	CHECK(v[14]->kind == MCP_PY_ASYNC_END && v[14]->binding == 2 && v[14]->aux == tok);
+	/* Sync calls outside any async one carry no token. */
+	CHECK(v[0]->aux == 0 && v[1]->aux == 0 && v[10]->aux == 0);
 }
 
 int main(void)

@@ -37,7 +37,7 @@ ORIG = {
     "iterate": L.Agent.__dict__["iterate"],
     "route": L.Router.__dict__["route"],
     "cache_hit": L.Router.__dict__["cache_hit"],
-    "run": L.Pipeline.__dict__["run"],
+    "run_workflow": L.run_workflow,
     "run_step": L.run_step,
 }
 FDS0 = sorted(os.listdir("/proc/self/fd"))
@@ -49,7 +49,7 @@ def current():
         "iterate": L.Agent.__dict__["iterate"],
         "route": L.Router.__dict__["route"],
         "cache_hit": L.Router.__dict__["cache_hit"],
-        "run": L.Pipeline.__dict__["run"],
+        "run_workflow": L.run_workflow,
         "run_step": L.run_step,
     }
 
@@ -131,11 +131,14 @@ def workload(tid, n, llm):
         if use_llm:
             rec("llm", "model_routing", None)
 
-        steps = ["extract", "broken"] if i % 6 == 5 else ["extract", "load"]
+        steps = ["extract", "broken"] if i % 6 == 5 else ["extract", "plan"]
         werr = "RuntimeError" if "broken" in steps else None
         for k, s in enumerate(steps):
             rec("workflow_step", "workflow_execution", "RuntimeError" if s == "broken" else None,
                 **{"mcp.step_name": s, "mcp.step_type": "async"})
+            if s == "plan":
+                rec("model_routing", "workflow_step", None, **{"mcp.model_type": "m-step", "mcp.prompt_length": 11,
+                                                               "mcp.selected_model": "m-step-large", "mcp.tokens_used": 2})
         rec("workflow_execution", None, werr, **{"mcp.workflow_type": "etl"})
         try:
             assert p.run("etl", steps) == len(steps) and not werr

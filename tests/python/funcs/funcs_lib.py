@@ -1,7 +1,8 @@
 """The functions tests/e2e/test_py_functions.sh binds by name (funcs.map):
 a method that calls a static method (nesting), a class method that calls
 a point and makes an LLM call over HTTPS (a TLS span inside a Python span),
-a sync method that runs async functions on an event loop, and raises."""
+async functions run as concurrent tasks (a sync call inside one), and
+raises."""
 import asyncio
 import http.client
 import json
@@ -64,14 +65,18 @@ class Pipeline:
 
 
 async def run_workflow(workflow_type, steps):
-    done = 0
-    for i, s in enumerate(steps):
-        await run_step(s, i)
-        done += 1
-    return done
+    # The steps run as concurrent tasks, interleaved on this thread.
+    results = await asyncio.gather(*(run_step(s, i) for i, s in enumerate(steps)), return_exceptions=True)
+    for r in results:
+        if isinstance(r, Exception):
+            raise r
+    return len(results)
 
 
 async def run_step(step_name, step_index):
+    await asyncio.sleep(0)
+    if step_name == "plan":  # a sync bound call inside an async one
+        Router.route("m-step", "step prompt")
     await asyncio.sleep(0)
     if step_name == "broken":
         raise RuntimeError(step_name)
