@@ -5,12 +5,14 @@
  * they are published in (FIFO per name, after the answer, within the
  * window); and the mcp tracker putting a tools/call CLIENT span, and the
  * SERVER span stitched to it, under the LLM call's span. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "source/mcp/mcp_session.h"
 #include "source/tls/llm_internal.h"
 #include "source/tool_calls.h"
 #include "mcp_unit.h"
+#include "test_tls_util.h"
 #include "unit_test.h"
 
 static const struct llm_opts no_content = {.capture_content = false};
@@ -190,6 +192,49 @@ static void test_gemini_and_cap(void)
 	CHECK_EQ_INT(c.n_tool_calls, LLM_TOOL_CALLS_MAX);
 	CHECK_EQ_INT(c.tool_calls_dropped, 5);
 	llm_call_free(&c);
+}
+
+/* A client that stops reading at [DONE] (Python's SDK breaks there) calls
+ * the tools before the chunked body's end is read: the tool calls are told
+ * when the stream's end event is read (llm_tracker answered), once, before
+ * the call is emitted at the exchange's end. */
+static int nanswered, answered_tools;
+static uint64_t answered_at;
+static void on_answered(void *ctx, struct llm_call *c, uint64_t ts)
+{
+	(void)ctx;
+	nanswered++;
+	answered_tools = c->n_tool_calls;
+	answered_at = ts;
+}
+
+static void test_answered_at_done(void)
+{
+	static struct rec r;
+	rec_init(&r, false, NULL);
+	r.t.answered = on_answered;
+	struct http1_conn *c = http1_conn_new(&r.http);
+	static const char req[] = "{\"model\":\"gpt-4o-mini\",\"stream\":true,\"messages\":[]}";
+	char head[256];
+	snprintf(head, sizeof(head), "POST /v1/chat/completions HTTP/1.1\r\nHost: api.test\r\nContent-Length: %zu\r\n\r\n",
+		 strlen(req));
+	feed_str(c, TLS_DIR_WRITE, head, 100);
+	feed_str(c, TLS_DIR_WRITE, req, 100);
+	feed_str(c, TLS_DIR_READ, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n", 200);
+	for (size_t i = 0; i < sizeof(chat_events) / sizeof(chat_events[0]); i++) {
+		char chunk[1024], ev[900];
+		snprintf(ev, sizeof(ev), "data: %s\n\n", chat_events[i][1]);
+		snprintf(chunk, sizeof(chunk), "%zx\r\n%s\r\n", strlen(ev), ev);
+		feed_str(c, TLS_DIR_READ, chunk, 201 + i);
+	}
+	CHECK_EQ_INT(nanswered, 1);
+	CHECK_EQ_INT(answered_tools, 3);
+	CHECK_EQ_INT(answered_at, 201 + sizeof(chat_events) / sizeof(chat_events[0]) - 1);
+	CHECK_EQ_INT(r.n, 0); /* the exchange is not over */
+	feed_str(c, TLS_DIR_READ, "0\r\n\r\n", 400);
+	CHECK_EQ_INT(r.n, 1);
+	CHECK_EQ_INT(nanswered, 1);
+	http1_close(c, 500);
 }
 
 /* ---- the table ---------------------------------------------------------- */
@@ -386,6 +431,7 @@ int main(void)
 	test_responses();
 	test_anthropic();
 	test_gemini_and_cap();
+	test_answered_at_done();
 	test_table();
 	test_sync_before_claim();
 	test_tracker_parents();

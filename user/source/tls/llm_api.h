@@ -97,6 +97,10 @@ struct llm_call {
 	struct llm_tool_call tool_calls[LLM_TOOL_CALLS_MAX];
 	int n_tool_calls;
 	int tool_calls_dropped; /* beyond LLM_TOOL_CALLS_MAX */
+	bool answered;          /* the answer is whole (its tool calls told) */
+	/* the span's ids, given when the answer is whole (its tool calls are
+	 * published then, before the exchange may end); span_id 0: at emit */
+	unsigned long long trace_id[2], span_id, parent_id;
 	/* cost, from the price table (see prices.h) */
 	double cost_usd;
 	bool has_cost;

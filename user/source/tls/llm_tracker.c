@@ -39,8 +39,15 @@ static bool want(void *ctx, struct http1_exchange *x)
 static void sse(void *ctx, struct http1_exchange *x, const struct sse_event *ev, uint64_t ts_ns)
 {
 	struct llm_tracker *t = ctx;
-	if (x->user)
-		llm_stream_event(x->user, ev->event, ev->data, ev->data_len, ts_ns, &t->opts);
+	struct llm_call *c = x->user;
+	if (!c)
+		return;
+	llm_stream_event(c, ev->event, ev->data, ev->data_len, ts_ns, &t->opts);
+	if (c->stream_ended && !c->answered) {
+		c->answered = true;
+		if (t->answered)
+			t->answered(t->emit_ctx, c, ts_ns);
+	}
 }
 
 static void price(struct llm_tracker *t, struct llm_call *c)
@@ -86,6 +93,11 @@ static void done(void *ctx, struct http1_exchange *x)
 	llm_call_finish(c, x->resp_started ? x->status : 0, x->outcome == HTTP1_CLOSED_MID_RESPONSE,
 			x->resp_started);
 	price(t, c);
+	if (!c->answered) {
+		c->answered = true;
+		if (t->answered)
+			t->answered(t->emit_ctx, c, c->end_ns);
+	}
 	t->st.calls++;
 	if (t->emit)
 		t->emit(t->emit_ctx, c);

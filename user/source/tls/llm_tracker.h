@@ -26,6 +26,11 @@ struct llm_tracker {
 	struct price_table *prices; /* may be NULL: no cost */
 	llm_emit_fn emit;
 	void *emit_ctx;
+	/* optional: the answer is whole (a stream's end event, or the whole
+	 * body) — its tool calls are known; the exchange may end later (a
+	 * client stops reading at [DONE], the chunked end comes with its next
+	 * read). Called once per call, before emit; may set the call's ids. */
+	void (*answered)(void *ctx, struct llm_call *call, uint64_t ts_ns);
 	/* said once per model with no price (NULL: silent) */
 	void (*note_unpriced)(void *ctx, const char *provider, const char *model);
 	struct llm_tracker_stats st;

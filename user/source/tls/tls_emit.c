@@ -26,6 +26,30 @@ static int binding_of(const struct tls_bindings *b, const char *op)
 	return b->chat;
 }
 
+void tls_call_ids(const struct llm_call *k, const struct tls_origin *o, unsigned long long (*next_id)(void *),
+		  void *id_ctx, unsigned long long trace_id[2], unsigned long long *span_id,
+		  unsigned long long *parent_id)
+{
+	unsigned long long t0, t1, sp;
+	*span_id = next_id(id_ctx);
+	if (k->traceparent[0] && hex64(k->traceparent + 3, &t0) && hex64(k->traceparent + 19, &t1) &&
+	    hex64(k->traceparent + 36, &sp)) {
+		/* the request carries its trace: it joins it */
+		trace_id[0] = t0;
+		trace_id[1] = t1;
+		*parent_id = sp;
+	} else if (o->parent_span) {
+		/* made inside an open native span on the same thread */
+		trace_id[0] = o->parent_trace[0];
+		trace_id[1] = o->parent_trace[1];
+		*parent_id = o->parent_span;
+	} else {
+		trace_id[0] = next_id(id_ctx);
+		trace_id[1] = next_id(id_ctx);
+		*parent_id = 0;
+	}
+}
+
 void tls_call_build(struct call *c, const struct probe_map *pm, const struct tls_bindings *b,
 		    const struct llm_call *k, const struct tls_origin *o,
 		    unsigned long long (*next_id)(void *), void *id_ctx)
@@ -35,25 +59,15 @@ void tls_call_build(struct call *c, const struct probe_map *pm, const struct tls
 	c->rec.tid = o->tid;
 	c->rec.start_ns = k->start_ns;
 	c->rec.end_ns = k->end_ns >= k->start_ns ? k->end_ns : k->start_ns;
-	c->rec.span_id = next_id(id_ctx);
-	unsigned long long t0, t1, sp;
-	if (k->traceparent[0] && hex64(k->traceparent + 3, &t0) && hex64(k->traceparent + 19, &t1) &&
-	    hex64(k->traceparent + 36, &sp)) {
-		/* the request carries its trace: it joins it */
-		c->rec.trace_id[0] = t0;
-		c->rec.trace_id[1] = t1;
-		c->rec.parent_id = sp;
-		c->rec.depth = 1;
-	} else if (o->parent_span) {
-		/* made inside an open native span on the same thread */
-		c->rec.trace_id[0] = o->parent_trace[0];
-		c->rec.trace_id[1] = o->parent_trace[1];
-		c->rec.parent_id = o->parent_span;
-		c->rec.depth = 1;
+	if (k->span_id) {
+		c->rec.trace_id[0] = k->trace_id[0];
+		c->rec.trace_id[1] = k->trace_id[1];
+		c->rec.span_id = k->span_id;
+		c->rec.parent_id = k->parent_id;
 	} else {
-		c->rec.trace_id[0] = next_id(id_ctx);
-		c->rec.trace_id[1] = next_id(id_ctx);
+		tls_call_ids(k, o, next_id, id_ctx, c->rec.trace_id, &c->rec.span_id, &c->rec.parent_id);
 	}
+	c->rec.depth = c->rec.parent_id ? 1 : 0;
 	const char *model = k->request_model[0] ? k->request_model : k->response_model[0] ? k->response_model : "unknown";
 	/* The important ones first: attributes past the call's room are dropped. */
 	call_add_str(c, "gen_ai.operation.name", k->operation);

@@ -18,7 +18,13 @@ struct tls_bindings {
 	int chat, text_completion, embeddings, generate_content;
 };
 
-/* Fills c; next_id makes span and trace ids (never 0). */
+/* The span's trace id, span id and parent id (0: a root) of k made from
+ * o: a traceparent the request carried, else the native span open on the
+ * writing thread, else a new trace; next_id makes ids (never 0). */
+void tls_call_ids(const struct llm_call *k, const struct tls_origin *o, unsigned long long (*next_id)(void *),
+		  void *id_ctx, unsigned long long trace_id[2], unsigned long long *span_id,
+		  unsigned long long *parent_id);
+/* Fills c; its ids are k's when set (k->span_id), else tls_call_ids'. */
 void tls_call_build(struct call *c, const struct probe_map *pm, const struct tls_bindings *b,
 		    const struct llm_call *k, const struct tls_origin *o,
 		    unsigned long long (*next_id)(void *), void *id_ctx);

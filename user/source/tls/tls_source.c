@@ -133,10 +133,10 @@ static bool tls_applies(const struct source_env *env)
 
 /* ---- LLM calls out -------------------------------------------------- */
 
-static void emit(void *ctx, const struct llm_call *k)
+/* The process and thread of the record being fed, and the native span
+ * that was open when the request was written. */
+static struct tls_origin origin(const struct tls_source *p)
 {
-	struct tls_source *p = ctx;
-	const struct source_env *env = p->s->env;
 	struct tls_origin o = {0};
 	if (p->cur) {
 		o.pid = p->cur->h.pid;
@@ -149,12 +149,30 @@ static void emit(void *ctx, const struct llm_call *k)
 		o.parent_trace[1] = p->cur_conn->req_parent_trace[1];
 		o.parent_span = p->cur_conn->req_parent_span;
 	}
-	tls_call_build(&p->scratch, env->pm, &p->b, k, &o, next_id, p);
-	/* the tools its answer asked for: the agent's tools/call of them go
-	 * under this span (tool_calls.h) */
+	return o;
+}
+
+/* The answer is whole: the span gets its ids now, and the tools it asked
+ * for are published under it (tool_calls.h) — the agent may call them
+ * before the exchange ends (a client that stops reading at [DONE]). */
+static void answered(void *ctx, struct llm_call *k, uint64_t ts_ns)
+{
+	struct tls_source *p = ctx;
+	if (!k->n_tool_calls)
+		return;
+	struct tls_origin o = origin(p);
+	tls_call_ids(k, &o, next_id, p, k->trace_id, &k->span_id, &k->parent_id);
 	for (int i = 0; i < k->n_tool_calls; i++)
-		tool_calls_publish(tool_calls_shared(), o.pid, k->tool_calls[i].name, p->scratch.rec.trace_id[0],
-				   p->scratch.rec.trace_id[1], p->scratch.rec.span_id, k->end_ns);
+		tool_calls_publish(tool_calls_shared(), o.pid, k->tool_calls[i].name, k->trace_id[0], k->trace_id[1],
+				   k->span_id, ts_ns);
+}
+
+static void emit(void *ctx, const struct llm_call *k)
+{
+	struct tls_source *p = ctx;
+	const struct source_env *env = p->s->env;
+	struct tls_origin o = origin(p);
+	tls_call_build(&p->scratch, env->pm, &p->b, k, &o, next_id, p);
 	env->sink.fn(env->sink.ctx, &p->scratch);
 }
 
@@ -205,6 +223,7 @@ static int tls_open(struct source *s, char *err, size_t errlen)
 	struct llm_opts o = {.capture_content = env->capture_content, .content_max = LLM_DEFAULT_CONTENT_MAX};
 	llm_tracker_init(&p->tracker, &o, &p->prices, emit, p);
 	p->tracker.note_unpriced = note_unpriced;
+	p->tracker.answered = answered;
 	struct http1_handler h = llm_tracker_handler(&p->tracker);
 	http1_ctx_init(&p->http, &h);
 	p->http.verbose = env->verbose;
