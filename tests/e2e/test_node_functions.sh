@@ -2,9 +2,9 @@
 # Issue 19 item 4: Node.js functions bound by name in a running node
 # (tests/node/main.js, its methods named in tests/node/agents.probes), the
 # wrappers injected through the inspector SIGUSR1 opens (--pid --inject).
-#  1. export == ledger: every call made through a wrapper (sync, async, and
-#     sync inside sync: a child span;
-#     thrown and rejected) is one span with its attributes and error type;
+#  1. export == ledger: every call made through a wrapper (sync, async, a
+#     sync one inside another as its child, thrown and rejected) is one span
+#     with its attributes and error type;
 #     the checker fails on a ledger one call short;
 #  2. detach: the program sees its original methods again and calls go on
 #     through them; the inspector port is closed; a binding whose module is
