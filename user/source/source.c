@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <unistd.h>
 #include "source/source.h"
 #include "source/mcp/mcp_source.h"
@@ -164,7 +165,10 @@ int sources_attach(struct source_set *S, char *err, size_t errlen)
 		int fd = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "events"));
 		int e = 0;
 
-		if (!S->rb) {
+		if (s->ops == &uprobe_source_ops) { /* the hot ring: read per batch */
+			e = ring_reader_open(&S->own[S->nown], fd, on_record, s);
+			S->nown += !e;
+		} else if (!S->rb) {
 			S->rb = ring_buffer__new(fd, on_record, s, NULL);
 			if (!S->rb)
 				e = -errno;
@@ -217,12 +221,37 @@ static void poll_ended(bool final)
 			poll_end_hooks[i].fn(poll_end_hooks[i].ctx, final);
 }
 
+/* One epoll over libbpf's (itself an epoll descriptor) and our rings'. */
+static int make_poller(struct source_set *S)
+{
+	struct epoll_event ev = {.events = EPOLLIN};
+
+	S->ep = epoll_create1(EPOLL_CLOEXEC);
+	if (S->ep < 0)
+		return S->ep = -errno;
+	if (S->rb && epoll_ctl(S->ep, EPOLL_CTL_ADD, ring_buffer__epoll_fd(S->rb), &ev))
+		return -errno;
+	for (int i = 0; i < S->nown; i++)
+		if (epoll_ctl(S->ep, EPOLL_CTL_ADD, S->own[i].map_fd, &ev))
+			return -errno;
+	return 0;
+}
+
 int sources_poll(struct source_set *S, int timeout_ms)
 {
-	int e = ring_buffer__poll(S->rb, timeout_ms);
+	struct epoll_event ev[SOURCE_MAX + 1];
+	int e = S->ep > 0 ? 0 : make_poller(S);
 
-	/* What the wakeup-less rings hold is read too (ring.bpf.h). */
-	if (e >= 0) {
+	if (!e && epoll_wait(S->ep, ev, SOURCE_MAX + 1, timeout_ms) < 0)
+		e = -errno;
+	/* Every ring, not only those that woke us: what the wakeup-less rings
+	 * hold is read too (ring.bpf.h). */
+	for (int i = 0; i < S->nown && e >= 0; i++) {
+		int64_t n = ring_reader_consume(&S->own[i]);
+
+		e = n < 0 ? (int)n : e + (int)n;
+	}
+	if (S->rb && e >= 0) {
 		int n = ring_buffer__consume(S->rb);
 
 		e = n < 0 ? n : e + n;
@@ -297,6 +326,10 @@ void sources_close(struct source_set *S)
 {
 	if (S->rb)
 		ring_buffer__free(S->rb);
+	for (int i = 0; i < S->nown; i++)
+		ring_reader_close(&S->own[i]);
+	if (S->ep > 0)
+		close(S->ep);
 	for (int i = 0; i < S->n; i++)
 		S->v[i].ops->close(&S->v[i]);
 	if (S->shared.traced_fd > 0)

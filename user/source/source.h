@@ -20,6 +20,7 @@
 #include "call.h"
 #include "mcp_trace.h"
 #include "probe_map.h"
+#include "source/ring_reader.h"
 
 /* Where decoded calls go (aggregate/pipeline.h: pipeline_call). */
 struct call_sink {
@@ -149,6 +150,11 @@ struct source_set {
 	struct source v[SOURCE_MAX];
 	int n;
 	struct ring_buffer *rb; /* every source's ring, polled together */
+	/* Rings read by the tracer's own reader (ring_reader.h): the uprobe
+	 * source's, which nothing else drains. Polled with rb through ep. */
+	struct ring_reader own[SOURCE_MAX];
+	int nown;
+	int ep; /* epoll over rb's and own's descriptors; 0 until made */
 	struct source_shared shared;
 	struct open_span open[SOURCE_OPEN_SPANS]; /* pid 0: free slot */
 	unsigned long long open_seq;
