@@ -1,3 +1,5 @@
+/* The MCP tracker: requests and responses matched into operations, and
+ * their trace context (mcp_session.h). How they end: mcp_finish.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +19,6 @@
 /* Learned pipe pairs: two entries per conversation. */
 #define MAX_PAIRS 16384
 
-
 /* ---------------------------------------------------------------- ids */
 
 static uint64_t next_id(struct mcp_tracker *t)
@@ -26,7 +27,6 @@ static uint64_t next_id(struct mcp_tracker *t)
 }
 
 /* ---------------------------------------------------------------- life */
-
 
 struct mcp_tracker *mcp_tracker_new(const struct mcp_tracker_config *cfg, const struct mcp_sink *sink)
 {
@@ -95,7 +95,6 @@ static void end_session(struct mcp_tracker *t, struct mcp_session_rec *s, uint64
 }
 
 /* ---------------------------------------------------------------- ops */
-
 
 /* A SERVER operation whose request a traced CLIENT wrote on the same
  * stream with the same id becomes that client span's child. */
