@@ -98,6 +98,7 @@ char *node_script_build(const struct probe_map *pm, unsigned short port, const c
 	cJSON_AddNumberToObject(fmt, "ret", MCP_PY_RETURN);
 	cJSON_AddNumberToObject(fmt, "raise", MCP_PY_RAISE);
 	cJSON_AddNumberToObject(fmt, "point", MCP_PY_POINT);
+	cJSON_AddNumberToObject(fmt, "aentry", MCP_PY_ASYNC_ENTRY);
 	cJSON_AddNumberToObject(fmt, "aend", MCP_PY_ASYNC_END);
 	cJSON_AddNumberToObject(fmt, "vals", offsetof(struct mcp_py_marker, vals));
 	cJSON_AddNumberToObject(fmt, "strs", offsetof(struct mcp_py_marker, strs));

@@ -146,6 +146,18 @@ static int libc_of(pid_t pid, char *out, size_t outlen)
 	return rc;
 }
 
+/* Tracing stopped (the last read of the rings is done): the leases end
+ * now, not at teardown, so the targets stop paying for markers nobody
+ * reads while the tracer exports and prints its summary. */
+static void end_leases(void *ctx, bool final)
+{
+	struct node_source *p = ctx;
+
+	for (int i = 0; final && i < p->nt; i++)
+		if (p->t[i].bound)
+			node_bind_detach(&p->t[i].nb);
+}
+
 static int node_attach(struct source *s)
 {
 	struct node_source *p = s->priv;
@@ -190,6 +202,8 @@ static int node_attach(struct source *s)
 				t->nb.times.window_ms, t->nb.times.listen_ms, t->nb.times.eval_ms);
 		n += t->nb.wrapped;
 	}
+	if (n && sources_on_poll_end(end_leases, p))
+		fprintf(stderr, "mcp-bpftrace: node: the leases end at teardown, not when tracing stops\n");
 	return n;
 }
 
@@ -231,6 +245,7 @@ static void node_close(struct source *s)
 
 	if (!p)
 		return;
+	sources_off_poll_end(end_leases, p);
 	node_detach(s);
 	pymark_bpf__destroy(p->skel);
 	free(p);
