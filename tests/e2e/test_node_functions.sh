@@ -5,7 +5,8 @@
 #  1. export == ledger: every call made through a wrapper (sync, async, a
 #     sync one inside another as its child, thrown and rejected) is one span
 #     with its attributes and error type;
-#     the checker fails on a ledger one call short;
+#     the checker fails on a ledger one call short; the same for a node in
+#     a network namespace of its own (as in a container);
 #  2. detach: the program sees its original methods again and calls go on
 #     through them; the inspector port is closed; a binding whose module is
 #     not loaded is told, not loaded by the tracer;
@@ -58,6 +59,21 @@ grep -q '^Debugger listening on ws://127.0.0.1:' "$d/err" || fail "exact: no ins
 if grep -vE '^(Debugger listening on ws://|For help, see: https://nodejs.org/en/docs/inspector|Debugger attached\.|Debugger ending on ws://)' "$d/err"; then
   fail "exact: the target's stderr has more than node's inspector lines"
 fi
+
+# 1b. A node in a network namespace of its own (as in a container): its
+# inspector and the lease are on its own loopback, reached from sockets
+# made in that namespace.
+d=$WORK/netns; mkdir -p "$d"
+(cd "$NODE_DIR" && exec unshare -n sh -c 'ip link set lo up && exec node main.js "$1" 200' sh "$d/ledger.json") \
+  >"$d/out" 2>"$d/err" &
+wait_for "$d/out" '^ready' 10 || { cat "$d/err"; fail "netns: main.js did not start"; }
+NPID=$(pgrep -n -f "node main.js $d/ledger.json") || fail "netns: no node process"
+bg "$NPID"
+[ "$(readlink "/proc/$NPID/ns/net")" != "$(readlink /proc/self/ns/net)" ] || fail "netns: node shares our network namespace"
+"$TRACER" -P "$MAP" --inject --pid "$NPID" -o "$d/out.jsonl" >"$d/tracer.log" 2>&1 ||
+  { grep -v '^libbpf' "$d/tracer.log" | tail -20; fail "netns: the tracer exited with $?"; }
+$NCHECK --ledger "$d/ledger.json" --otlp "$d/out.jsonl" >"$d/check" 2>&1 || { cat "$d/check"; fail "netns: export differs from the ledger"; }
+note "netns: $(tail -n 1 "$d/check")"
 
 # 2. Detach: the originals again, seen from inside; the port closed; a
 # binding whose module the program never loaded is told and left alone.
