@@ -14,6 +14,7 @@
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(map_flags, BPF_F_NO_PREALLOC); /* as user space makes it (source.c) */
 	__uint(max_entries, MCP_MAX_TRACED);
 	__type(key, __u32);
 	__type(value, struct mcp_traced);

@@ -140,7 +140,9 @@ void cost_stats_start(struct cost *c, uint64_t now_ns)
 
 void cost_stats_tick(struct cost *c, uint64_t now_ns, bool final)
 {
-	if (c->window_on && (final || c->stats_always || now_ns - c->window_open_ns >= COST_STATS_ON_NS))
+	uint64_t on_ns = c->windows_closed ? COST_STATS_ON_NS : COST_STATS_FIRST_ON_NS;
+
+	if (c->window_on && (final || c->stats_always || now_ns - c->window_open_ns >= on_ns))
 		close_window(c, now_ns);
 	/* Not while the calibration runs: it measures a hit with them off. */
 	if (!c->window_on && !final && (c->stats_always || now_ns >= c->next_window_ns) &&
