@@ -14,7 +14,7 @@
 #     inside the window (port open): the port is closed all the same;
 #  4. refused before any signal: a program with its own SIGUSR1 handler (it
 #     never runs), a node started with --inspect, no --inject, a command the
-#     tracer would start.
+#     tracer would start; --list says which nodes can take the wrappers.
 source "$(dirname "$0")/lib.sh"
 NODE_DIR=$ROOT/tests/node
 MAP=$NODE_DIR/agents.probes
@@ -81,6 +81,8 @@ d=$WORK/detach
 start_main "$d"
 cp "$MAP" "$d/map"
 printf 'span workflow_step node:./planner.js:Planner.prototype.step\n' >>"$d/map"
+"$TRACER" --list -P "$d/map" --pid "$NPID" >"$d/list" 2>&1 || fail "detach: --list failed"
+grep -qE '^#   node +the probe map.*: injectable' "$d/list" || { grep -E '^#   (node|python) ' "$d/list"; fail "detach: --list does not say the node is injectable"; }
 before=$(listening "$NPID")
 "$TRACER" -P "$d/map" --inject --pid "$NPID" -d 1 -o "$d/out.jsonl" >"$d/tracer.log" 2>&1 ||
   { grep -v '^libbpf' "$d/tracer.log" | tail -20; fail "detach: the tracer exited with $?"; }
@@ -137,6 +139,8 @@ wait_for "$d/own.out" '^ready' 10 || fail "refuse: the SIGUSR1 program did not s
 rc=0; "$TRACER" -P "$MAP" --inject --pid "$own" -d 1 >"$d/own.log" 2>&1 || rc=$?
 [ "$rc" = 1 ] || { tail "$d/own.log"; fail "refuse: own SIGUSR1 handler: exit $rc, not 1"; }
 grep -q "handles SIGUSR1 itself.*process.on('SIGUSR1')" "$d/own.log" || { tail "$d/own.log"; fail "refuse: own handler: no reason given"; }
+"$TRACER" --list -P "$MAP" --pid "$own" >"$d/own.list" 2>&1 || fail "refuse: --list failed"
+grep -qE "^#   node .*handles SIGUSR1 itself" "$d/own.list" || { grep -E '^#   node ' "$d/own.list"; fail "refuse: --list does not say why"; }
 sleep 0.2
 if grep -q "own handler ran" "$d/own.out"; then fail "refuse: the program's SIGUSR1 handler ran: a signal was sent"; fi
 kill "$own"
