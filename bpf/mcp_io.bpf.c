@@ -583,6 +583,8 @@ int BPF_PROG(mcp_hold_fork, struct task_struct *parent, struct task_struct *chil
 	__u32 pid = (__u32)BPF_CORE_READ(child, tgid);
 	if (pid != (__u32)BPF_CORE_READ(child, pid))
 		return 0; /* a thread: the process's probes cover it */
+	if (BPF_CORE_READ(child, mm) == BPF_CORE_READ(parent, mm))
+		return 0; /* vfork, posix_spawn: it execs (held then) or exits */
 	hold(child, pid, bpf_get_current_pid_tgid() >> 32, MCP_IO_HOLD_FORK);
 	return 0;
 }

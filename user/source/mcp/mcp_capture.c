@@ -79,14 +79,26 @@ static void destroy(struct bpf_link **l)
 	}
 }
 
+/* The tracepoints stay this long after the last process that needed them
+ * is gone: a program forking short-lived children would attach and detach
+ * them for each. */
+#define TP_LINGER_NS 1000000000ULL
+
 /* The syscall tracepoints are attached while some traced process needs
  * them: always in the syscalls mode, in auto while a process libc cannot
- * cover runs. A call the libc probes took is left alone by them. */
+ * cover runs (and TP_LINGER_NS after). A call the libc probes took is
+ * left alone by them. */
 static void update_tracepoints(struct mcp_capture_state *c)
 {
 	bool verbose = c->s->env->verbose;
+	uint64_t now = clock_mono_ns();
 	bool want = c->mode == MCP_CAPTURE_SYSCALLS ||
 		    (c->mode == MCP_CAPTURE_AUTO && mcp_libc_uncovered(c->libc) > 0);
+
+	if (want)
+		c->tp_needed_ns = now;
+	else if (c->tp[0] && now - c->tp_needed_ns < TP_LINGER_NS)
+		want = true;
 
 	if (want && !c->tp[0]) {
 		c->tp[0] = bpf_program__attach(c->skel->progs.mcp_sys_enter);
@@ -143,7 +155,16 @@ static int on_hold(void *ctx, void *data, size_t len)
 	pid_t pid = (pid_t)r->h.pid;
 	bool exec = (r->h.flags & MCP_IO_HOLD_EXEC) != 0;
 	pthread_mutex_lock(&c->lock);
-	if (c->libc) {
+	if (c->libc && !exec && c->mode == MCP_CAPTURE_AUTO) {
+		/* A forked child that has not exec'd: most exec at once (a
+		 * link made and closed for nothing, ~76 ms of the kernel's
+		 * each: 5,000 children of a forking loop took minutes), the
+		 * rest (a prefork server) are on the tracepoints until they do. */
+		mcp_libc_uncover(c->libc, pid);
+		if (c->s->env->verbose)
+			fprintf(stderr, "mcp-bpftrace: mcp: pid %d forked: syscall capture until it execs\n", (int)pid);
+		update_tracepoints(c);
+	} else if (c->libc) {
 		cover(c, pid, exec);
 		update_tracepoints(c);
 	}
@@ -162,8 +183,12 @@ static void *hold_thread(void *arg)
 {
 	struct mcp_capture_state *c = arg;
 
-	while (!c->stopping)
-		ring_buffer__poll(c->hold_rb, 10);
+	while (!c->stopping) {
+		ring_buffer__poll(c->hold_rb, 100);
+		pthread_mutex_lock(&c->lock); /* the tracepoints' linger ends */
+		update_tracepoints(c);
+		pthread_mutex_unlock(&c->lock);
+	}
 	ring_buffer__consume(c->hold_rb);
 	return NULL;
 }

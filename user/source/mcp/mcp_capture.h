@@ -25,6 +25,7 @@ struct mcp_capture_state {
 	struct bpf_link *hold[2];  /* sched_process_fork, sched_process_exec: libc and auto */
 	struct mcp_libc *libc;     /* libc and auto, once attached */
 	uint64_t holds, held_ns;   /* processes held, and for how long in all */
+	uint64_t tp_needed_ns;     /* the last time a process needed the tracepoints */
 	/* The hold thread reads the `holds` ring; the lock keeps libc and tp
 	 * between it and the caller's thread (exits). */
 	pthread_t thread;

@@ -357,6 +357,14 @@ int mcp_libc_cover(struct mcp_libc *L, pid_t pid, bool image, char *why, size_t 
 	return 1;
 }
 
+void mcp_libc_uncover(struct mcp_libc *L, pid_t pid)
+{
+	struct libc_proc *p = proc_of(L, pid, true);
+
+	if (p)
+		unlink_proc(L, p);
+}
+
 void mcp_libc_forget(struct mcp_libc *L, pid_t pid)
 {
 	struct libc_proc *p = proc_of(L, pid, false);

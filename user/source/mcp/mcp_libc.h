@@ -45,6 +45,8 @@ void mcp_libc_free(struct mcp_libc *L);
  * `why` says; -1: the attach failed, `why` says. A process not covered is
  * remembered as such until mcp_libc_forget. */
 int mcp_libc_cover(struct mcp_libc *L, pid_t pid, bool image, char *why, size_t n);
+/* Process `pid` is known and not covered (its links, if any, go). */
+void mcp_libc_uncover(struct mcp_libc *L, pid_t pid);
 /* The process ended: its links go. */
 void mcp_libc_forget(struct mcp_libc *L, pid_t pid);
 /* Processes told to mcp_libc_cover that are not covered, alive. */
