@@ -86,6 +86,13 @@ def find(lines, pred):
     return next(s for s in spans_of(lines) if pred(s, psc.attrs_dict(s["attributes"])))
 
 
+def set_attr(span, key, change):
+    """The span's attribute key gets change(its OTLP value)."""
+    for kv in span["attributes"]:
+        if kv["key"] == key:
+            kv["value"] = change(kv["value"])
+
+
 def check(ledger, lines, flags=(), false_flags=()):
     with tempfile.TemporaryDirectory() as d:
         path = os.path.join(d, "out.jsonl")
@@ -147,9 +154,7 @@ class PySeedCheck(unittest.TestCase):
     def test_wrong_attribute_value(self):
         lines = self.mutated()
         s = find(lines, lambda s, a: a["mcp.operation"] == "model_routing")
-        for kv in s["attributes"]:
-            if kv["key"] == "mcp.prompt_length":
-                kv["value"] = {"intValue": str(int(kv["value"]["intValue"]) + 1)}
+        set_attr(s, "mcp.prompt_length", lambda v: {"intValue": str(int(v["intValue"]) + 1)})
         self.assert_fails(lines, "attributes")
 
     def test_catalog_default_missing(self):
@@ -161,9 +166,7 @@ class PySeedCheck(unittest.TestCase):
     def test_wrong_attribute_type(self):
         lines = self.mutated()
         s = find(lines, lambda s, a: a["mcp.operation"] == "workflow_step")
-        for kv in s["attributes"]:
-            if kv["key"] == "mcp.step_index":
-                kv["value"] = {"doubleValue": float(kv["value"]["intValue"])}
+        set_attr(s, "mcp.step_index", lambda v: {"doubleValue": float(v["intValue"])})
         self.assert_fails(lines, "attributes")
 
     def test_wrong_parent(self):
@@ -183,9 +186,7 @@ class PySeedCheck(unittest.TestCase):
     def test_wrong_error_type(self):
         lines = self.mutated()
         s = find(lines, lambda s, a: a.get("error.type") == "ModelTimeoutError")
-        for kv in s["attributes"]:
-            if kv["key"] == "error.type":
-                kv["value"] = {"stringValue": "TimeoutError"}
+        set_attr(s, "error.type", lambda v: {"stringValue": "TimeoutError"})
         self.assert_fails(lines, "count")
 
     def test_error_without_exception_event(self):
