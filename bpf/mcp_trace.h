@@ -123,9 +123,9 @@ _Static_assert(sizeof(struct mcp_call_rec) == 176 + MCP_MAX_STRS * MCP_STR_LEN, 
 /*
  * Python markers (python source, bpf/pymark.bpf.c; README, "Python
  * functions"). The wrapper script injected into a CPython process writes
- * one with os.write() to a /dev/null descriptor of its own at each bound
- * call's entry and return/raise; a uprobe on libc write, attached to that
- * pid alone, copies it into the span stack. Little-endian, packed as below:
+ * one with os.pwrite() to a /dev/null descriptor of its own at each bound
+ * call's entry and return/raise; a uprobe on libc pwrite64, attached to
+ * that pid alone, copies it into the span stack. Little-endian, packed as below:
  * a header, the 12 number slots, then `nstrs` string slots of 64 bytes (NUL
  * padded), so that a marker is 128 + 64 * nstrs bytes. A slot is copied only
  * when its `present` bit is set (a return marker carries the return-time

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-3-Clause
 /*
  * The python source: markers that the wrapper script injected into a
- * CPython process writes with os.write() (struct mcp_py_marker) are read at
- * libc's write(), a uprobe attached to the traced pids alone (no other
- * process takes the breakpoint). An entry marker pushes a frame on the
+ * CPython process writes with os.pwrite() (struct mcp_py_marker) are read
+ * at libc's pwrite64(), a uprobe attached to the traced pids alone (no
+ * other process takes the breakpoint). pwrite, not write: the program's
+ * own write() calls (logs, sockets, pipes) take no probe; a probe hit
+ * costs ~25-30 us of CPU in this VM today (BENCHMARKS.md). An entry marker pushes a frame on the
  * thread's span stack that native bindings, TLS and MCP share
  * (lib/span_stack.bpf.h), a return or raise marker pops it and emits the
  * same record a native span emits (struct mcp_call_rec): so a bound Python
@@ -286,11 +288,11 @@ static __always_inline int py_single(const struct marker_head *m, const char *bu
 }
 
 SEC("uprobe")
-int BPF_KPROBE(py_write, int fd, const void *buf, __u64 count)
+int BPF_KPROBE(py_write, int fd, const void *buf, __u64 count, __u64 offset)
 {
 	struct marker_head m;
 
-	/* Most writes of the process are not markers: their size says so. */
+	/* A pwrite of the program's own (sqlite's) is no marker: its size says so. */
 	if (count < MCP_PY_MARKER_SIZE(0) || count > sizeof(struct mcp_py_marker))
 		return 0;
 	if (!current_traced())

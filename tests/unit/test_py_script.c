@@ -1,6 +1,7 @@
 /* The injected Python (user/source/python/py_script.c, py_runtime.c) run in
  * a real interpreter: the markers it writes are read back here through
- * struct mcp_py_marker (bpf/mcp_trace.h), the layout the BPF side reads;
+ * struct mcp_py_marker (bpf/mcp_trace.h), the layout the BPF side reads
+ * (the marker descriptor turned into a file opened O_APPEND);
  * the undo script puts the originals back. Skipped (counted as passed
  * with a note) when there is no python3. */
 #include <fcntl.h>
@@ -32,7 +33,7 @@ static const char map_text[] =
 	"span model_selection python:nomod:f\n";
 
 /* The program: a module `tmod`, the script run in __main__'s globals as
- * PyRun_SimpleString does, the marker fd turned into a pipe we read. */
+ * PyRun_SimpleString does, the marker fd turned into a file we read. */
 static const char driver[] =
 	"import os, sys, asyncio, types\n"
 	"class R:\n"
@@ -60,8 +61,8 @@ static const char driver[] =
 	"orig = Coord.__dict__['coordinate'], Coord.__dict__['step'], Cache.__dict__['hit'], run_async\n"
 	"exec(open(sys.argv[1]).read(), globals())\n"
 	"st = sys.modules['_mcp_bpftrace']\n"
-	"r, w = os.pipe()\n"
-	"os.dup2(w, st.fd)\n"
+	"out = os.open(sys.argv[2], os.O_WRONLY | os.O_CREAT | os.O_APPEND)\n"
+	"os.dup2(out, st.fd)  # pwrite at 0 appends with O_APPEND\n"
 	"c = Coord()\n"
 	"assert Coord.coordinate.__name__ == 'coordinate' and Coord.coordinate.__wrapped__ is orig[0]\n"
 	"c.coordinate('debate', [1, 2], task='secret')\n"
@@ -74,8 +75,7 @@ static const char driver[] =
 	"    raise SystemExit('the exception did not reach the caller')\n"
 	"Cache.hit('gpt')\n"
 	"assert asyncio.run(m.run_async('s1')) == 1\n"
-	"os.set_blocking(r, False)\n"
-	"open(sys.argv[2], 'wb').write(os.read(r, 1 << 20))\n"
+	"os.close(out)\n"
 	"exec(open(sys.argv[3]).read(), globals())\n"
 	"back = (Coord.__dict__['coordinate'], Coord.__dict__['step'], Cache.__dict__['hit'], m.run_async) == orig\n"
 	"gone = '_mcp_bpftrace' not in sys.modules and '_mcp_bpftrace_run' not in globals()\n"

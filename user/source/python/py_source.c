@@ -1,6 +1,6 @@
 /* The python source (README, "Python functions (--inject)"): python:
  * bindings served by a wrapper script injected into the targets' CPython
- * (py_script.c, py_inject_run) and a uprobe on their libc write() that
+ * (py_script.c, py_inject_run) and a uprobe on their libc pwrite64() that
  * reads the wrappers' markers (bpf/pymark.bpf.c). A thread of its own
  * injects (once the interpreter is up: a launched command starts later
  * than the tracer attaches), renews each target's lease every second, and
@@ -185,7 +185,7 @@ static int py_attach(struct source *s)
 	for (int i = 0; i < p->nt; i++) {
 		struct py_target *t = &p->t[i];
 		char libc[4400];
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = "write");
+		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = "pwrite64");
 
 		if (py_libc_path(t->pid, !t->launched, libc, sizeof(libc))) {
 			fprintf(stderr, "mcp-bpftrace: python: pid %d: no libc found to read markers at\n", (int)t->pid);
@@ -194,7 +194,7 @@ static int py_attach(struct source *s)
 		}
 		/* With the pid: no other process takes the breakpoint. */
 		if (!(t->link = bpf_program__attach_uprobe_opts(p->skel->progs.py_write, t->pid, libc, 0, &o))) {
-			fprintf(stderr, "mcp-bpftrace: python: pid %d: write() in %s: not attached (%s)\n", (int)t->pid,
+			fprintf(stderr, "mcp-bpftrace: python: pid %d: pwrite64() in %s: not attached (%s)\n", (int)t->pid,
 				libc, strerror(errno));
 			s->attach_errors++;
 			continue;
