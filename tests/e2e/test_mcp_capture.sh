@@ -78,3 +78,22 @@ set -e
 [ $rc2 -eq 2 ] && grep -q "expected auto, libc or syscalls" "$WORK/bad2.out" ||
   { cat "$WORK/bad2.out"; fail "--mcp-capture=ebpf: exit $rc2, expected 2 and what is accepted"; }
 note "bad usage: libc with --all, an unknown mode"
+
+# A tracer killed (SIGKILL) while a process waits for it at exec leaves it
+# stopped no more: the tracer is stopped first (it cannot continue anyone),
+# the shell's child is held at its exec, the tracer is killed, and its
+# watchdog continues the child; the shell then ends its script.
+"$TRACER" --no-top -- sh -c "sleep 1; /bin/true; echo done > '$WORK/wd.done'" >"$WORK/wd.log" 2>&1 &
+tpid=$!; bg $tpid
+wait_for "$WORK/wd.log" "probes attached" 20 || { cat "$WORK/wd.log"; fail "watchdog: tracer did not attach"; }
+kill -STOP $tpid
+held=
+for _ in $(seq 100); do # sleep 1, then /bin/true is held at its exec
+  held=$(ps -eo pid=,stat=,args= | awk '$2 ~ /^T/ && $3 == "/bin/true" {print $1}')
+  [ -n "$held" ] && break
+  sleep 0.05
+done
+[ -n "$held" ] || { kill -9 $tpid; fail "watchdog: /bin/true was not held at its exec"; }
+kill -9 $tpid
+wait_for "$WORK/wd.done" done 10 || fail "watchdog: /bin/true (pid $held) stayed stopped after the tracer was killed"
+note "watchdog: a process held when the tracer was killed went on"

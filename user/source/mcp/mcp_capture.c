@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "clock.h"
+#include "source/mcp/mcp_watchdog.h"
 #include "source/uprobe/uprobe_multi.h"
 #include "mcp_io.skel.h"
 
@@ -33,6 +34,7 @@ int mcp_capture_configure(struct mcp_capture_state *c, struct source *s, struct 
 
 	c->s = s;
 	c->skel = skel;
+	c->watchdog = -1;
 	pthread_mutex_init(&c->lock, NULL);
 	c->mode = (enum mcp_capture)env->mcp_capture;
 	if (c->mode != MCP_CAPTURE_SYSCALLS && (env->all || env->container))
@@ -209,6 +211,7 @@ static int attach_libc(struct mcp_capture_state *c)
 		return -1;
 	}
 	c->thread_on = true;
+	c->watchdog = mcp_watchdog_start(bpf_map__fd(c->skel->maps.traced_pids));
 	if (env->verbose)
 		fprintf(stderr, "mcp-bpftrace: mcp: %s capture with %s, per process\n", mcp_capture_name(c->mode),
 			c->session ? "session uprobes (one link)" : "uprobe_multi entry and return links");
@@ -262,6 +265,8 @@ void mcp_capture_detach(struct mcp_capture_state *c)
 		pthread_join(c->thread, NULL);
 		c->thread_on = false;
 	}
+	mcp_watchdog_stop(c->watchdog); /* every hold has been continued */
+	c->watchdog = -1;
 	ring_buffer__free(c->hold_rb);
 	c->hold_rb = NULL;
 	destroy(c->tp);

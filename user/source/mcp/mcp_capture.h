@@ -33,6 +33,7 @@ struct mcp_capture_state {
 	volatile bool stopping;
 	pthread_mutex_t lock;
 	struct ring_buffer *hold_rb;
+	int watchdog; /* mcp_watchdog.h: continues the held if the tracer is killed */
 };
 
 /* Before the object loads: the mode for this run (the one asked, or
