@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -87,8 +88,8 @@ static bool port_open(pid_t pid, const struct listen_port *p)
 
 /* A TCP connection to p made in pid's network namespace; host gets
  * "ADDR:PORT" for the Host header. */
-static int connect_port(pid_t pid, const struct listen_port *p, char *host, size_t hostlen,
-			char *err, size_t errlen)
+static int connect_port(pid_t pid, const struct listen_port *p, long long deadline, char *host,
+			size_t hostlen, char *err, size_t errlen)
 {
 	char a[INET6_ADDRSTRLEN];
 	struct sockaddr_storage ss = {0};
@@ -122,11 +123,27 @@ static int connect_port(pid_t pid, const struct listen_port *p, char *host, size
 
 	if (fd < 0)
 		return -1;
+	/* Non-blocking, with a deadline: a backlog someone filled would hold a
+	 * blocking connect for minutes (SYN retries). */
+	int fl = fcntl(fd, F_GETFL), e = 0;
+	socklen_t el = sizeof(e);
+	struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+
+	fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	if (connect(fd, (struct sockaddr *)&ss, sl) < 0) {
-		snprintf(err, errlen, "connecting to the inspector at %s: %s", host, strerror(errno));
+		if (errno != EINPROGRESS)
+			e = errno;
+		else if (poll(&pfd, 1, ms_left(deadline)) != 1)
+			e = ETIMEDOUT;
+		else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &e, &el))
+			e = errno;
+	}
+	if (e) {
+		snprintf(err, errlen, "connecting to the inspector at %s: %s", host, strerror(e));
 		close(fd);
 		return -1;
 	}
+	fcntl(fd, F_SETFL, fl);
 	return fd;
 }
 
@@ -155,7 +172,7 @@ static int evaluate(pid_t pid, const struct listen_port *p, const char *script, 
 {
 	char host[80], path[256];
 	char *body = NULL;
-	int fd = connect_port(pid, p, host, sizeof(host), err, errlen);
+	int fd = connect_port(pid, p, deadline, host, sizeof(host), err, errlen);
 
 	if (fd < 0)
 		return -1;
@@ -167,7 +184,7 @@ static int evaluate(pid_t pid, const struct listen_port *p, const char *script, 
 		return -1;
 	}
 	free(body);
-	fd = connect_port(pid, p, host, sizeof(host), err, errlen);
+	fd = connect_port(pid, p, deadline, host, sizeof(host), err, errlen);
 	if (fd < 0)
 		return -1;
 	rc = ws_handshake(fd, host, path, ms_left(deadline), err, errlen);
