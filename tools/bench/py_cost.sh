@@ -38,40 +38,31 @@ ARGS=(--calls "$CALLS" --rounds "$ROUNDS")
 wait_ready() { for _ in $(seq 200); do [ -e "$1/ready" ] && return 0; sleep 0.05; done; return 1; }
 
 # untraced
-mkdir "$WORK/u"
-python3 $B/py_bench.py --dir "$WORK/u" "${ARGS[@]}" >"$WORK/untraced.json"
+mkdir "$WORK/untraced"
+python3 $B/py_bench.py --dir "$WORK/untraced" "${ARGS[@]}" >"$WORK/untraced.json"
 
-# traced, then undone: one tracer attached by pid
-mkdir "$WORK/t"
-python3 $B/py_bench.py --dir "$WORK/t" --wrapped "${ARGS[@]}" >"$WORK/traced.json" &
-app=$!; pids+=($app)
-wait_ready "$WORK/t"
-"$TRACER" -P $B/py_bench.map --inject --sources python --pid $app --no-top --no-summary >"$WORK/t.out" 2>&1 &
-tr=$!; pids+=($tr)
+# A bench process and a tracer attached to it by pid. start NAME [py_bench args]
+start() {
+  mkdir "$WORK/$1"
+  python3 $B/py_bench.py --dir "$WORK/$1" "${@:2}" "${ARGS[@]}" >"$WORK/$1.json" &
+  app=$!; pids+=($app)
+  wait_ready "$WORK/$1"
+  "$TRACER" -P $B/py_bench.map --inject --sources python --pid $app --no-top --no-summary >"$WORK/$1.out" 2>&1 &
+  tr=$!; pids+=($tr)
+}
+
+# traced: timed while the tracer runs, then it stops
+start traced --wrapped
 wait $app
 kill -INT $tr; wait $tr || true
-mkdir "$WORK/d"
-python3 $B/py_bench.py --dir "$WORK/d" --wait-file "$WORK/d/go" "${ARGS[@]}" >"$WORK/undone.json" &
-app=$!; pids+=($app)
-wait_ready "$WORK/d"
-"$TRACER" -P $B/py_bench.map --inject --sources python --pid $app --no-top --no-summary >"$WORK/d.out" 2>&1 &
-tr=$!; pids+=($tr)
-sleep 2
-kill -INT $tr; wait $tr || true
-touch "$WORK/d/go"
-wait $app
-
-# killed
-mkdir "$WORK/k"
-python3 $B/py_bench.py --dir "$WORK/k" --wait-file "$WORK/k/go" "${ARGS[@]}" >"$WORK/killed.json" &
-app=$!; pids+=($app)
-wait_ready "$WORK/k"
-"$TRACER" -P $B/py_bench.map --inject --sources python --pid $app --no-top --no-summary >"$WORK/k.out" 2>&1 &
-tr=$!; pids+=($tr)
-sleep 2
-kill -9 $tr; wait $tr 2>/dev/null || true
-touch "$WORK/k/go"
-wait $app
+# undone / killed: the tracer stops (SIGINT) or dies (SIGKILL), then timed
+for how in undone killed; do
+  start $how --wait-file "$WORK/$how/go"
+  sleep 2
+  if [ $how = undone ]; then kill -INT $tr; wait $tr || true; else kill -9 $tr; wait $tr 2>/dev/null || true; fi
+  touch "$WORK/$how/go"
+  wait $app
+done
 
 python3 - "$WORK" "$CALLS" "$ROUNDS" <<'PY'
 import json, sys, os

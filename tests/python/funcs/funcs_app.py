@@ -32,16 +32,6 @@ ap.add_argument("--llm")
 args = ap.parse_args()
 D = args.dir
 
-ORIG = {
-    "coordinate": L.Coordinator.__dict__["coordinate"],
-    "iterate": L.Agent.__dict__["iterate"],
-    "route": L.Router.__dict__["route"],
-    "cache_hit": L.Router.__dict__["cache_hit"],
-    "run_workflow": L.run_workflow,
-    "run_step": L.run_step,
-}
-FDS0 = sorted(os.listdir("/proc/self/fd"))
-
 
 def current():
     return {
@@ -52,6 +42,10 @@ def current():
         "run_workflow": L.run_workflow,
         "run_step": L.run_step,
     }
+
+
+ORIG = current()
+FDS0 = sorted(os.listdir("/proc/self/fd"))
 
 
 def wrapped(f):
