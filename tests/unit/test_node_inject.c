@@ -11,6 +11,7 @@
 #include "source/node/node_http.h"
 #include "source/node/node_ports.h"
 #include "source/node/node_script.h"
+#include "source/node/node_signal.h"
 #include "unit_test.h"
 
 static char err[512];
@@ -183,8 +184,35 @@ static void test_script(void)
 	probe_map_free(&pm);
 }
 
+static enum usr1_handler verdict(const char *file, const char *sym, bool libuv_apart)
+{
+	struct handler_where w = {.libuv_apart = libuv_apart};
+
+	snprintf(w.file, sizeof(w.file), "%s", file);
+	snprintf(w.sym, sizeof(w.sym), "%s", sym);
+	return usr1_verdict(&w);
+}
+
+/* Which SIGUSR1 handlers the signal may be sent to. */
+static void test_usr1_verdict(void)
+{
+	/* node with its symbols (nodesource's: libuv inside the binary) */
+	CHECK_EQ_INT(verdict("node", "_ZN4node9inspector12_GLOBAL__N_1L19StartIoThreadWakeupEiP9siginfo_tPv", false),
+		     USR1_INSPECTOR);
+	CHECK_EQ_INT(verdict("node", "uv__signal_handler", false), USR1_LIBUV);
+	CHECK_EQ_INT(verdict("my_addon.node", "on_usr1", false), USR1_OTHER);
+	/* without symbols: a node binary with libuv inside cannot be told */
+	CHECK_EQ_INT(verdict("node", "", false), USR1_UNKNOWN);
+	/* Debian's layout: libnode.so.108 stripped, libuv.so.1 apart */
+	CHECK_EQ_INT(verdict("libnode.so.108", "", true), USR1_INSPECTOR);
+	CHECK_EQ_INT(verdict("libuv.so.1", "", true), USR1_LIBUV);
+	CHECK_EQ_INT(verdict("libnode.so.108", "", false), USR1_UNKNOWN); /* libuv inside it */
+	CHECK_EQ_INT(verdict("my_addon.node", "", true), USR1_UNKNOWN);
+}
+
 int main(void)
 {
+	test_usr1_verdict();
 	test_location();
 	test_bad_locations();
 	test_tcp_line();

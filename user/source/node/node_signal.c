@@ -44,11 +44,12 @@ int signal_handler_of(pid_t pid, int sig, uint64_t *handler, char *err, size_t e
 	return 0;
 }
 
-int symbol_at(pid_t pid, uint64_t addr, char *name, size_t namelen, char *err, size_t errlen)
+int handler_where(pid_t pid, uint64_t addr, struct handler_where *w, char *err, size_t errlen)
 {
 	struct proc_maps maps;
 	const struct proc_map *m = NULL;
 
+	memset(w, 0, sizeof(*w));
 	if (proc_maps_read(pid, &maps)) {
 		snprintf(err, errlen, "cannot read /proc/%d/maps", (int)pid);
 		return -1;
@@ -56,14 +57,15 @@ int symbol_at(pid_t pid, uint64_t addr, char *name, size_t namelen, char *err, s
 	for (size_t i = 0; i < maps.n && !m; i++)
 		if (addr >= maps.v[i].start && addr < maps.v[i].end)
 			m = &maps.v[i];
-	int rc = -1;
-
 	if (!m) {
-		snprintf(err, errlen, "address 0x%llx lies in no mapped file",
-			 (unsigned long long)addr);
+		snprintf(err, errlen, "address 0x%llx lies in no mapped file", (unsigned long long)addr);
 		proc_maps_free(&maps);
 		return -1;
 	}
+	const char *base = strrchr(m->path, '/');
+
+	snprintf(w->file, sizeof(w->file), "%s", base ? base + 1 : m->path);
+	w->libuv_apart = proc_maps_find_object(&maps, "libuv.so") != NULL;
 	/* map_files: the very file mapped, whatever mount namespace it is in. */
 	char path[96];
 	struct elf_info info;
@@ -72,24 +74,38 @@ int symbol_at(pid_t pid, uint64_t addr, char *name, size_t namelen, char *err, s
 	snprintf(path, sizeof(path), "/proc/%d/map_files/%llx-%llx", (int)pid,
 		 (unsigned long long)m->start, (unsigned long long)m->end);
 	if (elf_info_load(path, &info, err, errlen) == 0) {
-		for (size_t i = 0; i < info.nfuncs && rc; i++)
+		for (size_t i = 0; i < info.nfuncs && !w->sym[0]; i++)
 			if (off >= info.funcs[i].offset &&
-			    off < info.funcs[i].offset + (info.funcs[i].size ? info.funcs[i].size : 1)) {
-				snprintf(name, namelen, "%s", info.funcs[i].name);
-				rc = 0;
-			}
-		if (rc)
-			snprintf(err, errlen, "no symbol of %s covers it (stripped?)", m->path);
+			    off < info.funcs[i].offset + (info.funcs[i].size ? info.funcs[i].size : 1))
+				snprintf(w->sym, sizeof(w->sym), "%s", info.funcs[i].name);
 		elf_info_free(&info);
 	}
 	proc_maps_free(&maps);
-	return rc;
+	return 0;
+}
+
+enum usr1_handler usr1_verdict(const struct handler_where *w)
+{
+	if (strstr(w->sym, "StartIoThreadWakeup"))
+		return USR1_INSPECTOR;
+	if (strstr(w->sym, "uv__signal_handler") || (!w->sym[0] && !strncmp(w->file, "libuv.so", 8)))
+		return USR1_LIBUV;
+	if (w->sym[0])
+		return USR1_OTHER;
+	/* A libnode without its symbol table (Debian's: they are in a -dbgsym
+	 * package), with libuv a library of its own: the one SIGUSR1 handler
+	 * libnode installs is the inspector's, and process.on's would lie in
+	 * libuv.so. A node binary with libuv inside it cannot be told so. */
+	if (!strncmp(w->file, "libnode.so", 10) && w->libuv_apart)
+		return USR1_INSPECTOR;
+	return USR1_UNKNOWN;
 }
 
 int node_usr1_check(pid_t pid, char *err, size_t errlen)
 {
 	uint64_t h;
-	char sym[256], why[256];
+	struct handler_where w;
+	char why[256];
 
 	if (signal_handler_of(pid, SIGUSR1, &h, err, errlen))
 		return -1;
@@ -101,22 +117,29 @@ int node_usr1_check(pid_t pid, char *err, size_t errlen)
 			 h ? "would do nothing" : "would kill it");
 		return -1;
 	}
-	if (symbol_at(pid, h, sym, sizeof(sym), why, sizeof(why))) {
-		snprintf(err, errlen,
-			 "process %d's SIGUSR1 handler at 0x%llx cannot be named (%s); it may be "
-			 "the program's own, so no signal is sent",
+	if (handler_where(pid, h, &w, why, sizeof(why))) {
+		snprintf(err, errlen, "process %d's SIGUSR1 handler at 0x%llx: %s; no signal is sent",
 			 (int)pid, (unsigned long long)h, why);
 		return -1;
 	}
-	if (!strstr(sym, "StartIoThreadWakeup")) {
+	switch (usr1_verdict(&w)) {
+	case USR1_INSPECTOR:
+		return 0;
+	case USR1_LIBUV:
+	case USR1_OTHER:
 		snprintf(err, errlen,
-			 "process %d handles SIGUSR1 itself (%s%s): the signal would run the "
+			 "process %d handles SIGUSR1 itself (%s in %s%s): the signal would run the "
 			 "program's handler and open no inspector; not sent",
-			 (int)pid, sym,
-			 strstr(sym, "uv__signal_handler") ? ", i.e. process.on('SIGUSR1')" : "");
+			 (int)pid, w.sym[0] ? w.sym : "a handler", w.file,
+			 usr1_verdict(&w) == USR1_LIBUV ? ", i.e. process.on('SIGUSR1')" : "");
+		return -1;
+	default:
+		snprintf(err, errlen,
+			 "process %d's SIGUSR1 handler at 0x%llx in %s cannot be named (no symbols); "
+			 "it may be the program's own, so no signal is sent",
+			 (int)pid, (unsigned long long)h, w.file);
 		return -1;
 	}
-	return 0;
 }
 
 /* Whether NUL- or space-separated text holds an option that starts node's

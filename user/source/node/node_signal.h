@@ -7,10 +7,12 @@
  * inspector, or --disable-sigusr1: the signal would kill the process),
  * SIG_IGN, libuv's uv__signal_handler (the program called
  * process.on('SIGUSR1'): the signal would run its code and open nothing),
- * or a binary without symbols to tell. */
+ * or a binary without symbols to tell (except Debian's layout: a stripped
+ * libnode.so beside a libuv.so of its own; usr1_verdict). */
 #ifndef NODE_SIGNAL_H
 #define NODE_SIGNAL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -19,9 +21,27 @@
  * 0, or -1 with err set. */
 int signal_handler_of(pid_t pid, int sig, uint64_t *handler, char *err, size_t errlen);
 
-/* The name of the function at runtime address addr in pid (symbol of the
- * mapped file that covers it), into name; 0, or -1 with err set. */
-int symbol_at(pid_t pid, uint64_t addr, char *name, size_t namelen, char *err, size_t errlen);
+/* Where a handler lies: the mapped file's base name, the function there
+ * ("" without symbols), and whether libuv is a library of its own. */
+struct handler_where {
+	char file[256];
+	char sym[256];
+	bool libuv_apart;
+};
+
+/* Fills w for runtime address addr in pid; 0, or -1 with err set (no
+ * mapped file covers it). */
+int handler_where(pid_t pid, uint64_t addr, struct handler_where *w, char *err, size_t errlen);
+
+enum usr1_handler {
+	USR1_INSPECTOR = 1, /* node's inspector wake-up: the signal opens the inspector */
+	USR1_LIBUV,         /* libuv's: process.on('SIGUSR1'), the program's code runs */
+	USR1_OTHER,         /* another named function: someone's own handler */
+	USR1_UNKNOWN,       /* cannot be told */
+};
+
+/* What the handler w is (pure, for the unit test). */
+enum usr1_handler usr1_verdict(const struct handler_where *w);
 
 /* 0 when SIGUSR1 would open node's inspector in pid; -1 with err saying
  * why it would not, and what the signal would do instead. */
