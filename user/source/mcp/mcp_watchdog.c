@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 /* Whether process pid is stopped (state T in /proc/PID/stat). */
@@ -47,6 +48,28 @@ static void watch(int rd, int map)
 	}
 }
 
+/* Not the tracer's command line (`pgrep -f TARGET` would find it too):
+ * its own, written over the argv strings of its copy of the tracer's
+ * memory (where /proc/PID/cmdline reads; PR_SET_MM would need
+ * CAP_SYS_RESOURCE), and its own name. */
+static void name_self(void)
+{
+	static const char name[] = "mcp-bpftrace: mcp watchdog";
+	char buf[4096];
+	int fd = open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
+	ssize_t n = 0, k;
+
+	while (fd >= 0 && (k = read(fd, buf, sizeof(buf))) > 0)
+		n += k; /* its length */
+	if (fd >= 0)
+		close(fd);
+	if (n > 0 && program_invocation_name) { /* argv[0]: the area starts there */
+		memset(program_invocation_name, 0, (size_t)n);
+		memcpy(program_invocation_name, name, (size_t)n - 1 < sizeof(name) - 1 ? (size_t)n - 1 : sizeof(name) - 1);
+	}
+	prctl(PR_SET_NAME, "mcp-watchdog", 0, 0, 0);
+}
+
 int mcp_watchdog_start(int traced_map_fd)
 {
 	int p[2];
@@ -65,6 +88,7 @@ int mcp_watchdog_start(int traced_map_fd)
 	if (w == 0) {
 		/* nothing of the tracer's but the pipe and the map: its links
 		 * and rings must go when it does */
+		name_self();
 		signal(SIGINT, SIG_IGN); /* a Ctrl-C reaches the process group */
 		signal(SIGTERM, SIG_IGN);
 		int rd = fcntl(p[0], F_DUPFD, 64), map = fcntl(traced_map_fd, F_DUPFD, 64);
