@@ -32,8 +32,9 @@ void summary_print(FILE *f, const struct binding_stats *os, const struct health_
 		bool point = s->b->kind == PM_POINT;
 
 		/* A built-in source's row shows when it saw something; a probe
-		 * map's binding always does (0 calls says it never ran). */
-		if (s->b->builtin && s->calls == 0)
+		 * map's binding always does (0 calls says it never ran), one
+		 * bound by name (python:, node:) too. */
+		if (s->b->builtin && !pm_by_name(s->b) && s->calls == 0)
 			continue;
 		fprintf(f, "%-22s %-28.28s %9llu %7llu %6.2f%% %9s %9s %9s %9s\n",
 			catalog_ops[s->b->op].name, fn, (unsigned long long)s->calls,
