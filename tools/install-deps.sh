@@ -25,6 +25,7 @@ PKGS=(
   podman runc crun debootstrap # tests/e2e/test_container.sh: a real container
   mandoc python3-yaml # tests/e2e: test_install (mandoc -Tlint on the man page), test_deploy (PyYAML)
   prometheus curl # tests/e2e/test_prometheus.sh (prometheus, promtool); OTLP tests
+  iproute2 # tests/e2e/test_node_functions.sh: ss (listening ports), ip (a node in its own network namespace)
 )
 $demo_only && PKGS=("${BUILD_PKGS[@]}" "${DEMO_PKGS[@]}")
 missing=()
