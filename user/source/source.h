@@ -155,6 +155,7 @@ struct source_set {
 	struct ring_reader own[SOURCE_MAX];
 	int nown;
 	int ep; /* epoll over rb's and own's descriptors; 0 until made */
+	bool busy; /* the last poll read many records: the next one waits less */
 	struct source_shared shared;
 	struct open_span open[SOURCE_OPEN_SPANS]; /* pid 0: free slot */
 	unsigned long long open_seq;

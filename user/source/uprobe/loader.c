@@ -233,9 +233,10 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 	skel->rodata->traced_mode = o->traced_mode;
 	if (o->ringbuf_bytes)
 		bpf_map__set_max_entries(skel->maps.events, (__u32)o->ringbuf_bytes);
-	/* A wakeup per 1/16 of the ring: rare enough to cost nothing per call,
-	 * early enough that the consumer has 15/16 of the ring to catch up. */
-	skel->rodata->wakeup_bytes = bpf_map__max_entries(skel->maps.events) / 16;
+	/* A wakeup per 1/8 of the ring: the consumer still has 7/8 to catch
+	 * up, and while records stream in it reads every 2 ms without one
+	 * (sources_poll), so a busy loop of ~1 M calls/s raises none. */
+	skel->rodata->wakeup_bytes = bpf_map__max_entries(skel->maps.events) / 8;
 	/* Only the programs some binding uses: the verifier takes ~4 ms for
 	 * each, a good part of the time before the target may start. */
 	bool spans = false, points = false, usdt = false, usdt_spans = false;
