@@ -198,7 +198,10 @@ void span_builder_end(struct span_builder *sb, const struct call *c, int resourc
 		struct span_event *ex = add_event(s, c->rec.end_ns, "exception", NULL);
 
 		ex->attrs[ex->nattrs++] = (struct attr){.key = "exception.type", .type = AT_STR, .s = c->error_type};
-		snprintf(s->exc_msg, sizeof(s->exc_msg), "returned %lld", c->ret_value);
+		if (c->b && pm_by_name(c->b)) /* python:/node: fail when they raise */
+			snprintf(s->exc_msg, sizeof(s->exc_msg), "raised %s", c->error_type);
+		else
+			snprintf(s->exc_msg, sizeof(s->exc_msg), "returned %lld", c->ret_value);
 		ex->attrs[ex->nattrs++] = (struct attr){.key = "exception.message", .type = AT_STR, .s = s->exc_msg};
 	}
 	for (int i = 0; i < sb->nsinks; i++)
