@@ -125,8 +125,8 @@ int url_check(const char *url, char *why, size_t len)
 	CURLU *u = curl_url();
 	CURLUcode rc;
 
-	if (!u)
-		return bad(why, len, "out of memory");
+	if (!u) /* libcurl is loaded on first use (curl_lazy.c): say why it is not */
+		return bad(why, len, curl_url_strerror(CURLUE_OUT_OF_MEMORY));
 	rc = curl_url_set(u, CURLUPART_URL, url, 0);
 	curl_url_cleanup(u);
 	if (rc != CURLUE_OK) {
