@@ -54,7 +54,9 @@ gcc $CFLAGS -I"$OUT" -Ibpf -Iuser -o "$OUT/capture-cost" tools/bench/capture_cos
 gcc $CFLAGS -o "$OUT/capture-cost-loop" tools/bench/capture_cost_loop.c
 [ "$USERSPACE" = 0 ] || gcc $CFLAGS -Iuser -Ibpf -o "$OUT/capture-cost-userspace" tools/bench/capture_cost_userspace.c \
   user/source/mcp/jsonrpc_framer.c user/source/mcp/jsonrpc_msg.c user/source/mcp/jsonrpc_salvage.c \
-  user/source/mcp/mcp_session.c user/source/mcp/mcp_pending.c user/source/mcp/mcp_channels.c -lcjson -lm
+  user/source/mcp/mcp_session.c user/source/mcp/mcp_pending.c user/source/mcp/mcp_channels.c \
+  user/source/mcp/mcp_finish.c user/source/mcp/mcp_hold.c user/source/mcp/mcp_names.c \
+  user/source/mcp/mcp_reserve.c user/source/tool_calls.c -lcjson -lm
 
 # Another tracer's syscall tracepoints would tax "nothing attached" too.
 others=$(bpftool link list 2>/dev/null | grep -cE 'sys_enter|sys_exit' || true)

@@ -13,8 +13,34 @@
 #include <time.h>
 #include "source/mcp/jsonrpc_framer.h"
 #include "source/mcp/mcp_session.h"
+#include "source/source.h"
 
 static uint64_t ops;
+
+/* The tracker's end-of-poll hook (source.c, not linked here): called after
+ * each batch, as the tracer calls it after each round of ring reads, so that
+ * held SERVER spans are released as in the product. */
+static void (*poll_end_fn)(void *ctx, bool final);
+static void *poll_end_ctx;
+
+int sources_on_poll_end(void (*fn)(void *ctx, bool final), void *ctx)
+{
+	poll_end_fn = fn;
+	poll_end_ctx = ctx;
+	return 0;
+}
+
+void sources_off_poll_end(void (*fn)(void *ctx, bool final), void *ctx)
+{
+	if (poll_end_fn == fn && poll_end_ctx == ctx)
+		poll_end_fn = NULL;
+}
+
+static void poll_end(bool final)
+{
+	if (poll_end_fn)
+		poll_end_fn(poll_end_ctx, final);
+}
 
 static void on_op(void *ctx, const struct mcp_op *op)
 {
@@ -99,7 +125,9 @@ int main(int argc, char **argv)
 		feed(&fr[1], &server_in, batch, nb, ns++);
 		feed(&fr[2], &server_out, answers, na, ns++);
 		feed(&fr[3], &client_in, answers, na, ns++);
+		poll_end(false);
 	}
+	poll_end(true);
 	double secs = now_s() - t0;
 	uint64_t messages = 0;
 	for (int i = 0; i < 4; i++)
