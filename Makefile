@@ -16,8 +16,9 @@ WARN := -Wall -Wextra -Werror
 # Includes name their folder from user/ ("aggregate/spans.h"): which stage
 # a file reads from is visible in its includes (tests/check_layers.sh).
 USER_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -fno-omit-frame-pointer -Ibpf -Iuser -I$(BUILD) -D_GNU_SOURCE
-# No -lcurl: user/export/curl_lazy.c loads libcurl when --otlp first needs it.
-USER_LIBS := -lbpf -lelf -lz -lcjson -lprotobuf-c -lncursesw -lmicrohttpd -lhttp_parser -lbrotlidec -lwslay -lcrypto -lpthread -lm
+# No -lcurl, no -lmicrohttpd: user/export/curl_lazy.c and mhd_lazy.c load
+# them when --otlp or --prometheus first needs them (start-up, BENCHMARKS.md).
+USER_LIBS := -lbpf -lelf -lz -lcjson -lprotobuf-c -lncursesw -lhttp_parser -lbrotlidec -lwslay -lcrypto -lpthread -lm
 
 BPF_SRCS := $(wildcard bpf/*.bpf.c)
 BPF_OBJS := $(patsubst bpf/%.bpf.c,$(BUILD)/%.bpf.o,$(BPF_SRCS))

@@ -11,9 +11,9 @@
  */
 #define CURL_DISABLE_TYPECHECK /* the setopt/getinfo macros: we define the functions */
 #include <curl/curl.h>
-#include <dlfcn.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include "export/lazy_lib.h"
 
 static struct {
 	CURLcode (*global_init)(long);
@@ -34,37 +34,18 @@ static struct {
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static const char missing[] = "libcurl.so.4 could not be loaded (Debian package libcurl4)";
 
+/* In the order of the struct's fields. */
+static const char *const names[] = {
+	"curl_global_init", "curl_global_cleanup", "curl_easy_init", "curl_easy_setopt",
+	"curl_easy_perform", "curl_easy_cleanup", "curl_easy_getinfo", "curl_easy_strerror",
+	"curl_slist_append", "curl_slist_free_all", "curl_url", "curl_url_cleanup",
+	"curl_url_set", "curl_url_strerror",
+};
+_Static_assert(sizeof(names) / sizeof(names[0]) == sizeof(f) / sizeof(void *), "one name a function");
+
 static void load(void)
 {
-	void *lib = dlopen("libcurl.so.4", RTLD_NOW | RTLD_LOCAL);
-
-	if (!lib)
-		return;
-	/* Every one or none: a partial set would fail in the middle of a run. */
-#define SYM(field, name) *(void **)&f.field = dlsym(lib, name)
-	SYM(global_init, "curl_global_init");
-	SYM(global_cleanup, "curl_global_cleanup");
-	SYM(easy_init, "curl_easy_init");
-	SYM(easy_setopt, "curl_easy_setopt");
-	SYM(easy_perform, "curl_easy_perform");
-	SYM(easy_cleanup, "curl_easy_cleanup");
-	SYM(easy_getinfo, "curl_easy_getinfo");
-	SYM(easy_strerror, "curl_easy_strerror");
-	SYM(slist_append, "curl_slist_append");
-	SYM(slist_free_all, "curl_slist_free_all");
-	SYM(url, "curl_url");
-	SYM(url_cleanup, "curl_url_cleanup");
-	SYM(url_set, "curl_url_set");
-	SYM(url_strerror, "curl_url_strerror");
-#undef SYM
-	void **p = (void **)&f;
-
-	for (size_t i = 0; i < sizeof(f) / sizeof(void *); i++)
-		if (!p[i]) {
-			for (size_t j = 0; j < sizeof(f) / sizeof(void *); j++)
-				p[j] = NULL;
-			return;
-		}
+	lazy_lib_load("libcurl.so.4", names, (void **)&f, sizeof(names) / sizeof(names[0]));
 }
 
 /* Whether libcurl is there (loaded on the first call). */
