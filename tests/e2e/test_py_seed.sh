@@ -55,6 +55,12 @@ wait_done() { # dir
   wait_for "$1/done" . 300 || { cat "$1/scenario.log" "$1/tracer.log"; fail "$1: the measured phase did not end"; }
 }
 
+# The checker's verdict, the failed checks shortened (e2e shows a log's end).
+show_check() { # check.log
+  grep '^FAIL' "$1" | head -n 20 | cut -c1-500 || true
+  tail -n 1 "$1"
+}
+
 wait_scenario() { # dir
   local rc=0
   wait "$SPID" || rc=$?
@@ -77,7 +83,7 @@ attached_run() { # name python [scenario args...]
   wait_scenario "$d"
   $PYCHECK --ledger "$d/ledger.json" --otlp "$d/out.jsonl" --same-as "$REF" \
     --require original_after_detach original_at_exit --require-false original_at_go >"$d/check.log" 2>&1 ||
-    { cat "$d/check.log"; tail -n 20 "$d/tracer.log"; fail "$name: the export differs from the ledger"; }
+    { tail -n 12 "$d/tracer.log"; show_check "$d/check.log"; fail "$name: the export differs from the ledger"; }
   note "$name ($("$py" -c 'import sys; print(sys.version.split()[0])')): $(python3 -c '
 import json, sys; d = json.load(open(sys.argv[1])); print(len(d["calls"]), "bound calls,", d["rounds"])' "$d/ledger.json"),
     $(tail -n 1 "$d/check.log"); the originals back after detach"
@@ -110,7 +116,7 @@ wait "$TPID" 2>/dev/null || true
 touch "$d/detached"
 wait_scenario "$d"
 $PYCHECK --ledger "$d/ledger.json" --same-as "$WORK/ref.json" >"$d/check.log" 2>&1 ||
-  { cat "$d/check.log"; fail "killed: the program did not run on as untraced after the tracer died"; }
+  { show_check "$d/check.log"; fail "killed: the program did not run on as untraced after the tracer died"; }
 note "killed: the tracer killed mid-run; $(tail -n 1 "$d/check.log") (same calls and results as untraced;
     $(python3 -c 'import json, sys; print(sum(not v for v in json.load(open(sys.argv[1]))["original_at_exit"].values()))' \
       "$d/ledger.json") functions still wrapped, passing calls through)"
@@ -136,7 +142,7 @@ touch "$d/go" "$d/detached"
 wait_scenario "$d"
 $PYCHECK --ledger "$d/ledger.json" --same-as "$WORK/ref.json" \
   --require original_after_block original_at_go original_after_detach original_at_exit >"$d/check.log" 2>&1 ||
-  { cat "$d/check.log"; fail "gave_up: the program changed"; }
+  { show_check "$d/check.log"; fail "gave_up: the program changed"; }
 python3 - "$d/ledger.json" $((BLOCK * 2)) <<'PY' || fail "gave_up: the sleep was cut short"
 import json, sys
 d = json.load(open(sys.argv[1]))
