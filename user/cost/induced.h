@@ -43,9 +43,8 @@
 /* The first window, opened as soon as the calibration is done, is short:
  * while statistics are on every program run pays two more clock reads
  * (~60-80 ns a call here), and a short run would pay them on all its
- * calls; one sample of cost_sample (250 ms) sees plenty of runs of a
- * busy binding. */
-#define COST_STATS_FIRST_ON_NS 250000000ULL
+ * calls; a tenth of a second sees plenty of runs of a busy binding. */
+#define COST_STATS_FIRST_ON_NS 100000000ULL
 #define COST_RECENT_S 10                    /* "recent" share: the last N seconds */
 
 struct cost_prog {
