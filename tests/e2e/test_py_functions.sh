@@ -83,6 +83,18 @@ $CHECK_F --ledger "$D/ledger.json" --otlp "$D/out.jsonl" >"$D/check" 2>&1 ||
   { cat "$D/check"; fail "cmd: export differs from the ledger"; }
 note "cmd: $(tail -n 1 "$D/check")"
 
+# A function of the script itself, under -- COMMAND: injected as the
+# interpreter starts (inside its imports: the script waits for them to end),
+# every call made once wrapped is exported.
+printf 'span workflow_step python:__main__:work\n    mcp.step_index = param n as int\n' >"$WORK/main.map"
+"$TRACER" -P "$WORK/main.map" --inject --sources python --no-top --otlp-file "$WORK/main.jsonl" -- \
+  python3 "$F/main_funcs.py" "$WORK/main.count" >"$WORK/main.out" 2>"$WORK/main.err" ||
+  { cat "$WORK/main.err"; fail "cmd __main__: tracer exited with $?"; }
+n=$(grep -o '"name":"workflow_step_[^"]*"' "$WORK/main.jsonl" | wc -l)
+[ -s "$WORK/main.count" ] && [ "$n" -eq "$(cat "$WORK/main.count")" ] && [ "$n" -eq 200 ] ||
+  { cat "$WORK/main.err"; fail "cmd __main__: $n spans exported, $(cat "$WORK/main.count" 2>/dev/null) calls wrapped"; }
+note "cmd __main__: $n calls made once wrapped, $n spans"
+
 # --- 3. kill -9: the wrappers turn into pass-throughs -------------------------
 D=$WORK/kill; mkdir -p "$D"
 python3 "$F/funcs_app.py" --dir "$D" --mode kill >"$D/app.log" 2>&1 &

@@ -23,9 +23,12 @@
 
 #define PY_LEASE_NS 3000000000LL  /* wrappers go quiet this long after the last renewal */
 #define PY_TICK_MS 1000           /* renewal period */
+#define PY_START_TICK_MS 10       /* while a launched interpreter starts: inject
+				   * soon after it is up, before its main module
+				   * has run far */
 #define PY_INJECT_TIMEOUT_MS 3000 /* the main thread must reach Python by then */
-#define PY_RETRY_TICKS 2          /* inject again for functions not defined yet */
-#define PY_LAUNCH_WAIT_TICKS 30   /* a launched command's interpreter, at most */
+#define PY_RETRY_NS 2000000000ULL /* inject again for functions not defined yet */
+#define PY_LAUNCH_WAIT_NS 30000000000ULL /* a launched command's interpreter, at most */
 
 struct py_target {
 	pid_t pid;
@@ -35,8 +38,9 @@ struct py_target {
 	bool timeout_told;
 	uint64_t lease_addr;  /* from the HELLO marker; 0 until then */
 	int not_found;        /* bindings not defined at the last injection */
-	int ticks;
-	int waits;            /* ticks a launched command was not a Python yet */
+	bool retried;         /* injected again at least once */
+	uint64_t injected_ns; /* last injection (CLOCK_MONOTONIC) */
+	uint64_t wait_from_ns; /* a launched command: first looked at */
 	struct bpf_link *link;
 	unsigned char status[MCP_MAX_BINDINGS]; /* last STATUS told, per binding */
 };
@@ -120,9 +124,11 @@ static void tick_target(struct source *s, struct py_target *t)
 
 	if (t->failed)
 		return;
-	if (t->lease_addr && py_lease_write(t->pid, t->lease_addr, (int64_t)(py_mono_ns() + PY_LEASE_NS)))
+	uint64_t now = py_mono_ns();
+
+	if (t->lease_addr && py_lease_write(t->pid, t->lease_addr, (int64_t)(now + PY_LEASE_NS)))
 		t->lease_addr = 0; /* gone: nothing more to renew */
-	bool retry = t->injected && t->not_found && ++t->ticks % PY_RETRY_TICKS == 0;
+	bool retry = t->injected && t->not_found && now - t->injected_ns >= PY_RETRY_NS;
 
 	if (t->injected && !retry)
 		return;
@@ -132,7 +138,9 @@ static void tick_target(struct source *s, struct py_target *t)
 		 * PY_LAUNCH_WAIT_TICKS, then injection says what is wrong. */
 		int ready = py_interpreter_ready(t->pid);
 
-		if (ready == 0 || (ready < 0 && ++t->waits < PY_LAUNCH_WAIT_TICKS))
+		if (!t->wait_from_ns)
+			t->wait_from_ns = now;
+		if (ready == 0 || (ready < 0 && now - t->wait_from_ns < PY_LAUNCH_WAIT_NS))
 			return;
 	}
 	/* Injection waits for the target's main thread: without the lock, so
@@ -140,10 +148,14 @@ static void tick_target(struct source *s, struct py_target *t)
 	pthread_mutex_unlock(&p->mu);
 	int rc = py_inject_run(t->pid, p->script, PY_INJECT_TIMEOUT_MS, err, sizeof(err));
 	pthread_mutex_lock(&p->mu);
+	t->injected_ns = py_mono_ns();
+	t->retried |= retry;
 	if (!rc) {
 		t->injected = true;
 		return;
 	}
+	if (strstr(err, "busy importing"))
+		return; /* inside an import: again at the next tick */
 	if (strstr(err, "has not returned to Python")) {
 		if (!t->timeout_told)
 			fprintf(stderr, "mcp-bpftrace: python: pid %d: %s; trying again\n", (int)t->pid, err);
@@ -163,12 +175,21 @@ static void *py_thread(void *arg)
 
 	pthread_mutex_lock(&p->mu);
 	while (!p->stop) {
-		for (int i = 0; i < p->nt && !p->stop; i++)
-			tick_target(s, &p->t[i]);
+		bool starting = false;
+
+		for (int i = 0; i < p->nt && !p->stop; i++) {
+			struct py_target *t = &p->t[i];
+
+			tick_target(s, t);
+			starting |= t->launched && !t->injected && !t->failed;
+		}
 		struct timespec ts;
+		long ms = starting ? PY_START_TICK_MS : PY_TICK_MS;
 
 		clock_gettime(CLOCK_REALTIME, &ts);
-		ts.tv_sec += PY_TICK_MS / 1000;
+		ts.tv_nsec += ms % 1000 * 1000000L;
+		ts.tv_sec += ms / 1000 + ts.tv_nsec / 1000000000L;
+		ts.tv_nsec %= 1000000000L;
 		if (!p->stop)
 			pthread_cond_timedwait(&p->cv, &p->mu, &ts);
 	}
@@ -228,7 +249,7 @@ static void on_status(struct source *s, struct py_target *t, unsigned b, unsigne
 	t->status[b] = (unsigned char)status;
 	switch (status) {
 	case MCP_PY_WRAPPED:
-		if (s->env->verbose || t->ticks)
+		if (s->env->verbose || t->retried)
 			fprintf(stderr, "mcp-bpftrace: python: pid %d: %s:%d: python:%s wrapped\n", (int)t->pid,
 				s->env->pm->path, pb->line, pb->symbol);
 		break;
@@ -240,7 +261,7 @@ static void on_status(struct source *s, struct py_target *t, unsigned b, unsigne
 	case MCP_PY_NOT_FOUND:
 		fprintf(stderr, "mcp-bpftrace: python: pid %d: %s:%d: module %s has no function %s (yet): "
 			"looked for again every %d s\n", (int)t->pid, s->env->pm->path, pb->line, pb->py_module,
-			pb->py_qualname, PY_RETRY_TICKS * PY_TICK_MS / 1000);
+			pb->py_qualname, (int)(PY_RETRY_NS / 1000000000ULL));
 		break;
 	default:
 		fprintf(stderr, "mcp-bpftrace: python: pid %d: %s:%d: python:%s could not be wrapped\n", (int)t->pid,
@@ -290,6 +311,17 @@ static int py_on_record(struct source *s, const void *data, size_t len)
 	return 0;
 }
 
+/* The undo script, again while the target is inside an import (1 s at most). */
+static int undo(pid_t pid, const char *script, char *err, size_t errlen)
+{
+	int rc;
+
+	for (int i = 0; (rc = py_inject_run(pid, script, PY_INJECT_TIMEOUT_MS, err, errlen)) &&
+			strstr(err, "busy importing") && i < 20; i++)
+		usleep(50 * 1000);
+	return rc;
+}
+
 static void py_detach(struct source *s)
 {
 	struct py_source *p = priv(s);
@@ -312,8 +344,7 @@ static void py_detach(struct source *s)
 		 * run (the main thread stuck in C), the lease has lapsed. */
 		if (t->lease_addr)
 			py_lease_write(t->pid, t->lease_addr, 0);
-		if (t->injected && kill(t->pid, 0) == 0 &&
-		    py_inject_run(t->pid, p->undo, PY_INJECT_TIMEOUT_MS, err, sizeof(err)))
+		if (t->injected && kill(t->pid, 0) == 0 && undo(t->pid, p->undo, err, sizeof(err)))
 			fprintf(stderr, "mcp-bpftrace: python: pid %d: the original functions could not be put back "
 				"(%s); the wrappers write nothing any more\n", (int)t->pid, err);
 		t->injected = false;
