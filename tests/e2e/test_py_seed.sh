@@ -82,7 +82,7 @@ attached_run() { # name python [scenario args...]
   touch "$d/detached"
   wait_scenario "$d"
   $PYCHECK --ledger "$d/ledger.json" --otlp "$d/out.jsonl" --same-as "$REF" \
-    --require original_after_detach original_at_exit --require-false original_at_go >"$d/check.log" 2>&1 ||
+    --require original_after_detach original_at_exit unchanged_after_detach --require-false original_at_go >"$d/check.log" 2>&1 ||
     { tail -n 12 "$d/tracer.log"; show_check "$d/check.log"; fail "$name: the export differs from the ledger"; }
   note "$name ($("$py" -c 'import sys; print(sys.version.split()[0])')): $(python3 -c '
 import json, sys; d = json.load(open(sys.argv[1])); print(len(d["calls"]), "bound calls,", d["rounds"])' "$d/ledger.json"),
@@ -141,7 +141,7 @@ grep -qE "$TIMEOUT_RE" "$d/tracer.log" || { cat "$d/tracer.log"; fail "gave_up: 
 touch "$d/go" "$d/detached"
 wait_scenario "$d"
 $PYCHECK --ledger "$d/ledger.json" --same-as "$WORK/ref.json" \
-  --require original_after_block original_at_go original_after_detach original_at_exit >"$d/check.log" 2>&1 ||
+  --require original_after_block original_at_go original_after_detach original_at_exit unchanged_after_detach >"$d/check.log" 2>&1 ||
   { show_check "$d/check.log"; fail "gave_up: the program changed"; }
 python3 - "$d/ledger.json" $((BLOCK * 2)) <<'PY' || fail "gave_up: the sleep was cut short"
 import json, sys

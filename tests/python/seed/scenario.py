@@ -18,7 +18,9 @@ Phases (each file argument optional):
      half as many in a second thread (each with its own event loop), every
      bound call written to the ledger; then write --done;
   5. wait for --detached; check from inside that each bound function *is* the
-     original again; run --post-rounds more rounds (not in the ledger);
+     original again, and that no descriptor or import hook is left over from
+     the phases before (the wrappers' marker fd closed); run --post-rounds
+     more rounds (not in the ledger);
   6. write the ledger (--ledger) and exit 0.
 Deterministic for a given --seed (choices never depend on timing)."""
 import argparse
@@ -80,6 +82,21 @@ def touch(path, text=""):
         os.replace(tmp, path)
 
 
+def interpreter_state():
+    """What an injected script may leave behind: open descriptors (the
+    listing's own left out) and the import hooks."""
+    fd_dir = f"/proc/{os.getpid()}/fd"
+    fds = set()
+    for fd in os.listdir(fd_dir):
+        try:
+            target = os.readlink(os.path.join(fd_dir, fd))
+        except OSError:
+            continue  # the listing's own descriptor, closed by now
+        if target != fd_dir:
+            fds.add(f"fd {fd} -> {target}")
+    return {"open fds": fds, "sys.meta_path": [id(f) for f in sys.meta_path]}
+
+
 def run_rounds(app, rounds, deadline):
     async def loop():
         done = 0
@@ -135,6 +152,7 @@ def main(argv=None):
 
     out = {"python": sys.version.split()[0], "executable": sys.executable, "pid": os.getpid(),
            "seed": args.seed, "gather": args.gather, "bound": names}
+    before = interpreter_state()
     touch(args.ready, str(os.getpid()))
     if args.block:
         t0 = time.monotonic()
@@ -155,6 +173,9 @@ def main(argv=None):
     if args.detached:
         wait_until(lambda: os.path.exists(args.detached), args.timeout, f"no --detached file {args.detached}")
     out["original_after_detach"] = same_as_original()
+    after = interpreter_state()
+    out["unchanged_after_detach"] = {k: after[k] == before[k] for k in before}
+    out["fds_new_after_detach"] = sorted(after["open fds"] - before["open fds"])
     post_app = AgentApp(ledger, args.seed + 2, "p")
     out["post_rounds"] = run_rounds(post_app, args.post_rounds, None)
     out["original_at_exit"] = same_as_original()
