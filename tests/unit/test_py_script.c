@@ -76,14 +76,20 @@ static const char driver[] =
 	"Cache.hit('gpt')\n"
 	"assert asyncio.run(m.run_async('s1')) == 1\n"
 	"os.close(out)\n"
-	"exec(open(sys.argv[3]).read(), globals())\n"
+	"exec(open(sys.argv[5]).read(), globals())  # another run: the first is undone, then its own\n"
+	"w2 = Coord.__dict__['coordinate']\n"
+	"chain = w2.__wrapped__ is orig[0] and sys.modules['_mcp_bpftrace'].run == 'run-2'\n"
+	"exec(open(sys.argv[3]).read(), globals())  # the first run's undo: not its wrappers any more\n"
+	"kept = Coord.__dict__['coordinate'] is w2\n"
+	"st = sys.modules['_mcp_bpftrace']\n"
+	"exec(open(sys.argv[6]).read(), globals())\n"
 	"back = (Coord.__dict__['coordinate'], Coord.__dict__['step'], Cache.__dict__['hit'], m.run_async) == orig\n"
 	"gone = '_mcp_bpftrace' not in sys.modules and '_mcp_bpftrace_run' not in globals()\n"
 	"try:\n"
 	"    os.fstat(st.fd); closed = False\n"
 	"except OSError:\n"
 	"    closed = True\n"
-	"open(sys.argv[4], 'w').write('%s %s %s' % (back, gone, closed))\n";
+	"open(sys.argv[4], 'w').write('%s %s %s %s %s' % (back, gone, closed, chain, kept))\n";
 
 static char dir[] = "/tmp/test_py_script.XXXXXX";
 
@@ -217,23 +223,30 @@ int main(void)
 	if (!mkdtemp(dir))
 		return 1;
 	char *script = py_script_build(&pm, "run-1", false), *undo = py_script_build(&pm, "run-1", true);
+	char *script2 = py_script_build(&pm, "run-2", false), *undo2 = py_script_build(&pm, "run-2", true);
 
-	CHECK(script && undo);
+	CHECK(script && undo && script2 && undo2);
 	put("wrap.py", script ? script : "");
 	put("undo.py", undo ? undo : "");
+	put("wrap2.py", script2 ? script2 : "");
+	put("undo2.py", undo2 ? undo2 : "");
 	put("driver.py", driver);
-	snprintf(cmd, sizeof(cmd), "cd %s && python3 driver.py wrap.py markers.bin undo.py result.txt", dir);
+	snprintf(cmd, sizeof(cmd), "cd %s && python3 driver.py wrap.py markers.bin undo.py result.txt wrap2.py undo2.py", dir);
 	CHECK_EQ_INT(system(cmd), 0);
 	size_t len = slurp("markers.bin", buf, sizeof(buf));
 
 	test_markers(buf, len);
 	slurp("result.txt", res, sizeof(res));
-	CHECK_STR_EQ(res, "True True True"); /* originals back, nothing left, fd closed */
+	/* Originals back, nothing left, fd closed; a second run undid the
+	 * first and wrapped the originals; the first's undo left it alone. */
+	CHECK_STR_EQ(res, "True True True True True");
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	if (system(cmd))
 		fprintf(stderr, "could not remove %s\n", dir);
 	free(script);
 	free(undo);
+	free(script2);
+	free(undo2);
 	probe_map_free(&pm);
 	UNIT_DONE();
 }
