@@ -30,7 +30,9 @@ static const char map_text[] =
 	"point model_cache_hit python:tmod:Cache.hit\n"
 	"    mcp.model_type = param model\n"
 	"span model_routing python:tmod:later\n"
-	"span model_selection python:nomod:f\n";
+	"span model_selection python:nomod:f\n"
+	"span model_inference python:tmod:Coord.plain\n"
+	"    fail if raises\n";
 
 /* The program: a module `tmod`, the script run in __main__'s globals as
  * PyRun_SimpleString does, the marker fd turned into a file we read. */
@@ -44,6 +46,8 @@ static const char driver[] =
 	"            raise ValueError('x')\n"
 	"        self.step('a', 0.5)\n"
 	"        r = R(); r.ms = 1; return {'iterations': 3, 'ms': 2.5} if agents else r\n"
+	"    def plain(self, x):\n"
+	"        return 1 / x\n"
 	"    @staticmethod\n"
 	"    def step(name, score):\n"
 	"        return score\n"
@@ -75,6 +79,11 @@ static const char driver[] =
 	"    raise SystemExit('the exception did not reach the caller')\n"
 	"Cache.hit('gpt')\n"
 	"assert asyncio.run(m.run_async('s1')) == 1\n"
+	"assert c.plain(2) == 0.5\n"
+	"try:\n"
+	"    c.plain(0)\n"
+	"except ZeroDivisionError:\n"
+	"    pass\n"
 	"os.close(out)\n"
 	"exec(open(sys.argv[5]).read(), globals())  # another run: the first is undone, then its own\n"
 	"w2 = Coord.__dict__['coordinate']\n"
@@ -156,8 +165,8 @@ static void test_markers(const char *buf, size_t len)
 	CHECK_EQ_INT(at, len); /* every byte is a marker */
 	/* coordinate x2 (each with its step), a raise, the point, the async
 	 * call and the sync one inside it. */
-	CHECK_EQ_INT(n, 15);
-	if (n != 15)
+	CHECK_EQ_INT(n, 19);
+	if (n != 19)
 		return;
 	for (int i = 0; i < n; i++)
 		CHECK(v[i]->version == MCP_PY_VERSION && v[i]->size == MCP_PY_MARKER_SIZE(v[i]->nstrs));
@@ -203,6 +212,14 @@ static void test_markers(const char *buf, size_t len)
 	CHECK(v[12]->kind == MCP_PY_ENTRY && v[12]->binding == 1 && v[12]->aux == tok);
 	CHECK(v[13]->kind == MCP_PY_RETURN && v[13]->binding == 1);
 	CHECK(v[14]->kind == MCP_PY_ASYNC_END && v[14]->binding == 2 && v[14]->aux == tok);
+	/* `fail if raises` alone: the same return marker every time (not
+	 * raised, no type name), a raise with its type. */
+	CHECK(v[15]->kind == MCP_PY_ENTRY && v[15]->binding == 6 && v[16]->kind == MCP_PY_RETURN);
+	CHECK_EQ_INT(v[16]->vals[0], 0);
+	CHECK_EQ_INT(v[16]->present, 1 | MCP_PY_STR_PRESENT(0));
+	CHECK_STR_EQ(v[16]->strs[0], "");
+	CHECK(v[17]->kind == MCP_PY_ENTRY && v[18]->kind == MCP_PY_RAISE && v[18]->vals[0] == 1);
+	CHECK_STR_EQ(v[18]->strs[0], "ZeroDivisionError");
 	/* Sync calls outside any async one carry no token. */
 	CHECK(v[0]->aux == 0 && v[1]->aux == 0 && v[10]->aux == 0);
 }
