@@ -135,7 +135,7 @@ static void tick_target(struct source *s, struct py_target *t)
 	if (!t->injected && t->launched) {
 		/* Not yet: a launched command is held, exec's, then its
 		 * interpreter starts; unknown (not exec'd, no _PyRuntime) for
-		 * PY_LAUNCH_WAIT_TICKS, then injection says what is wrong. */
+		 * PY_LAUNCH_WAIT_NS, then injection says what is wrong. */
 		int ready = py_interpreter_ready(t->pid);
 
 		if (!t->wait_from_ns)
