@@ -119,6 +119,40 @@ static __always_inline __u64 rec_size(__u32 b)
 	return MCP_CALL_REC_SIZE(n);
 }
 
+/*
+ * The bytes of record `r` (binding `b`) worth sending: the last string slot
+ * only up to the 8-byte word that holds its NUL. A model name or an id is a
+ * word or three of a 64-byte slot: a record with one string goes from 248
+ * bytes in the ring (header included) to 192, a cache line fewer to write
+ * on every call. uprobe_decode() reads the slot as far as it was sent.
+ */
+static __always_inline __u64 rec_size_sent(const struct mcp_call_rec *r, __u32 b)
+{
+	__u64 n = mcp_bindings[b & (MCP_MAX_BINDINGS - 1)].nstrs;
+	__u32 i;
+
+	if (n == 0 || n > MCP_MAX_STRS)
+		return rec_size(b);
+	const __u64 *w = (const __u64 *)r->strs[n - 1];
+
+	for (i = 0; i < MCP_STR_LEN / 8 - 1; i++) { /* the last word: sent whole anyway */
+		__u64 v = w[i];
+
+		if ((v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL) /* a zero byte in it */
+			break;
+	}
+	return MCP_CALL_REC_SIZE(n - 1) + (i + 1) * 8;
+}
+
+/* Sends record `r` of binding `b`, as long as its content. */
+static __always_inline void emit_call(struct mcp_call_rec *r, __u32 b)
+{
+	__u64 size = rec_size_sent(r, b);
+
+	r->h.size = size;
+	emit(r, size);
+}
+
 static __always_inline void fill_ids(struct mcp_call_rec *r, __u32 b, __u16 type, __u64 id)
 {
 
@@ -312,7 +346,7 @@ static __always_inline int on_entry(struct task_struct *t, struct span_stack *st
 
 	if (mcp_bindings[b].flags & MCP_BIND_EMIT_START) {
 		r->h.type = MCP_REC_SPAN_START;
-		emit(r, rec_size(b));
+		emit_call(r, b);
 		r->h.type = MCP_REC_SPAN_END;
 	}
 	return 0;
@@ -361,7 +395,7 @@ static __always_inline int on_return(__u32 b, __u64 ret, __u64 sp)
 	r->h.end_ns = now;
 	r->ret = ret;
 	run_captures(b, r, (const struct call_args *)f->args, ret, MCP_AT_RETURN);
-	emit(r, rec_size(b));
+	emit_call(r, b);
 	return 0;
 }
 
@@ -395,7 +429,7 @@ static __always_inline int on_point(__u32 b, const struct call_args *args, __u64
 		r->depth = st->depth;
 	}
 	run_captures(b, r, args, 0, MCP_AT_ENTRY);
-	emit(r, rec_size(b));
+	emit_call(r, b);
 	return 0;
 }
 

@@ -90,9 +90,15 @@ int uprobe_decode(struct call *c, const struct mcp_call_rec *r, size_t len,
 	struct attr failv = {0};
 	bool entry_only = r->h.type == MCP_REC_SPAN_START;
 
+	/* The last string slot may come short: the kernel sends it up to the
+	 * 8 bytes that hold its NUL (uprobe.bpf.c, rec_size_sent()). */
+	size_t text = r->h.size > MCP_CALL_REC_SIZE(0) ? r->h.size - MCP_CALL_REC_SIZE(0) : 0;
+
 	if (len < MCP_CALL_REC_SIZE(0) || r->h.size > len || r->nstrs > MCP_MAX_STRS ||
-	    r->h.size < MCP_CALL_REC_SIZE(r->nstrs))
+	    (r->nstrs && text <= (size_t)(r->nstrs - 1) * MCP_STR_LEN))
 		return -1;
+	if (text > (size_t)r->nstrs * MCP_STR_LEN)
+		text = (size_t)r->nstrs * MCP_STR_LEN;
 	c->rec = (struct call_ids){
 		.kind = r->h.type == MCP_REC_SPAN_START ? CALL_START
 			: r->h.type == MCP_REC_POINT	? CALL_POINT
@@ -108,7 +114,8 @@ int uprobe_decode(struct call *c, const struct mcp_call_rec *r, size_t len,
 		.parent_id = r->parent_id,
 		.ret = r->ret,
 	};
-	memcpy(c->strs, r->strs, (size_t)r->nstrs * MCP_STR_LEN);
+	memcpy(c->strs, r->strs, text);
+	memset((char *)c->strs + text, 0, (size_t)r->nstrs * MCP_STR_LEN - text);
 	c->b = b;
 	c->op = &catalog_ops[b->op];
 	c->failed = false;
