@@ -148,8 +148,13 @@ enum mcp_py_kind {
 	MCP_PY_ASYNC_END = 7,   /* an async def call ended: aux = its token | raised << 32 */
 	MCP_PY_ASYNC_ENTRY = 8, /* an async def call began: aux = its token << 32 | the
 				 * caller's token. Tasks interleave on one thread: an async
-				 * call pushes no frame, its parent comes by token (a
-				 * contextvar in the wrapper) or from the thread's frames */
+				 * call has no frame of its own from entry to end; its parent
+				 * comes by token (a contextvar in the wrapper) or from the
+				 * thread's frames */
+	MCP_PY_ASYNC_RESUME = 9,  /* its coroutine runs a step (aux = token): a frame of
+				   * it goes on the thread's stack, so that what the step
+				   * does (an LLM call over TLS) hangs under it */
+	MCP_PY_ASYNC_SUSPEND = 10, /* the step ended (await, return, raise): popped */
 };
 
 enum mcp_py_status {

@@ -36,6 +36,9 @@ const volatile __u8 py_bind_flags[MCP_MAX_BINDINGS];
 /* A Python frame has no stack slot: above every native one, as a USDT
  * span's, so that native longjmp recovery never takes it for dead. */
 #define PY_FRAME_SP (~0ULL)
+/* A step of an async call: a copy of its record, popped at the step's end
+ * without a record of its own; args[0] holds its token. */
+#define PY_STEP_SP (~1ULL)
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -241,6 +244,59 @@ static __always_inline int py_async_entry(struct mcp_call_rec *r, const struct m
 	return 0;
 }
 
+/* A step of async call `token` begins: a copy of its record on the
+ * thread's stack, for what the step calls (TLS, MCP, sync bindings). */
+static __always_inline int py_async_resume(const struct marker_head *m)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct py_async_key k = {.tgid = bpf_get_current_pid_tgid() >> 32, .token = (__u32)m->aux};
+	struct mcp_call_rec *a = bpf_map_lookup_elem(&py_async, &k);
+	struct span_stack *st = a ? get_stack(tid, true) : NULL;
+
+	if (!st)
+		return 0;
+	__u32 d = st->depth;
+
+	if (d >= MCP_MAX_DEPTH) {
+		st->depth = d + 1; /* its suspend is skipped too */
+		stat_inc(MCP_STAT_DEPTH_OVERFLOW);
+		return 0;
+	}
+	asm volatile("" : "+r"(d));
+	struct frame *f = &st->frames[d & (MCP_MAX_DEPTH - 1)];
+
+	f->rec = *a;
+	f->sp = PY_STEP_SP;
+	f->args[0] = k.token;
+	st->exec_id = bpf_get_current_task_btf()->self_exec_id;
+	st->depth = d + 1;
+	return 0;
+}
+
+/* The step ended: its frame, on top, goes. */
+static __always_inline int py_async_suspend(const struct marker_head *m)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct span_stack *st = get_stack(tid, false);
+
+	if (!st || st->depth == 0)
+		return 0;
+	__u32 d = st->depth;
+
+	if (d > MCP_MAX_DEPTH) {
+		st->depth = d - 1;
+		return 0;
+	}
+	asm volatile("" : "+r"(d));
+	struct frame *f = &st->frames[(d - 1) & (MCP_MAX_DEPTH - 1)];
+
+	if (f->sp == PY_STEP_SP && f->args[0] == (__u32)m->aux)
+		st->depth = d - 1;
+	else
+		stat_inc(MCP_STAT_UNMATCHED_RET);
+	return 0;
+}
+
 /* An async call ends (aux: its token, bit 32 set when it raised). */
 static __always_inline int py_async_end(const struct marker_head *m, const char *buf)
 {
@@ -309,6 +365,10 @@ int BPF_KPROBE(py_write, int fd, const void *buf, __u64 count, __u64 offset)
 		return py_exit(&m, buf);
 	case MCP_PY_ASYNC_END:
 		return py_async_end(&m, buf);
+	case MCP_PY_ASYNC_RESUME:
+		return py_async_resume(&m);
+	case MCP_PY_ASYNC_SUSPEND:
+		return py_async_suspend(&m);
 	default:
 		return py_single(&m, buf);
 	}

@@ -165,8 +165,8 @@ static void test_markers(const char *buf, size_t len)
 	CHECK_EQ_INT(at, len); /* every byte is a marker */
 	/* coordinate x2 (each with its step), a raise, the point, the async
 	 * call and the sync one inside it. */
-	CHECK_EQ_INT(n, 19);
-	if (n != 19)
+	CHECK_EQ_INT(n, 23);
+	if (n != 23)
 		return;
 	for (int i = 0; i < n; i++)
 		CHECK(v[i]->version == MCP_PY_VERSION && v[i]->size == MCP_PY_MARKER_SIZE(v[i]->nstrs));
@@ -209,17 +209,23 @@ static void test_markers(const char *buf, size_t len)
 
 	CHECK(v[11]->kind == MCP_PY_ASYNC_ENTRY && v[11]->binding == 2 && tok && (uint32_t)v[11]->aux == 0);
 	CHECK_STR_EQ(v[11]->strs[0], "s1");
-	CHECK(v[12]->kind == MCP_PY_ENTRY && v[12]->binding == 1 && v[12]->aux == tok);
-	CHECK(v[13]->kind == MCP_PY_RETURN && v[13]->binding == 1);
-	CHECK(v[14]->kind == MCP_PY_ASYNC_END && v[14]->binding == 2 && v[14]->aux == tok);
+	/* Each step of its coroutine between RESUME and SUSPEND (the await
+	 * of sleep(0) ends the first), the sync call inside the second. */
+	CHECK(v[12]->kind == MCP_PY_ASYNC_RESUME && v[12]->aux == tok && v[12]->size == MCP_PY_MARKER_SIZE(0));
+	CHECK(v[13]->kind == MCP_PY_ASYNC_SUSPEND && v[13]->aux == tok);
+	CHECK(v[14]->kind == MCP_PY_ASYNC_RESUME && v[14]->aux == tok);
+	CHECK(v[15]->kind == MCP_PY_ENTRY && v[15]->binding == 1 && v[15]->aux == tok);
+	CHECK(v[16]->kind == MCP_PY_RETURN && v[16]->binding == 1);
+	CHECK(v[17]->kind == MCP_PY_ASYNC_SUSPEND && v[17]->aux == tok);
+	CHECK(v[18]->kind == MCP_PY_ASYNC_END && v[18]->binding == 2 && v[18]->aux == tok);
 	/* `fail if raises` alone: the same return marker every time (not
 	 * raised, no type name), a raise with its type. */
-	CHECK(v[15]->kind == MCP_PY_ENTRY && v[15]->binding == 6 && v[16]->kind == MCP_PY_RETURN);
-	CHECK_EQ_INT(v[16]->vals[0], 0);
-	CHECK_EQ_INT(v[16]->present, 1 | MCP_PY_STR_PRESENT(0));
-	CHECK_STR_EQ(v[16]->strs[0], "");
-	CHECK(v[17]->kind == MCP_PY_ENTRY && v[18]->kind == MCP_PY_RAISE && v[18]->vals[0] == 1);
-	CHECK_STR_EQ(v[18]->strs[0], "ZeroDivisionError");
+	CHECK(v[19]->kind == MCP_PY_ENTRY && v[19]->binding == 6 && v[20]->kind == MCP_PY_RETURN);
+	CHECK_EQ_INT(v[20]->vals[0], 0);
+	CHECK_EQ_INT(v[20]->present, 1 | MCP_PY_STR_PRESENT(0));
+	CHECK_STR_EQ(v[20]->strs[0], "");
+	CHECK(v[21]->kind == MCP_PY_ENTRY && v[22]->kind == MCP_PY_RAISE && v[22]->vals[0] == 1);
+	CHECK_STR_EQ(v[22]->strs[0], "ZeroDivisionError");
 	/* Sync calls outside any async one carry no token. */
 	CHECK(v[0]->aux == 0 && v[1]->aux == 0 && v[10]->aux == 0);
 }

@@ -133,9 +133,11 @@ def workload(tid, n, llm):
             if s == "plan":
                 rec("model_routing", "workflow_step", None, **{"mcp.model_type": "m-step", "mcp.prompt_length": 11,
                                                                "mcp.selected_model": "m-step-large", "mcp.tokens_used": 2})
+                if use_llm:
+                    rec("llm", "workflow_step", None)
         rec("workflow_execution", None, werr, **{"mcp.workflow_type": "etl"})
         try:
-            assert p.run("etl", steps) == len(steps) and not werr
+            assert p.run("etl", steps, llm=use_llm) == len(steps) and not werr
         except RuntimeError:
             assert werr
 

@@ -9,6 +9,19 @@ import json
 import ssl
 
 
+def ask_llm(prompt):
+    """One chat completion over HTTPS (Python's ssl: libssl)."""
+    host, port, cafile = Router.llm
+    ctx = ssl.create_default_context(cafile=cafile)
+    c = http.client.HTTPSConnection(host, port, context=ctx, timeout=30)
+    body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": prompt}]}
+    c.request("POST", "/v1/chat/completions", body=json.dumps(body),
+              headers={"Content-Type": "application/json", "Authorization": "Bearer sk-test"})
+    r = c.getresponse()
+    r.read()
+    c.close()
+
+
 class Result:
     def __init__(self, iterations, quality):
         self.iterations = iterations
@@ -43,15 +56,7 @@ class Router:
             cls.cache_hit(model_type)
         tokens = len(prompt.split())
         if llm and cls.llm:
-            host, port, cafile = cls.llm
-            ctx = ssl.create_default_context(cafile=cafile)
-            c = http.client.HTTPSConnection(host, port, context=ctx, timeout=30)
-            body = {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": prompt}]}
-            c.request("POST", "/v1/chat/completions", body=json.dumps(body),
-                      headers={"Content-Type": "application/json", "Authorization": "Bearer sk-test"})
-            r = c.getresponse()
-            r.read()
-            c.close()
+            ask_llm(prompt)
         return {"model": model_type + "-large", "tokens": tokens}
 
     @classmethod
@@ -60,23 +65,25 @@ class Router:
 
 
 class Pipeline:
-    def run(self, workflow_type, steps):
-        return asyncio.run(run_workflow(workflow_type, steps))
+    def run(self, workflow_type, steps, llm=False):
+        return asyncio.run(run_workflow(workflow_type, steps, llm))
 
 
-async def run_workflow(workflow_type, steps):
+async def run_workflow(workflow_type, steps, llm=False):
     # The steps run as concurrent tasks, interleaved on this thread.
-    results = await asyncio.gather(*(run_step(s, i) for i, s in enumerate(steps)), return_exceptions=True)
+    results = await asyncio.gather(*(run_step(s, i, llm) for i, s in enumerate(steps)), return_exceptions=True)
     for r in results:
         if isinstance(r, Exception):
             raise r
     return len(results)
 
 
-async def run_step(step_name, step_index):
+async def run_step(step_name, step_index, llm=False):
     await asyncio.sleep(0)
     if step_name == "plan":  # a sync bound call inside an async one
         Router.route("m-step", "step prompt")
+        if llm and Router.llm:  # an LLM call over TLS inside an async one
+            ask_llm("plan the step")
     await asyncio.sleep(0)
     if step_name == "broken":
         raise RuntimeError(step_name)

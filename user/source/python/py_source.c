@@ -28,6 +28,8 @@
 				   * has run far */
 #define PY_INJECT_TIMEOUT_MS 3000 /* the main thread must reach Python by then */
 #define PY_RETRY_NS 2000000000ULL /* inject again for functions not defined yet */
+#define PY_BUSY_NS 100000000ULL   /* again after a script that found an import going on:
+				   * each injection stops the target a moment */
 #define PY_LAUNCH_WAIT_NS 30000000000ULL /* a launched command's interpreter, at most */
 
 struct py_target {
@@ -36,6 +38,7 @@ struct py_target {
 	bool injected;        /* the wrapper script ran */
 	bool failed;          /* injection cannot work: told once, not retried */
 	bool timeout_told;
+	bool busy;            /* the last script found an import going on */
 	uint64_t lease_addr;  /* from the HELLO marker; 0 until then */
 	int not_found;        /* bindings not defined at the last injection */
 	bool retried;         /* injected again at least once */
@@ -132,6 +135,8 @@ static void tick_target(struct source *s, struct py_target *t)
 
 	if (t->injected && !retry)
 		return;
+	if (t->busy && now - t->injected_ns < PY_BUSY_NS)
+		return;
 	if (!t->injected && t->launched) {
 		/* Not yet: a launched command is held, exec's, then its
 		 * interpreter starts; unknown (not exec'd, no _PyRuntime) for
@@ -150,6 +155,7 @@ static void tick_target(struct source *s, struct py_target *t)
 	pthread_mutex_lock(&p->mu);
 	t->injected_ns = py_mono_ns();
 	t->retried |= retry;
+	t->busy = rc && strstr(err, "busy importing");
 	if (!rc) {
 		t->injected = true;
 		return;
