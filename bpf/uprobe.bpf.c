@@ -155,7 +155,6 @@ static __always_inline void emit_call(struct mcp_call_rec *r, __u32 b)
 
 static __always_inline void fill_ids(struct mcp_call_rec *r, __u32 b, __u16 type, __u64 id)
 {
-
 	r->h.type = type;
 	r->h.size = rec_size(b);
 	r->h.pid = id >> 32;

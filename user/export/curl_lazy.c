@@ -106,14 +106,12 @@ void curl_easy_cleanup(CURL *curl)
 CURLcode curl_easy_getinfo(CURL *curl, CURLINFO info, ...)
 {
 	va_list ap;
-	CURLcode rc;
+	void *out;
 
-	if (!ready())
-		return CURLE_FAILED_INIT;
 	va_start(ap, info);
-	rc = f.easy_getinfo(curl, info, va_arg(ap, void *));
+	out = va_arg(ap, void *);
 	va_end(ap);
-	return rc;
+	return ready() ? f.easy_getinfo(curl, info, out) : CURLE_FAILED_INIT;
 }
 
 const char *curl_easy_strerror(CURLcode code)
