@@ -83,7 +83,8 @@ const char *mcp_capture_name(enum mcp_capture m)
 }
 
 /* glibc 2.3x: `cmpb $0x0,__libc_single_threaded(%rip)` (80 3d rel32 00),
- * for the functions with a 4th argument `mov %ecx,%r10d` (41 89 ca), then
+ * for the functions with a 4th argument `mov %ecx,%r10d` (41 89 ca) or
+ * `mov %rcx,%r10` (49 89 ca), then
  * `je` (74 rel8 or 0f 84 rel32). The cmpb is rip-relative: the kernel
  * would step it out of line, a second trap (~20 us here); the je it
  * emulates. Nothing is pushed before it: a return probe there still finds
@@ -95,8 +96,8 @@ uint64_t mcp_libc_probe_offset(const uint8_t *b, size_t n, bool *known)
 	if (n >= 13 && b[0] == 0x80 && b[1] == 0x3d && b[6] == 0x00) {
 		size_t off = 7;
 
-		if (b[off] == 0x41 && b[off + 1] == 0x89 && b[off + 2] == 0xca)
-			off += 3;
+		if ((b[off] == 0x41 || b[off] == 0x49) && b[off + 1] == 0x89 && b[off + 2] == 0xca)
+			off += 3; /* mov %ecx,%r10d or mov %rcx,%r10 (pwrite64) */
 		if (b[off] == 0x74 || (b[off] == 0x0f && b[off + 1] == 0x84)) {
 			*known = true;
 			return off;
@@ -106,6 +107,29 @@ uint64_t mcp_libc_probe_offset(const uint8_t *b, size_t n, bool *known)
 	if (n >= 2 && ((b[0] >= 0x50 && b[0] <= 0x57) || (b[0] == 0x41 && b[1] >= 0x50 && b[1] <= 0x57)))
 		*known = true;
 	return 0;
+}
+
+uint64_t mcp_libc_func_probe_at(const char *path, const char *name, bool *known)
+{
+	struct elf_info info;
+	char err[256];
+	uint64_t at = 0;
+
+	*known = false;
+	if (elf_info_load(path, &info, err, sizeof(err)))
+		return 0;
+	const struct elf_func *fn = elf_find_func(&info, name);
+	int fd = fn ? open(path, O_RDONLY | O_CLOEXEC) : -1;
+
+	if (fd >= 0) {
+		uint8_t code[16];
+		ssize_t got = pread(fd, code, sizeof(code), (off_t)fn->offset);
+
+		at = fn->offset + mcp_libc_probe_offset(code, got > 0 ? (size_t)got : 0, known);
+		close(fd);
+	}
+	elf_info_free(&info);
+	return at;
 }
 
 static void load_file(struct libc_file *f, bool verbose)

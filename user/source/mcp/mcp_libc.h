@@ -30,6 +30,11 @@ const char *mcp_capture_name(enum mcp_capture m);
  * (glibc's entry check, a push); otherwise 0 and the kernel single-steps
  * the first instruction (correct, ~20 us a call). */
 uint64_t mcp_libc_probe_offset(const uint8_t *code, size_t n, bool *known);
+/* The file offset at which to probe function `name` of the ELF at path
+ * (its start + mcp_libc_probe_offset), for the sources that read their
+ * markers at a libc write function (python: pwrite64, node: write); 0 when
+ * it is not found (attach by name then). */
+uint64_t mcp_libc_func_probe_at(const char *path, const char *name, bool *known);
 
 struct mcp_libc;
 

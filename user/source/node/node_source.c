@@ -108,26 +108,9 @@ static int node_open(struct source *s, char *err, size_t errlen)
  * found (then attached by name, at its entry). */
 static uint64_t write_probe_offset(const char *libc)
 {
-	struct elf_info info;
-	char err[256];
-	uint64_t at = 0;
+	bool known;
 
-	if (elf_info_load(libc, &info, err, sizeof(err)))
-		return 0;
-	const struct elf_func *fn = elf_find_func(&info, "write");
-	int fd = fn ? open(libc, O_RDONLY | O_CLOEXEC) : -1;
-
-	if (fd >= 0) {
-		uint8_t code[16];
-		ssize_t got = pread(fd, code, sizeof(code), (off_t)fn->offset);
-		bool known;
-		uint64_t off = mcp_libc_probe_offset(code, got > 0 ? (size_t)got : 0, &known);
-
-		at = fn->offset + off;
-		close(fd);
-	}
-	elf_info_free(&info);
-	return at;
+	return mcp_libc_func_probe_at(libc, "write", &known);
 }
 
 /* pid's libc as the tracer can open it (through its root: containers). */

@@ -19,6 +19,7 @@
 #include "source/python/py_proc.h"
 #include "source/python/py_script.h"
 #include "source/python/py_source.h"
+#include "source/mcp/mcp_libc.h"
 #include "source/uprobe/uprobe_decode.h"
 
 #define PY_LEASE_NS 3000000000LL  /* wrappers go quiet this long after the last renewal */
@@ -212,15 +213,23 @@ static int py_attach(struct source *s)
 	for (int i = 0; i < p->nt; i++) {
 		struct py_target *t = &p->t[i];
 		char libc[4400];
-		LIBBPF_OPTS(bpf_uprobe_opts, o, .func_name = "pwrite64");
+		LIBBPF_OPTS(bpf_uprobe_opts, o);
+		uint64_t at;
+		bool known;
 
 		if (py_libc_path(t->pid, !t->launched, libc, sizeof(libc))) {
 			fprintf(stderr, "mcp-bpftrace: python: pid %d: no libc found to read markers at\n", (int)t->pid);
 			s->attach_errors++;
 			continue;
 		}
+		/* Past glibc's entry check, whose RIP-relative cmp the kernel
+		 * single-steps (~20 us a hit here); the arguments are still in
+		 * their registers there (mcp_libc_func_probe_at). */
+		at = mcp_libc_func_probe_at(libc, "pwrite64", &known);
+		if (!at)
+			o.func_name = "pwrite64";
 		/* With the pid: no other process takes the breakpoint. */
-		if (!(t->link = bpf_program__attach_uprobe_opts(p->skel->progs.py_write, t->pid, libc, 0, &o))) {
+		if (!(t->link = bpf_program__attach_uprobe_opts(p->skel->progs.py_write, t->pid, libc, at, &o))) {
 			fprintf(stderr, "mcp-bpftrace: python: pid %d: pwrite64() in %s: not attached (%s)\n", (int)t->pid,
 				libc, strerror(errno));
 			s->attach_errors++;
