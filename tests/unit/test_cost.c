@@ -235,6 +235,13 @@ static void test_cap_order_choose(void)
 				      {.binding = 2, .ns = 1, .depth = 0}};
 
 	CHECK_EQ_INT(cost_cap_choose(hot, 3, 981, 1000, 0.04), 2);
+	/* The same loop, its estimate above what its bindings cost (97 % with
+	 * 88 % in them): what stays of the bindings decides, the outer stays. */
+	struct cap_candidate hot2[] = {{.binding = 0, .ns = 436, .point = true},
+				       {.binding = 1, .ns = 445, .depth = 1},
+				       {.binding = 2, .ns = 1, .depth = 0}};
+
+	CHECK_EQ_INT(cost_cap_choose(hot2, 3, 970, 1000, 0.04), 2);
 	CHECK_EQ_INT(cost_cap_choose(v, 5, 1350, 10000, 0.10), 1);
 	CHECK_EQ_INT(cost_cap_choose(v, 5, 1350, 10000, 0.20), 0); /* under already */
 	CHECK_EQ_INT(cost_cap_choose(v, 5, 9000, 9000, 0.0), 5);   /* even all is not enough */

@@ -30,8 +30,9 @@ struct cap_candidate {
  * the most frequent, then the costliest. */
 void cost_cap_order(struct cap_candidate *v, int n);
 /* How many of the ordered candidates must go for the share `dind / dcpu`
- * (their cost taken off dind; dcpu stays, see cap.c) to be at most
- * `target`; n when even all of them are not enough. */
+ * (their cost taken off dind, which counts no more than they cost; dcpu
+ * stays, see cap.c) to be at most `target`; n when even all of them are
+ * not enough. */
 int cost_cap_choose(const struct cap_candidate *v, int n, double dind, double dcpu, double target);
 
 #endif
