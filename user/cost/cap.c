@@ -79,7 +79,7 @@ static void act(struct cost *c, struct cost_proc *p, double est, double cpu)
 		uint64_t de = p->entry_hits[i] - p->snap_entry[i], dr = p->ret_hits[i] - p->snap_ret[i];
 		double ns = (double)de * c->ce[i] + (double)dr * c->cr[i];
 
-		if (!b->counted || b->detached || ns <= 0)
+		if (!b->counted || b->marker || b->detached || ns <= 0)
 			continue;
 		v[n++] = (struct cap_candidate){
 			.binding = i, .ns = ns, .calls = de, .point = pb->kind == PM_POINT || pb->usdt_provider,

@@ -321,11 +321,14 @@ int cost_init_bindings(struct cost *c)
 		struct cost_binding *b = &c->b[i];
 		enum cost_role want_e = pb->usdt_provider ? ROLE_USDT : pb->kind == PM_POINT ? ROLE_POINT : ROLE_ENTRY;
 
-		b->counted = !pb->builtin;
+		b->marker = pm_by_name(pb);
+		b->counted = !pb->builtin || b->marker;
 		b->site = pb->usdt_provider ? COST_SITE_USDT : COST_SITE_INT3;
 		b->prog_entry = b->prog_ret = -1;
 		if (pb->usdt_provider || pb->kind == PM_POINT)
 			b->prog_ret = -2; /* no return probe */
+		if (b->marker)
+			continue; /* not the uprobe source's programs: their run time unknown */
 		for (int k = 0; k < c->nprogs; k++) {
 			if (c->progs[k].role == (int)want_e)
 				b->prog_entry = k;
@@ -356,8 +359,9 @@ void cost_update_unit_costs(struct cost *c)
 		if (!b->counted)
 			continue;
 		c->ce[i] = c->cal.entry_ns[b->site] + (b->prog_entry >= 0 ? cost_prog_ns(c, b->prog_entry) : 0);
-		if (b->prog_ret != -2)
-			c->cr[i] = c->cal.ret_ns + (b->prog_ret >= 0 ? cost_prog_ns(c, b->prog_ret) : 0);
+		if (b->prog_ret != -2) /* a return marker is a uprobe hit, as its entry */
+			c->cr[i] = (b->marker ? c->cal.entry_ns[b->site] : c->cal.ret_ns) +
+				   (b->prog_ret >= 0 ? cost_prog_ns(c, b->prog_ret) : 0);
 	}
 }
 

@@ -84,6 +84,10 @@ struct cost_binding {
 	int prog_entry, prog_ret; /* into progs[], -1: none (not known yet) */
 	uint64_t calls, depth_sum;
 	bool counted;  /* a binding of the probe map whose hits are counted */
+	bool marker;   /* python:/node: by name: its hits are the wrapper's marker
+			* writes, two uprobes (no uretprobe) read by the python
+			* source's program; the wrapper's own Python is not counted.
+			* --max-overhead leaves it (its source detaches no binding alone) */
 	bool detached; /* --max-overhead took it off */
 	uint64_t detached_ns;
 };

@@ -66,7 +66,7 @@ void cost_sites_resolve(const struct probe_map *pm, struct cost_binding *b, int 
 		const struct pm_binding *pb = &pm->bindings[i];
 		const struct elf_func *f;
 
-		if (!b[i].counted || pb->usdt_provider || !pb->symbol || !object_path(pb, &t[0], path, sizeof(path)))
+		if (!b[i].counted || b[i].marker || pb->usdt_provider || !pb->symbol || !object_path(pb, &t[0], path, sizeof(path)))
 			continue;
 		if (!have || strcmp(path, loaded)) { /* bindings come grouped by file, mostly */
 			if (have)
