@@ -23,6 +23,7 @@
 #include "source/source.h"
 #include "source/comm_filter.h"
 #include "source/tls/tls_source.h"
+#include "source/mcp/mcp_watchdog.h"
 #include "source/node/node_script.h"
 #include "source/python/py_script.h"
 #include "aggregate/pipeline.h"
@@ -311,6 +312,8 @@ int main(int argc, char **argv)
 	char err[1024] = "";
 	int rc;
 
+	if (mcp_watchdog_main(argc, argv) == 0)
+		return 0; /* the mcp source's watchdog (mcp_watchdog.c), not the tracer */
 	rc = cli_parse(argc, argv, &R.cfg);
 	if (rc)
 		return rc > 0 ? 0 : 2;

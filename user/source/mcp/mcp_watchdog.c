@@ -70,9 +70,27 @@ static void name_self(void)
 	prctl(PR_SET_NAME, "mcp-watchdog", 0, 0, 0);
 }
 
+int mcp_watchdog_main(int argc, char **argv)
+{
+	if (argc != 2 || strcmp(argv[1], MCP_WATCHDOG_ARG))
+		return -1;
+	signal(SIGINT, SIG_IGN); /* a Ctrl-C reaches the process group */
+	signal(SIGTERM, SIG_IGN);
+	watch(3, 4);
+	return 0;
+}
+
 int mcp_watchdog_start(int traced_map_fd)
 {
 	int p[2];
+	char self[4096];
+	/* The tracer's own file, as the kernel (or valgrind, which runs it)
+	 * names it: exec'd in the child, the watchdog is a small fresh process,
+	 * not a copy of the tracer's memory that a tool like valgrind would
+	 * report at its exit or that its copy-on-write pages keep alive. */
+	ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+
+	self[n > 0 ? n : 0] = 0;
 
 	if (pipe2(p, O_CLOEXEC)) {
 		fprintf(stderr, "mcp-bpftrace: mcp: no watchdog (pipe: %s)\n", strerror(errno));
@@ -86,9 +104,8 @@ int mcp_watchdog_start(int traced_map_fd)
 		return -1;
 	}
 	if (w == 0) {
-		/* nothing of the tracer's but the pipe and the map: its links
-		 * and rings must go when it does */
-		name_self();
+		/* nothing of the tracer's but the pipe and the map (fds 3 and 4,
+		 * kept across exec): its links and rings must go when it does */
 		signal(SIGINT, SIG_IGN); /* a Ctrl-C reaches the process group */
 		signal(SIGTERM, SIG_IGN);
 		int rd = fcntl(p[0], F_DUPFD, 64), map = fcntl(traced_map_fd, F_DUPFD, 64);
@@ -96,6 +113,14 @@ int mcp_watchdog_start(int traced_map_fd)
 			_exit(1);
 		close_range(5, ~0U, 0);
 		close(p[1]);
+		if (self[0]) {
+			char arg0[] = "mcp-bpftrace: mcp watchdog", arg1[] = MCP_WATCHDOG_ARG;
+			char *args[] = {arg0, arg1, NULL}, *env[] = {NULL};
+
+			execve(self, args, env); /* main(): mcp_watchdog_main */
+		}
+		/* the file is gone (upgraded under us): watch from this copy */
+		name_self();
 		watch(3, 4);
 		_exit(0);
 	}

@@ -16,4 +16,11 @@ int mcp_watchdog_start(int traced_map_fd);
 /* The tracer ends normally: the watchdog leaves without doing anything. */
 void mcp_watchdog_stop(int fd);
 
+/* The watchdog runs as the tracer's own executable, exec'd with this one
+ * argument and its pipe and map on fds 3 and 4. */
+#define MCP_WATCHDOG_ARG "--mcp-watchdog"
+/* From main(): 0 once the watchdog is done when argv is the watchdog's;
+ * -1 otherwise (the tracer goes on). */
+int mcp_watchdog_main(int argc, char **argv);
+
 #endif
