@@ -3,6 +3,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/bpf.h>
 #include <linux/perf_event.h>
@@ -77,10 +79,33 @@ static uint64_t ns_of(clockid_t id)
 }
 
 /* File offset of our own code at `addr`, from /proc/self/maps. */
+/* The file our code is mapped from, as /proc/self/maps names it: the
+ * probes go on that file, not on "/proc/self/exe", which under a
+ * dynamic-translation tool (valgrind) is the tool's own binary, whose
+ * code the breakpoints would corrupt. */
+static char self_path[PATH_MAX];
+
+/* Under valgrind our code runs translated, never from its file's pages: a
+ * breakpoint written there is read by the translator as an int3 of the
+ * program's own, and the process dies of SIGTRAP. Its preload library is
+ * mapped into every process it runs. */
+static bool under_valgrind(void)
+{
+	FILE *f = fopen("/proc/self/maps", "re");
+	char line[PATH_MAX + 128];
+	bool yes = false;
+
+	while (f && !yes && fgets(line, sizeof(line), f))
+		yes = strstr(line, "/vgpreload_") != NULL;
+	if (f)
+		fclose(f);
+	return yes;
+}
+
 static int self_offset(const void *addr, uint64_t *off)
 {
 	FILE *f = fopen("/proc/self/maps", "re");
-	char line[512];
+	char line[PATH_MAX + 128];
 	uintptr_t a = (uintptr_t)addr;
 	int rc = -1;
 
@@ -89,10 +114,14 @@ static int self_offset(const void *addr, uint64_t *off)
 	while (fgets(line, sizeof(line), f)) {
 		uintptr_t lo, hi;
 		uint64_t fo;
+		int path_at = 0;
 
-		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %*s %" SCNx64, &lo, &hi, &fo) == 3 && a >= lo && a < hi) {
+		if (sscanf(line, "%" SCNxPTR "-%" SCNxPTR " %*s %" SCNx64 " %*s %*s %n", &lo, &hi, &fo, &path_at) >= 3 &&
+		    a >= lo && a < hi) {
 			*off = a - lo + fo;
-			rc = 0;
+			line[strcspn(line, "\n")] = 0;
+			snprintf(self_path, sizeof(self_path), "%s", path_at ? line + path_at : "");
+			rc = self_path[0] == '/' ? 0 : -1;
 			break;
 		}
 	}
@@ -144,7 +173,7 @@ static int perf_uprobe(int prog, uint64_t off, bool ret)
 	a.size = sizeof(a);
 	a.type = (uint32_t)type;
 	a.config = ret ? 1ULL << bit : 0;
-	a.config1 = (uint64_t)(uintptr_t) "/proc/self/exe";
+	a.config1 = (uint64_t)(uintptr_t)self_path;
 	a.config2 = off;
 	fd = (int)syscall(__NR_perf_event_open, &a, (pid_t)syscall(SYS_gettid), -1, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
@@ -213,6 +242,10 @@ int cost_calibrate(struct cost_calib *c, bool multi)
 	memset(c, 0, sizeof(*c));
 	c->multi = multi;
 	c->calls = CALLS;
+	if (under_valgrind()) {
+		snprintf(c->why, sizeof(c->why), "running under valgrind (no probe on the tracer's own code)");
+		return -1;
+	}
 	for (int i = 0; i < F_N; i++) {
 		const void *at = i == F_USDT ? (const void *)cost_calib_usdt_site : (const void *)fns[i];
 
@@ -231,11 +264,11 @@ int cost_calibrate(struct cost_calib *c, bool multi)
 				       off[F_XOL_E]};
 		const uint64_t ro[] = {off[F_INT3_P], off[F_NOP5_P]};
 		const uint64_t cookies[6] = {0};
-		int e = umulti_attach(prog, "/proc/self/exe", getpid(), true, ro, cookies, 2);
+		int e = umulti_attach(prog, self_path, getpid(), true, ro, cookies, 2);
 
 		if (e >= 0)
 			links[nlinks++] = e;
-		if (e >= 0 && (e = umulti_attach(prog, "/proc/self/exe", getpid(), false, eo, cookies, 6)) >= 0)
+		if (e >= 0 && (e = umulti_attach(prog, self_path, getpid(), false, eo, cookies, 6)) >= 0)
 			links[nlinks++] = e;
 		if (e < 0) {
 			snprintf(c->why, sizeof(c->why), "cannot attach the calibration probes (uprobe_multi): %s",
