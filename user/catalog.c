@@ -121,12 +121,13 @@ const int catalog_nmetrics = M_COUNT;
 #define GRM "gen_ai.request.model"
 #define GSM "gen_ai.response.model"
 #define SA "server.address"
+#define SP "server.port"
 #define LLM_OP(name, span, op)                                                                           \
 	{name, span, SK_CLIENT, "llm", false, "LLM call", NULL, NULL, MT, "unknown", {                      \
-		DURATION(M_GENAI_DURATION, op, GOP, GRM, GSM, SA, "error.type"),                                 \
-		VALUE(M_GENAI_TOKENS, ACT_IF_OK, "gen_ai.usage.input_tokens", 1, op, GOP, GRM, GSM, SA, "gen_ai.token.type=input"), \
-		VALUE(M_GENAI_TOKENS, ACT_IF_OK, "gen_ai.usage.output_tokens", 1, op, GOP, GRM, GSM, SA, "gen_ai.token.type=output"), \
-		VALUE(M_GENAI_TTFC, ACT_IF_OK, "gen_ai.response.time_to_first_chunk", 1, op, GOP, GRM, GSM, SA), \
+		DURATION(M_GENAI_DURATION, op, GOP, GRM, GSM, SA, SP, "error.type"),                             \
+		VALUE(M_GENAI_TOKENS, ACT_IF_OK, "gen_ai.usage.input_tokens", 1, op, GOP, GRM, GSM, SA, SP, "gen_ai.token.type=input"), \
+		VALUE(M_GENAI_TOKENS, ACT_IF_OK, "gen_ai.usage.output_tokens", 1, op, GOP, GRM, GSM, SA, SP, "gen_ai.token.type=output"), \
+		VALUE(M_GENAI_TTFC, ACT_IF_OK, "gen_ai.response.time_to_first_chunk", 1, op, GOP, GRM, GSM, SA, SP), \
 		DURATION(M_INFERENCE_TIME, MT),                                                                   \
 		COUNT(M_MODEL_USAGE, ACT_ALWAYS, MT),                                                             \
 		VALUE(M_TOKENS, ACT_IF_OK, "mcp.tokens_used", 1, MT),                                             \

@@ -22,6 +22,15 @@ struct metric_def {
 	int nbounds;
 };
 
+/* An OpenTelemetry semantic-convention metric (gen_ai.client.*, mcp.*.duration:
+ * dotted names), whose attributes are left out when the call has no value
+ * (error.type only on errors), unlike the seed's labels (mcp_*: always
+ * present, "" when unknown). */
+static inline bool metric_is_semconv(const struct metric_def *m)
+{
+	return m->name[0] && __builtin_strchr(m->name, '.') != 0;
+}
+
 /* When an action applies to a finished call. */
 enum act_when { ACT_ALWAYS = 1, ACT_IF_OK, ACT_IF_FAILED };
 
@@ -35,7 +44,7 @@ enum act_value {
 		      * call being open: git worktree add +1, remove -1) */
 };
 
-#define ACT_MAX_ATTRS 6  /* the GenAI metrics' attributes (operation, provider, models, server, type) */
+#define ACT_MAX_ATTRS 8  /* the GenAI metrics' attributes (operation, provider, models, server address and port, type) */
 #define OP_MAX_ACTIONS 10 /* an LLM call: GenAI metrics and the model_inference series */
 
 /* A metric update. Attribute keys name the call's attributes; the computed

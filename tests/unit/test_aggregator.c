@@ -940,6 +940,41 @@ static void test_metric_attr_types(void)
 	fx_free(&f);
 }
 
+/* OpenTelemetry's GenAI metrics carry the attributes a call has and no
+ * empty ones: error.type only on a failed call, server.port with
+ * server.address (both missing once: error.type="" on every success, no
+ * server.port). The seed's own metrics keep their labels, "" when unknown. */
+static void test_semconv_metric_attrs(void)
+{
+	struct fx f;
+
+	if (!fx_init(&f, "span llm_chat chat\n"
+			 "    gen_ai.provider.name = \"openai\"\n"
+			 "    gen_ai.request.model = \"gpt-4o\"\n"
+			 "    server.address = \"api.example\"\n"
+			 "    server.port = arg0 as int\n"
+			 "    fail if ret < 0\n"
+			 "    error.type = arg1 as str\n", FX_SPANS_DROP))
+		return;
+	struct rb ok = fx_rec(&f, "chat", 1, 0, 0, SEC, 0), bad = fx_rec(&f, "chat", 2, 0, 2 * SEC, 3 * SEC, -1);
+
+	set_raw(&ok, "server.port", 443);
+	set_raw(&bad, "server.port", 443);
+	set_str(&bad, "error.type", "429");
+	push(&f, &ok);
+	push(&f, &bad);
+	HIST(&f, 1, 1.0, "gen_ai.client.operation.duration", 5, "gen_ai.operation.name", "chat",
+	     "gen_ai.provider.name", "openai", "gen_ai.request.model", "gpt-4o", "server.address", "api.example",
+	     "server.port", "443");
+	HIST(&f, 1, 1.0, "gen_ai.client.operation.duration", 6, "gen_ai.operation.name", "chat",
+	     "gen_ai.provider.name", "openai", "gen_ai.request.model", "gpt-4o", "server.address", "api.example",
+	     "server.port", "443", "error.type", "429");
+	CHECK_EQ_INT(nseries(&f, "gen_ai.client.operation.duration"), 2);
+	/* the seed's label: present, "" when the model is unknown */
+	COUNTER(&f, 1, "mcp_model_errors_total", 2, "mcp.model_type", "unknown", "mcp.error_type", "429");
+	fx_free(&f);
+}
+
 /* The per-binding "active" count (summary, live view) follows the same rule
  * as the up-down metric: a call whose start was lost does not end another's. */
 static void test_binding_stats_active(void)
@@ -1098,6 +1133,7 @@ int main(void)
 	test_updown_return_attr();
 	test_decoding();
 	test_metric_attr_types();
+	test_semconv_metric_attrs();
 	test_binding_stats_active();
 	test_bad_records();
 	test_capture_errors();

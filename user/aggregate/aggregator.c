@@ -141,10 +141,14 @@ static struct series *apply(struct aggregator *ag, const struct call *c, int res
 		if (a->value == AV_ATTR && !attr_find(c->attrs, c->nattrs, a->value_attr))
 			continue;
 		int n = 0;
+		bool semconv = metric_is_semconv(&catalog_metrics[a->metric]);
 
-		for (; n < ACT_MAX_ATTRS && a->attrs[n]; n++) {
-			keys[n] = spec_key(a->attrs[n], keybuf[n], sizeof(keybuf[n]));
-			vals[n] = call_metric_attr(c, a->attrs[n], bufs[n], sizeof(bufs[n]));
+		for (int j = 0; j < ACT_MAX_ATTRS && a->attrs[j]; j++) {
+			vals[n] = call_metric_attr(c, a->attrs[j], bufs[n], sizeof(bufs[n]));
+			if (semconv && !*vals[n])
+				continue; /* no error.type="" on a success, no empty server.port */
+			keys[n] = spec_key(a->attrs[j], keybuf[n], sizeof(keybuf[n]));
+			n++;
 		}
 		struct series *s = ms_series(ag->ms, resource, a->metric, keys, vals, n, now);
 

@@ -274,6 +274,10 @@ int catalog_doc_markdown(FILE *f)
 	fprintf(f, "- Attribute keys are written in full. Bound attributes come from the probe map; "
 		"`mcp.success` (\"true\"/\"false\") and `mcp.error_type` (the bound `error.type`, "
 		"or `_OTHER`) are computed for every call; `key`=\"value\" is a constant.\n");
+	fprintf(f, "- The `mcp_*` metrics always carry their attributes (\"\" when a call has no "
+		"value); the OpenTelemetry ones with dotted names (`gen_ai.client.*`, "
+		"`mcp.client.*`, `mcp.server.*`) carry only those the call has: `error.type` "
+		"on failed calls alone.\n");
 	fprintf(f, "- Durations are in seconds; an attribute value \"× 0.001\" turns milliseconds "
 		"into seconds.\n");
 	fprintf(f, "- Prometheus (`--prometheus`) uses the same names, attribute keys with dots "
