@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <unistd.h>
+#include "clock.h"
 #include "source/source.h"
 #include "source/mcp/mcp_source.h"
 #include "source/node/node_source.h"
@@ -137,12 +138,14 @@ int sources_open(struct source_set *S, struct source_env *env, char *err, size_t
 		struct source *s = &S->v[S->n++];
 
 		*s = (struct source){.ops = ops, .env = env, .set = S};
+		uint64_t t0 = clock_mono_ns();
 		rc = ops->open(s, err, errlen);
 
 		if (rc)
 			return rc;
-		if (env->verbose)
-			fprintf(stderr, "mcp-bpftrace: source %s loaded\n", ops->name);
+		if (env->verbose) /* start-up is paid before the target runs: say where */
+			fprintf(stderr, "mcp-bpftrace: source %s loaded in %.1f ms\n", ops->name,
+				(double)(clock_mono_ns() - t0) / 1e6);
 	}
 	if (S->n == 0) {
 		snprintf(err, errlen, "no source applies: give a probe map (--probes FILE)");
@@ -183,8 +186,12 @@ int sources_attach(struct source_set *S, char *err, size_t errlen)
 			snprintf(err, errlen, "cannot open the %s ring buffer: %s", s->ops->name, strerror(-e));
 			return -1;
 		}
+		uint64_t t0 = clock_mono_ns();
 		int n = s->ops->attach(s);
 
+		if (s->env->verbose)
+			fprintf(stderr, "mcp-bpftrace: source %s attached in %.1f ms\n", s->ops->name,
+				(double)(clock_mono_ns() - t0) / 1e6);
 		s->nprobes = n > 0 ? (size_t)n : 0;
 		total += n > 0 ? n : 0;
 	}
