@@ -41,9 +41,16 @@ enum { DONE_NOT_YET, DONE_OK, DONE_RAISED, DONE_DEFUSED };
  * lock, held for a few instructions by whoever holds it). */
 #define CALL_TIMEOUT_MS 1000
 
+/* Runs at whatever safe point comes, possibly inside an import (site's
+ * `os` during start-up): importing a module that is half made would take
+ * importlib's module lock under the interrupted import and corrupt its
+ * bookkeeping (the target died: "Fatal Python error: init_import_site",
+ * KeyError in _ModuleLock.acquire). So no import here but of built-in
+ * modules (posix, never half made; ctypes only if /proc/self/mem fails)
+ * and __main__ (made before any import). */
 static const char wrapper_fmt[] =
 	"def %1$s():\n"
-	"    import os\n"
+	"    import posix as os\n"
 	"    c = 0x%2$llx\n"
 	"    try:\n"
 	"        f = os.open('/proc/self/mem', os.O_RDWR | os.O_CLOEXEC)\n"
@@ -263,26 +270,36 @@ static int exited(pid_t pid, char *err, size_t errlen)
 	return -1;
 }
 
+/* How long a queued call is trusted to be still in CPython's queue: one
+ * queued while the interpreter starts (-- COMMAND) was seen never to run
+ * (3 runs in 12 under load, Debian's 3.11 and pyenv's), so re-arming it
+ * forever traced nothing; after this a fresh call is queued (the old one
+ * stays defused, its page mapped). A main thread in C for minutes adds
+ * one queue entry per this much, not one per try. */
+#define REARM_FOR_NS (10ULL * 1000000000ULL)
+
 /* A live call of script in pid, at *addr: the one an earlier run of the
  * same script left defused, re-armed (no ptrace needed) when it has not
- * run yet, else a new one queued. *fresh says which. 0, or -1 with err. */
+ * run yet and is recent, else a new one queued. *fresh says which;
+ * *queued_ns when the live call was queued. 0, or -1 with err. */
 static int arm(pid_t pid, const struct py_syms *s, const char *script, uint64_t *addr, size_t *size,
-	       bool *fresh, char *err, size_t errlen)
+	       bool *fresh, uint64_t *queued_ns, char *err, size_t errlen)
 {
 	uint8_t cb[3], one = 1, zero = 0; /* go, started, done */
-	uint64_t old;
+	uint64_t old, old_queued;
 	size_t old_size;
 	bool queued;
 
-	if (py_pending_take(pid, script, &old, &old_size)) {
+	if (py_pending_take(pid, script, &old, &old_size, &old_queued)) {
 		if (ptrace_mem_read(pid, old + CB_GO, cb, sizeof(cb)))
 			return exited(pid, err, errlen);
-		if (!cb[1]) {
+		if (!cb[1] && (uint64_t)(now_ms() * 1e6) - old_queued < REARM_FOR_NS) {
 			if (ptrace_mem_write(pid, old + CB_GO, &one, 1))
 				return exited(pid, err, errlen);
 			*addr = last_stats.page = old;
 			*size = old_size;
 			*fresh = false;
+			*queued_ns = old_queued;
 			return 0;
 		}
 		if (cb[2]) /* it ran, defused: nothing points into its page */
@@ -290,6 +307,7 @@ static int arm(pid_t pid, const struct py_syms *s, const char *script, uint64_t 
 	}
 	*size = page_size_for(script);
 	*fresh = true;
+	*queued_ns = (uint64_t)(now_ms() * 1e6);
 	if (queue_call(pid, s, script, addr, *size, &queued, err, errlen)) {
 		if (queued && *addr) /* Py_AddPendingCall did not return: it may have queued */
 			ptrace_mem_write(pid, *addr + CB_GO, &zero, 1);
@@ -305,6 +323,7 @@ int py_inject_run(pid_t pid, const char *script, int timeout_ms, char *err, size
 	uint64_t addr;
 	uint8_t done = 0, zero = 0, started = 0;
 	bool fresh;
+	uint64_t queued_ns = 0;
 	double t0 = now_ms();
 
 	memset(&last_stats, 0, sizeof(last_stats));
@@ -312,7 +331,7 @@ int py_inject_run(pid_t pid, const char *script, int timeout_ms, char *err, size
 	    py_inject_check_signals(pid, err, errlen))
 		return -1;
 	for (int attempt = 0;; attempt++) {
-		if (arm(pid, &s, script, &addr, &size, &fresh, err, errlen))
+		if (arm(pid, &s, script, &addr, &size, &fresh, &queued_ns, err, errlen))
 			return -1;
 		if (wait_done(pid, addr, t0 + timeout_ms, &done))
 			return exited(pid, err, errlen);
@@ -342,7 +361,7 @@ int py_inject_run(pid_t pid, const char *script, int timeout_ms, char *err, size
 			return -1;
 		}
 	} else {
-		py_pending_add(pid, addr, size, script); /* for a retry to re-arm */
+		py_pending_add(pid, addr, size, script, queued_ns); /* for a retry to re-arm */
 	}
 	snprintf(err, errlen, "the main thread of process %d has not returned to Python in %d ms "
 		 "(it is in a long C call or blocked); nothing was changed", (int)pid, timeout_ms);

@@ -30,8 +30,9 @@ int py_inject_find_syms(pid_t pid, struct py_syms *out, char *err, size_t errlen
  * (py_inject_pending.c): remembered, so that the same script in the same
  * process re-arms it rather than queueing another. take: 1 and the page
  * (forgotten here) when there is one, else 0. */
-void py_pending_add(pid_t pid, uint64_t page, size_t size, const char *script);
-int py_pending_take(pid_t pid, const char *script, uint64_t *page, size_t *size);
+/* queued_ns: when the call was queued (CLOCK_MONOTONIC), kept across re-arms */
+void py_pending_add(pid_t pid, uint64_t page, size_t size, const char *script, uint64_t queued_ns);
+int py_pending_take(pid_t pid, const char *script, uint64_t *page, size_t *size, uint64_t *queued_ns);
 /* Refuses a process that ignores SIGSEGV (py_inject_check.c says why). */
 int py_inject_check_signals(pid_t pid, char *err, size_t errlen);
 /* The thread to borrow: one blocked in a system call that restarts

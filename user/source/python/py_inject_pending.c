@@ -19,6 +19,7 @@ struct pending {
 	uint64_t page;
 	size_t size;
 	char *script;
+	uint64_t queued_ns; /* when the call was queued */
 	unsigned long seq; /* order of adding: the oldest goes when full */
 };
 
@@ -49,7 +50,7 @@ static void drop(struct pending *e)
 	memset(e, 0, sizeof(*e));
 }
 
-void py_pending_add(pid_t pid, uint64_t page, size_t size, const char *script)
+void py_pending_add(pid_t pid, uint64_t page, size_t size, const char *script, uint64_t queued_ns)
 {
 	struct pending *e = &table[0];
 
@@ -62,12 +63,12 @@ void py_pending_add(pid_t pid, uint64_t page, size_t size, const char *script)
 			e = &table[i];
 	}
 	drop(e);
-	*e = (struct pending){ pid, start_time(pid), page, size, strdup(script), ++seq };
+	*e = (struct pending){ pid, start_time(pid), page, size, strdup(script), queued_ns, ++seq };
 	if (!e->script || !e->start)
 		drop(e);
 }
 
-int py_pending_take(pid_t pid, const char *script, uint64_t *page, size_t *size)
+int py_pending_take(pid_t pid, const char *script, uint64_t *page, size_t *size, uint64_t *queued_ns)
 {
 	unsigned long long now = start_time(pid);
 	int found = 0;
@@ -80,6 +81,7 @@ int py_pending_take(pid_t pid, const char *script, uint64_t *page, size_t *size)
 		else if (!found && e->pid == pid && e->start == now && !strcmp(e->script, script)) {
 			*page = e->page;
 			*size = e->size;
+			*queued_ns = e->queued_ns;
 			drop(e);
 			found = 1;
 		}
