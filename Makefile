@@ -85,6 +85,11 @@ $(BUILD)/%.bpf.o: bpf/%.bpf.c bpf/mcp_trace.h $(wildcard bpf/lib/*.h) vmlinux/vm
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< > $@.tmp && mv $@.tmp $@
 
+# The kernel's BTF cut to what the objects relocate, and its build id
+# (user/source/core_btf.h says why).
+$(BUILD)/core_btf_data.h: $(BPF_OBJS) tools/gen_core_btf.sh
+	tools/gen_core_btf.sh $(BPFTOOL) $@ $(BPF_OBJS)
+
 $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: user/export/proto/%.proto | $(BUILD)
 	mkdir -p $(BUILD)/proto
 	protoc-c --proto_path=user/export/proto --c_out=$(BUILD)/proto $(notdir $<)
@@ -92,7 +97,7 @@ $(BUILD)/proto/%.pb-c.c $(BUILD)/proto/%.pb-c.h: user/export/proto/%.proto | $(B
 $(BUILD)/proto/%.pb-c.o: $(BUILD)/proto/%.pb-c.c
 	$(CC) -std=gnu11 $(CFLAGS) -I$(BUILD)/proto -c $< -o $@
 
-$(BUILD)/user/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(PROTO_C) | $(BUILD)
+$(BUILD)/user/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(BUILD)/core_btf_data.h $(PROTO_C) | $(BUILD)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -I$(BUILD)/proto -c $< -o $@
 
@@ -139,7 +144,7 @@ SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 # User code compiled once with the sanitizers, linked into every unit test.
 SAN_CFLAGS := -std=gnu11 $(WARN) -O1 -g $(SAN) -fno-omit-frame-pointer -Ibpf -Iuser -I$(BUILD) -I$(BUILD)/proto -D_GNU_SOURCE
 SAN_OBJS := $(patsubst user/%.c,$(BUILD)/san/%.o,$(USER_SRCS)) $(patsubst $(BUILD)/proto/%.c,$(BUILD)/san/proto/%.o,$(PROTO_C))
-$(BUILD)/san/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(PROTO_C)
+$(BUILD)/san/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(BUILD)/core_btf_data.h $(PROTO_C)
 	@mkdir -p $(dir $@)
 	$(CC) $(SAN_CFLAGS) -c $< -o $@
 $(BUILD)/san/proto/%.o: $(BUILD)/proto/%.c

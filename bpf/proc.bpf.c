@@ -48,12 +48,18 @@ static __always_inline struct mcp_proc_rec *new_rec(__u16 type, __u32 pid)
 	return r;
 }
 
-SEC("tp_btf/sched_process_fork")
+/*
+ * Raw tracepoints, not tp_btf: an object with a tp_btf program makes
+ * libbpf 1.1 read and index the kernel's whole BTF at load (~8 ms of
+ * start-up). The task pointers are then plain addresses, read with
+ * BPF_CORE_READ; a process event is rare enough for that not to matter.
+ */
+SEC("raw_tp/sched_process_fork")
 int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 {
-	__u32 ptgid = parent->tgid, ctgid = child->tgid;
+	__u32 ptgid = BPF_CORE_READ(parent, tgid), ctgid = BPF_CORE_READ(child, tgid);
 
-	if (child->pid != ctgid) /* a new thread, not a new process */
+	if (BPF_CORE_READ(child, pid) != ctgid) /* a new thread, not a new process */
 		return 0;
 	if (!current_traced())
 		return 0;
@@ -85,12 +91,12 @@ int BPF_PROG(proc_fork, struct task_struct *parent, struct task_struct *child)
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exec")
+SEC("raw_tp/sched_process_exec")
 int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
 	if (!current_traced())
 		return 0;
-	struct mcp_proc_rec *r = new_rec(MCP_REC_PROC_EXEC, p->tgid);
+	struct mcp_proc_rec *r = new_rec(MCP_REC_PROC_EXEC, BPF_CORE_READ(p, tgid));
 
 	if (!r)
 		return 0;
@@ -118,10 +124,10 @@ int BPF_PROG(proc_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 	return 0;
 }
 
-SEC("tp_btf/sched_process_exit")
+SEC("raw_tp/sched_process_exit")
 int BPF_PROG(proc_exit, struct task_struct *p)
 {
-	__u32 tgid = p->tgid;
+	__u32 tgid = BPF_CORE_READ(p, tgid);
 
 	/* Only when the process's last thread goes. */
 	if (BPF_CORE_READ(p, signal, live.counter) != 0)

@@ -376,9 +376,9 @@ int BPF_KPROBE(py_write, int fd, const void *buf, __u64 count, __u64 offset)
 
 /* A thread that exits inside a Python call leaves frames behind. The
  * uprobe object frees them too when it is loaded; the map is one. */
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(py_thread_exit, struct task_struct *p)
+SEC("raw_tp/sched_process_exit") /* the exiting task is current; no kernel BTF to read */
+int py_thread_exit(void *ctx)
 {
-	drop_thread_stack(p);
+	drop_thread_stack(bpf_get_current_task_btf());
 	return 0;
 }

@@ -35,12 +35,12 @@ struct source_target {
 	const char *exe; /* its main executable, openable by the tracer */
 };
 
-/* BPF maps every source's object uses as one (sources_open makes or
- * publishes them; source_share_maps hands them to an object before load). */
+/* BPF maps every source's object uses as one (sources_open and
+ * source_share_maps make them; the latter hands them to an object). */
 struct source_shared {
 	int traced_fd; /* traced_pids: the traced process set (lib/traced.bpf.h) */
 	int stacks_fd; /* stacks: per-thread open spans (lib/span_stack.bpf.h), -1 until
-			* the first object that has it loads */
+			* the first object that has it opens */
 };
 
 /* A process event, from the process source to the others (on_process). */
@@ -91,9 +91,16 @@ struct source_ops {
 	const char *name; /* "uprobe", "tls", "mcp", "exec" */
 	/* Whether the source has anything to do in this run. */
 	bool (*applies)(const struct source_env *env);
-	/* Finds what to attach in every target, loads the BPF object. 0, or
-	 * an exit status (2: bad usage, 1: it cannot run) with err set. */
+	/* Finds what to attach in every target, opens the BPF object (and
+	 * loads it, when the source has no `load`). 0, or an exit status (2:
+	 * bad usage, 1: it cannot run) with err set. */
 	int (*open)(struct source *s, char *err, size_t errlen);
+	/* Optional: loads the object open prepared, and sets s->obj. The
+	 * sources that have one load at the same time, each on a thread of
+	 * its own, after every open: the kernel's verifier and libbpf's work
+	 * are most of the start-up, which the target waits for. So it may
+	 * touch nothing but its own state and libbpf. 0, or 1 with err set. */
+	int (*load)(struct source *s, char *err, size_t errlen);
 	/* Attaches; failures are counted in s->attach_errors and told on
 	 * stderr. Returns the number of probes attached. */
 	int (*attach)(struct source *s);
@@ -214,10 +221,9 @@ bool sources_open_span(const struct source_set *S, pid_t pid, unsigned long long
 void sources_notify(struct source_set *S, const struct source *from, const struct proc_event *e);
 
 struct bpf_object;
-/* For sources, before loading an object: its shared maps become the run's. */
+/* For sources, in open (before their object loads): its shared maps
+ * become the run's; the first object with a span stack has it made. */
 int source_share_maps(struct bpf_object *obj, const struct source_env *env, char *err, size_t errlen);
-/* For sources, after loading: maps it made that the others will share. */
-void source_publish_maps(struct bpf_object *obj, const struct source_env *env);
 /* How an object's programs tell a traced task (enum mcp_traced_mode):
  * `pid_filtered`: its probes are attached to the traced pids alone. */
 unsigned source_traced_mode(const struct source_env *env, bool pid_filtered);

@@ -1,4 +1,5 @@
 /* The mcp source behind the source interface: see mcp_source.h. */
+#include "source/core_btf.h"
 #include "source/mcp/mcp_source.h"
 
 #include <bpf/bpf.h>
@@ -307,7 +308,7 @@ static int mcp_open(struct source *s, char *err, size_t errlen)
 	}
 	mcp_http_init(&p->http, p->tracker);
 	p->http.http.verbose = env->verbose;
-	p->skel = mcp_io_bpf__open();
+	p->skel = mcp_io_bpf__open_opts(core_btf_open_opts(false));
 	if (!p->skel) {
 		snprintf(err, errlen, "cannot open the mcp BPF object: %s", strerror(errno));
 		return 1;
@@ -320,12 +321,18 @@ static int mcp_open(struct source *s, char *err, size_t errlen)
 	p->skel->rodata->wakeup_bytes = bpf_map__max_entries(p->skel->maps.events) / 16;
 	if (source_share_maps(p->skel->obj, env, err, errlen))
 		return 1;
+	return 0;
+}
+
+static int mcp_load(struct source *s, char *err, size_t errlen)
+{
+	struct mcp_source *p = priv(s);
 	int e = mcp_io_bpf__load(p->skel);
+
 	if (e) {
 		snprintf(err, errlen, "cannot load the mcp BPF programs: %s", strerror(-e));
 		return 1;
 	}
-	source_publish_maps(p->skel->obj, env);
 	s->obj = p->skel->obj;
 	p->own_rb = ring_buffer__new(bpf_map__fd(p->skel->maps.events), own_record, s, NULL);
 	if (!p->own_rb) {
@@ -414,6 +421,7 @@ const struct source_ops mcp_source_ops = {
 	.name = "mcp",
 	.applies = mcp_applies,
 	.open = mcp_open,
+	.load = mcp_load,
 	.attach = mcp_attach,
 	.on_record = mcp_on_record,
 	.on_process = mcp_on_process,

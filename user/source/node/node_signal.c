@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "source/core_btf.h"
 #include "sighand.skel.h"
 #include "source/node/node_signal.h"
 #include "source/uprobe/elf_symbols.h"
@@ -14,7 +15,7 @@
 
 int signal_handler_of(pid_t pid, int sig, uint64_t *handler, char *err, size_t errlen)
 {
-	struct sighand_bpf *skel = sighand_bpf__open();
+	struct sighand_bpf *skel = sighand_bpf__open_opts(core_btf_open_opts(false));
 	struct bpf_link *link = NULL;
 	uint64_t rec[2];
 	ssize_t n = -1;

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "source/core_btf.h"
 #include "catalog.h"
 #include "pymark.skel.h"
 #include "source/node/node_bind.h"
@@ -48,7 +49,7 @@ static bool node_applies(const struct source_env *env)
 /* The BPF object: the python source's, loaded once more for these pids. */
 static int load_markers(struct node_source *p, const struct source_env *env, char *err, size_t errlen)
 {
-	if (!(p->skel = pymark_bpf__open()))
+	if (!(p->skel = pymark_bpf__open_opts(core_btf_open_opts(false))))
 		return snprintf(err, errlen, "node: cannot open the marker BPF object: %s", strerror(errno)), 1;
 	SOURCE_SET_TASK_FILTER(p->skel, env, true);
 	if (env->ringbuf_bytes)
@@ -66,7 +67,6 @@ static int load_markers(struct node_source *p, const struct source_env *env, cha
 
 	if (e)
 		return snprintf(err, errlen, "node: cannot load the marker BPF programs: %s", strerror(-e)), 1;
-	source_publish_maps(p->skel->obj, env);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <sys/random.h>
 #include <sys/wait.h>
+#include "source/core_btf.h"
 #include "catalog.h"
 #include "proc.skel.h"
 #include "source/proc/proc_source.h"
@@ -44,7 +45,6 @@ static int proc_open(struct source *s, char *err, size_t errlen)
 {
 	const struct source_env *env = s->env;
 	struct proc_source *p = calloc(1, sizeof(*p));
-	int e;
 
 	if (!p) {
 		snprintf(err, errlen, "out of memory");
@@ -60,7 +60,7 @@ static int proc_open(struct source *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
-	p->skel = proc_bpf__open();
+	p->skel = proc_bpf__open_opts(core_btf_open_opts(false));
 	if (!p->skel) {
 		snprintf(err, errlen, "cannot open the process BPF object: %s", strerror(errno));
 		return 1;
@@ -71,13 +71,18 @@ static int proc_open(struct source *s, char *err, size_t errlen)
 	bpf_map__set_max_entries(p->skel->maps.events, 256 * 1024);
 	if (source_share_maps(p->skel->obj, env, err, errlen))
 		return 1;
-	e = proc_bpf__load(p->skel);
+	return 0;
+}
+
+static int proc_load(struct source *s, char *err, size_t errlen)
+{
+	int e = proc_bpf__load(priv(s)->skel);
+
 	if (e) {
 		snprintf(err, errlen, "cannot load the process BPF programs: %s", strerror(-e));
 		return 1;
 	}
-	source_publish_maps(p->skel->obj, env);
-	s->obj = p->skel->obj;
+	s->obj = priv(s)->skel->obj;
 	return 0;
 }
 
@@ -299,6 +304,7 @@ const struct source_ops proc_source_ops = {
 	.name = "exec",
 	.applies = proc_applies,
 	.open = proc_open,
+	.load = proc_load,
 	.attach = proc_attach,
 	.on_record = proc_on_record,
 	.detach = proc_detach,

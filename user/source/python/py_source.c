@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <bpf/libbpf.h>
+#include "source/core_btf.h"
 #include "catalog.h"
 #include "pymark.skel.h"
 #include "source/python/py_inject.h"
@@ -99,7 +100,7 @@ static int py_open(struct source *s, char *err, size_t errlen)
 	p->undo = py_script_build(env->pm, run, true);
 	if (!p->script || !p->undo)
 		return snprintf(err, errlen, "out of memory"), 1;
-	if (!(p->skel = pymark_bpf__open()))
+	if (!(p->skel = pymark_bpf__open_opts(core_btf_open_opts(false))))
 		return snprintf(err, errlen, "cannot open the python BPF object: %s", strerror(errno)), 1;
 	SOURCE_SET_TASK_FILTER(p->skel, env, true);
 	if (env->ringbuf_bytes)
@@ -114,7 +115,6 @@ static int py_open(struct source *s, char *err, size_t errlen)
 
 	if (e)
 		return snprintf(err, errlen, "cannot load the python BPF programs: %s", strerror(-e)), 1;
-	source_publish_maps(p->skel->obj, env);
 	s->obj = p->skel->obj;
 	return 0;
 }

@@ -1,4 +1,5 @@
 /* The tls source behind the source interface: see tls_source.h. */
+#include "source/core_btf.h"
 #include "source/tls/tls_source.h"
 
 #include <bpf/libbpf.h>
@@ -231,7 +232,7 @@ static int tls_open(struct source *s, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory");
 		return 1;
 	}
-	p->skel = tls_bpf__open();
+	p->skel = tls_bpf__open_opts(core_btf_open_opts(false));
 	if (!p->skel) {
 		snprintf(err, errlen, "cannot open the tls BPF object: %s", strerror(errno));
 		return 1;
@@ -244,13 +245,18 @@ static int tls_open(struct source *s, char *err, size_t errlen)
 	p->skel->rodata->wakeup_bytes = bpf_map__max_entries(p->skel->maps.events) / 16;
 	if (source_share_maps(p->skel->obj, env, err, errlen))
 		return 1;
-	int e = tls_bpf__load(p->skel);
+	return 0;
+}
+
+static int tls_load(struct source *s, char *err, size_t errlen)
+{
+	int e = tls_bpf__load(priv(s)->skel);
+
 	if (e) {
 		snprintf(err, errlen, "cannot load the tls BPF programs: %s", strerror(-e));
 		return 1;
 	}
-	source_publish_maps(p->skel->obj, env);
-	s->obj = p->skel->obj;
+	s->obj = priv(s)->skel->obj;
 	return 0;
 }
 
@@ -521,6 +527,7 @@ const struct source_ops tls_source_ops = {
 	.name = "tls",
 	.applies = tls_applies,
 	.open = tls_open,
+	.load = tls_load,
 	.attach = tls_attach,
 	.on_record = tls_on_record,
 	.on_process = tls_on_process,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include "source/core_btf.h"
 #include "catalog.h"
 #include "elf_symbols.h"
 #include "loader.h"
@@ -212,13 +213,12 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 		char *err, size_t errlen)
 {
 	struct uprobe_bpf *skel;
-	int e;
 
 	if (pm->n > MCP_MAX_BINDINGS) {
 		snprintf(err, errlen, "%s: %zu bindings, at most %d", pm->path, pm->n, MCP_MAX_BINDINGS);
 		return -1;
 	}
-	skel = uprobe_bpf__open();
+	skel = uprobe_bpf__open_opts(core_btf_open_opts(false));
 	if (!skel) {
 		snprintf(err, errlen, "cannot open the BPF object: %s", strerror(errno));
 		return -1;
@@ -269,9 +269,14 @@ int loader_load(struct loader *L, const struct probe_map *pm, const struct loade
 			L->use_multi ? "uprobe_multi links" : "one perf-event link each");
 	if (o->env && source_share_maps(skel->obj, o->env, err, errlen))
 		return -1;
-	e = uprobe_bpf__load(skel);
-	if (!e && o->env)
-		source_publish_maps(skel->obj, o->env);
+	return 0;
+}
+
+int loader_load_object(struct loader *L, char *err, size_t errlen)
+{
+	struct uprobe_bpf *skel = L->skel;
+	int e = uprobe_bpf__load(skel);
+
 	if (e) {
 		snprintf(err, errlen, "cannot load the BPF programs: %s%s", strerror(-e),
 			 -e == EPERM ? " (run as root, or with CAP_BPF and CAP_PERFMON)" : "");

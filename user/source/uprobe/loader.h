@@ -64,9 +64,12 @@ struct loader {
  * (b->builtin) are not the loader's. On failure: -1 and "FILE:LINE: ..." in err. */
 int loader_resolve(struct loader *L, const struct probe_map *pm, const struct source_target *t,
 		   int nt, char *err, size_t errlen);
-/* Opens and loads the BPF object. */
+/* Opens the BPF object and sets it up for the bindings; -1 with err set. */
 int loader_load(struct loader *L, const struct probe_map *pm, const struct loader_opts *o,
 		char *err, size_t errlen);
+/* Loads it (the verifier's part), attaches its thread-exit cleanup; it may
+ * run beside other objects' loads. -1 with err set. */
+int loader_load_object(struct loader *L, char *err, size_t errlen);
 /* Attaches every resolved point; failures are counted and described on
  * stderr. Returns the number attached. */
 int loader_attach(struct loader *L, const struct probe_map *pm);

@@ -61,7 +61,14 @@ static int uprobe_open(struct source *s, char *err, size_t errlen)
 		return 2;
 	if (loader_load(&u->L, env->pm, &lo, err, errlen))
 		return 1;
-	s->obj = loader_object(&u->L);
+	return 0;
+}
+
+static int uprobe_load(struct source *s, char *err, size_t errlen)
+{
+	if (loader_load_object(&priv(s)->L, err, errlen))
+		return 1;
+	s->obj = loader_object(&priv(s)->L);
 	return 0;
 }
 
@@ -107,6 +114,7 @@ const struct source_ops uprobe_source_ops = {
 	.name = "uprobe",
 	.applies = uprobe_applies,
 	.open = uprobe_open,
+	.load = uprobe_load,
 	.attach = uprobe_attach,
 	.on_record = uprobe_on_record,
 	.detach_binding = uprobe_detach_binding,
