@@ -129,6 +129,11 @@ static void *load_one(void *arg)
 
 	j->rc = j->s->ops->load(j->s, j->err, sizeof(j->err));
 	j->ms = (double)(clock_mono_ns() - t0) / 1e6;
+	if (!j->rc && j->s->ops->attach_early) {
+		t0 = clock_mono_ns();
+		j->s->early_attached = j->s->ops->attach(j->s);
+		j->s->early_attach_ms = (double)(clock_mono_ns() - t0) / 1e6;
+	}
 	return NULL;
 }
 
@@ -199,7 +204,7 @@ int sources_open(struct source_set *S, struct source_env *env, char *err, size_t
 		}
 		struct source *s = &S->v[S->n++];
 
-		*s = (struct source){.ops = ops, .env = env, .set = S};
+		*s = (struct source){.ops = ops, .env = env, .set = S, .early_attached = -1};
 		uint64_t t0 = clock_mono_ns();
 		rc = ops->open(s, err, errlen);
 
@@ -249,11 +254,13 @@ int sources_attach(struct source_set *S, char *err, size_t errlen)
 			return -1;
 		}
 		uint64_t t0 = clock_mono_ns();
-		int n = s->ops->attach(s);
+		bool early = s->early_attached >= 0;
+		int n = early ? s->early_attached : s->ops->attach(s);
 
 		if (s->env->verbose)
-			fprintf(stderr, "mcp-bpftrace: source %s attached in %.1f ms\n", s->ops->name,
-				(double)(clock_mono_ns() - t0) / 1e6);
+			fprintf(stderr, "mcp-bpftrace: source %s attached in %.1f ms%s\n", s->ops->name,
+				early ? s->early_attach_ms : (double)(clock_mono_ns() - t0) / 1e6,
+				early ? " (as soon as it loaded)" : "");
 		s->nprobes = n > 0 ? (size_t)n : 0;
 		total += n > 0 ? n : 0;
 	}

@@ -101,6 +101,11 @@ struct source_ops {
 	 * are most of the start-up, which the target waits for. So it may
 	 * touch nothing but its own state and libbpf. 0, or 1 with err set. */
 	int (*load)(struct source *s, char *err, size_t errlen);
+	/* With `load`: attach on the load's thread as soon as it is done,
+	 * while the others still load (the first uprobe registered waits ~10
+	 * ms for an RCU grace period: time the other loads can use). Its
+	 * records wait in its ring until sources_attach reads it. */
+	bool attach_early;
 	/* Attaches; failures are counted in s->attach_errors and told on
 	 * stderr. Returns the number of probes attached. */
 	int (*attach)(struct source *s);
@@ -131,6 +136,8 @@ struct source {
 	size_t nprobes;    /* attached */
 	int attach_errors;
 	uint64_t bad_records;
+	int early_attached; /* attach_early: what its attach returned, -1: not yet */
+	double early_attach_ms;
 };
 
 /* A span a source has open in a process, for the other sources to hang

@@ -115,6 +115,7 @@ const struct source_ops uprobe_source_ops = {
 	.applies = uprobe_applies,
 	.open = uprobe_open,
 	.load = uprobe_load,
+	.attach_early = true,
 	.attach = uprobe_attach,
 	.on_record = uprobe_on_record,
 	.detach_binding = uprobe_detach_binding,
