@@ -202,10 +202,10 @@ FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all
 FUZZ_COV := -fprofile-instr-generate -fcoverage-mapping
 FUZZ_OBJS := $(patsubst user/%.c,$(BUILD)/fuzz/obj/%.o,$(USER_SRCS)) $(patsubst $(BUILD)/proto/%.c,$(BUILD)/fuzz/obj/proto/%.o,$(PROTO_C))
 FUZZ_COV_OBJS := $(patsubst $(BUILD)/fuzz/obj/%,$(BUILD)/fuzz-cov/obj/%,$(FUZZ_OBJS))
-$(BUILD)/fuzz/obj/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(PROTO_C)
+$(BUILD)/fuzz/obj/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(BUILD)/core_btf_data.h $(PROTO_C)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_INC) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -c $< -o $@
-$(BUILD)/fuzz-cov/obj/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(PROTO_C)
+$(BUILD)/fuzz-cov/obj/%.o: user/%.c $(USER_HDRS) bpf/mcp_trace.h $(SKELS) $(BUILD)/core_btf_data.h $(PROTO_C)
 	@mkdir -p $(dir $@)
 	$(CLANG) $(FUZZ_INC) $(FUZZ_COV) -c $< -o $@
 $(BUILD)/fuzz/obj/proto/%.o $(BUILD)/fuzz-cov/obj/proto/%.o: $(BUILD)/proto/%.c

@@ -46,7 +46,7 @@ static bool node_applies(const struct source_env *env)
 	return node_bindings_count(env->pm) > 0;
 }
 
-/* The BPF object: the python source's, loaded once more for these pids. */
+/* The BPF object: the python source's, once more for these pids (node_load loads it). */
 static int load_markers(struct node_source *p, const struct source_env *env, char *err, size_t errlen)
 {
 	if (!(p->skel = pymark_bpf__open_opts(core_btf_open_opts(false))))
@@ -63,10 +63,17 @@ static int load_markers(struct node_source *p, const struct source_env *env, cha
 	}
 	if (source_share_maps(p->skel->obj, env, err, errlen))
 		return 1;
+	return 0;
+}
+
+static int node_load(struct source *s, char *err, size_t errlen)
+{
+	struct node_source *p = s->priv;
 	int e = pymark_bpf__load(p->skel);
 
 	if (e)
 		return snprintf(err, errlen, "node: cannot load the marker BPF programs: %s", strerror(-e)), 1;
+	s->obj = p->skel->obj;
 	return 0;
 }
 
@@ -94,10 +101,7 @@ static int node_open(struct source *s, char *err, size_t errlen)
 			return snprintf(err, errlen, "node: pid %d cannot take the wrappers: %s",
 					(int)env->targets[i].pid, e), 1;
 	}
-	if (load_markers(p, env, err, errlen))
-		return 1;
-	s->obj = p->skel->obj;
-	return 0;
+	return load_markers(p, env, err, errlen);
 }
 
 /* Where in libc to probe write(): past glibc's entry check (a RIP-relative
@@ -239,6 +243,7 @@ const struct source_ops node_source_ops = {
 	.name = "node",
 	.applies = node_applies,
 	.open = node_open,
+	.load = node_load,
 	.attach = node_attach,
 	.on_record = node_on_record,
 	.detach = node_detach,

@@ -111,6 +111,12 @@ static int py_open(struct source *s, char *err, size_t errlen)
 			p->skel->rodata->py_bind_flags[i] = MCP_BIND_EMIT_START;
 	if (source_share_maps(p->skel->obj, env, err, errlen))
 		return 1;
+	return 0;
+}
+
+static int py_load(struct source *s, char *err, size_t errlen)
+{
+	struct py_source *p = priv(s);
 	int e = pymark_bpf__load(p->skel);
 
 	if (e)
@@ -390,6 +396,7 @@ const struct source_ops py_source_ops = {
 	.name = "python",
 	.applies = py_applies,
 	.open = py_open,
+	.load = py_load,
 	.attach = py_attach,
 	.on_record = py_on_record,
 	.detach = py_detach,
