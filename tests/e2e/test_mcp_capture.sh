@@ -34,6 +34,9 @@ grep -aq "(static-mcp): syscall capture: a static binary" "$WORK/auto.err" ||
   { grep -a "mcp:" "$WORK/auto.err"; fail "auto: the static client was not given the syscall capture"; }
 grep -aq "syscall tracepoints attached" "$WORK/auto.err" || fail "auto: the tracepoints were never attached"
 grep -aq "syscall tracepoints detached" "$WORK/auto.err" || fail "auto: the tracepoints stayed after the static pair ended"
+# auto loads the syscall programs only when a process needs them (start-up).
+[ "$(grep -ac "mcp: syscall programs loaded in" "$WORK/auto.err")" = 1 ] ||
+  fail "auto: the syscall programs were not loaded once, on first need: $(grep -a "syscall programs" "$WORK/auto.err")"
 grep -aqE "\(python3[^)]*\): libc capture" "$WORK/auto.err" || fail "auto: python was not captured with libc"
 $CHECK_MCP --ledger "$WORK/auto.static.ledger" --otlp "$WORK/auto.jsonl" >"$WORK/auto.static.check" 2>&1 ||
   { tail -n 20 "$WORK/auto.static.check"; fail "auto: the static pair's export differs from its ledger"; }

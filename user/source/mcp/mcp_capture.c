@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "clock.h"
+#include "source/core_btf.h"
 #include "source/mcp/mcp_watchdog.h"
 #include "source/uprobe/uprobe_multi.h"
 #include "mcp_io.skel.h"
@@ -50,6 +51,13 @@ int mcp_capture_configure(struct mcp_capture_state *c, struct source *s, struct 
 	}
 	c->session = c->mode != MCP_CAPTURE_SYSCALLS && umulti_session_supported();
 	mcp_capture_programs(skel, c->mode != MCP_CAPTURE_SYSCALLS, c->session);
+	/* The verifier's ~3 ms for the syscall programs are on the start-up's
+	 * critical path (the mcp object loads last): paid at start only when
+	 * they will surely run. libc never attaches them; auto only for a
+	 * process libc cannot cover, which is held until they are. */
+	c->tp_in_skel = c->mode == MCP_CAPTURE_SYSCALLS;
+	bpf_program__set_autoload(skel->progs.mcp_sys_enter, c->tp_in_skel);
+	bpf_program__set_autoload(skel->progs.mcp_sys_exit, c->tp_in_skel);
 	if (c->mode != MCP_CAPTURE_SYSCALLS)
 		skel->rodata->hold_forks = env->follow;
 	return 0;
@@ -86,6 +94,63 @@ static void destroy(struct bpf_link **l)
  * them for each. */
 #define TP_LINGER_NS 1000000000ULL
 
+/* Every map of `to` but its own constants becomes `from`'s: the ring, the
+ * calls in flight, the muted streams, the traced set, the span stacks. */
+static int share_all_maps(struct bpf_object *to, struct bpf_object *from)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, to) {
+		if (bpf_map__is_internal(m))
+			continue;
+		struct bpf_map *src = bpf_object__find_map_by_name(from, bpf_map__name(m));
+		int e = src ? bpf_map__reuse_fd(m, bpf_map__fd(src)) : -ENOENT;
+
+		if (e)
+			return e;
+	}
+	return 0;
+}
+
+/* The object whose syscall programs to attach: skel, or the second
+ * instance with those alone, loaded the first time they are wanted (a
+ * static process in auto: it is held meanwhile). NULL when it cannot load. */
+static struct mcp_io_bpf *tp_object(struct mcp_capture_state *c)
+{
+	if (c->tp_in_skel)
+		return c->skel;
+	if (c->tp_skel || c->tp_failed)
+		return c->tp_skel;
+	uint64_t t0 = clock_mono_ns();
+	struct mcp_io_bpf *o = mcp_io_bpf__open_opts(core_btf_open_opts(false));
+	int e = o ? 0 : -errno;
+
+	if (!e) {
+		struct bpf_program *p;
+
+		bpf_object__for_each_program(p, o->obj)
+			bpf_program__set_autoload(p, p == o->progs.mcp_sys_enter || p == o->progs.mcp_sys_exit);
+		/* The same filters and modes as the first instance's. */
+		memcpy(o->rodata, c->skel->rodata, sizeof(*o->rodata));
+		e = share_all_maps(o->obj, c->skel->obj);
+	}
+	if (!e)
+		e = mcp_io_bpf__load(o);
+	if (e) {
+		fprintf(stderr, "mcp-bpftrace: mcp: cannot load the syscall programs: %s; reads and writes of "
+				"processes libc cannot cover are not captured\n", strerror(-e));
+		mcp_io_bpf__destroy(o);
+		c->tp_failed = true;
+		c->s->attach_errors++;
+		return NULL;
+	}
+	if (c->s->env->verbose)
+		fprintf(stderr, "mcp-bpftrace: mcp: syscall programs loaded in %.1f ms\n",
+			(double)(clock_mono_ns() - t0) / 1e6);
+	c->tp_skel = o;
+	return o;
+}
+
 /* The syscall tracepoints are attached while some traced process needs
  * them: always in the syscalls mode, in auto while a process libc cannot
  * cover runs (and TP_LINGER_NS after). A call the libc probes took is
@@ -102,9 +167,11 @@ static void update_tracepoints(struct mcp_capture_state *c)
 	else if (c->tp[0] && now - c->tp_needed_ns < TP_LINGER_NS)
 		want = true;
 
-	if (want && !c->tp[0]) {
-		c->tp[0] = bpf_program__attach(c->skel->progs.mcp_sys_enter);
-		c->tp[1] = c->tp[0] ? bpf_program__attach(c->skel->progs.mcp_sys_exit) : NULL;
+	struct mcp_io_bpf *o = want && !c->tp[0] ? tp_object(c) : NULL;
+
+	if (o) {
+		c->tp[0] = bpf_program__attach(o->progs.mcp_sys_enter);
+		c->tp[1] = c->tp[0] ? bpf_program__attach(o->progs.mcp_sys_exit) : NULL;
 		if (!c->tp[0] || !c->tp[1]) {
 			fprintf(stderr, "mcp-bpftrace: mcp: cannot attach to the syscall tracepoints (tp_btf/sys_enter, "
 					"sys_exit): %s\n", strerror(errno));
@@ -270,6 +337,8 @@ void mcp_capture_detach(struct mcp_capture_state *c)
 	ring_buffer__free(c->hold_rb);
 	c->hold_rb = NULL;
 	destroy(c->tp);
+	mcp_io_bpf__destroy(c->tp_skel); /* loaded again if wanted again */
+	c->tp_skel = NULL;
 	mcp_libc_free(c->libc);
 	c->libc = NULL;
 	if (c->holds && c->s->env->verbose)

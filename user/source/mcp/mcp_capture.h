@@ -20,6 +20,11 @@ struct mcp_capture_state {
 	enum mcp_capture mode;     /* after mcp_capture_configure: syscalls, libc or auto */
 	bool session;              /* libc probes as session uprobes: one link a process */
 	struct mcp_io_bpf *skel;
+	/* The syscall programs: in skel when the mode needs them from the
+	 * start (syscalls); else loaded on first need, alone, in a second
+	 * instance of the object sharing skel's maps (tp_object()). */
+	bool tp_in_skel, tp_failed;
+	struct mcp_io_bpf *tp_skel;
 	struct source *s;          /* its env, its attach_errors */
 	struct bpf_link *tp[2];    /* sys_enter, sys_exit: while some process needs them */
 	struct bpf_link *hold[2];  /* sched_process_fork, sched_process_exec: libc and auto */
