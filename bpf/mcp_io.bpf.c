@@ -10,10 +10,10 @@
  * traced (traced_pids, lib/traced.bpf.h) — what the host pays for this is
  * measured in BENCHMARKS.md. For a traced process, entry notes the fd's
  * stream (pipes and stream sockets only: files, ttys, UDP are left alone)
- * and the buffer; exit copies exactly the bytes the call moved (a write
- * can be partial or fail, EAGAIN on a non-blocking pipe: bytes taken at
- * entry would be counted twice), in chunks. A stream user space found not
- * to carry MCP (TLS, HTTP/2, a binary pipe) is muted and costs a lookup.
+ * and the buffer; a write's bytes go out at entry, a read's at exit, as
+ * many as the call got, in chunks (call_entry says why; what a write did
+ * not get through is not sent twice). A stream user space found not to
+ * carry MCP (TLS, HTTP/2, a binary pipe) is muted and costs a lookup.
  *
  * The libc capture (--mcp-capture=libc|auto) sees the same calls one level
  * up: uprobes on glibc's read/write family, attached per traced process
@@ -221,19 +221,6 @@ static __always_inline bool start_call(void *calls, __u32 nr, long fd, __u64 ptr
 	return bpf_map_update_elem(calls, &tid, &c, BPF_ANY) == 0;
 }
 
-SEC("tp_btf/sys_enter")
-int BPF_PROG(mcp_sys_enter, struct pt_regs *regs, long nr)
-{
-	if (!moves_data(nr) || !current_traced())
-		return 0;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct io_call_state *l = bpf_map_lookup_elem(&libc_calls, &tid);
-	if (l && l->nr == (__u32)nr)
-		return 0; /* the libc probe has this call */
-	start_call(&io_calls, (__u32)nr, (long)regs->di, regs->si, regs->dx, regs->r10);
-	return 0;
-}
-
 static __always_inline struct mcp_io_rec *new_rec(const struct io_call_state *c, __u16 type)
 {
 	__u32 zero = 0;
@@ -402,30 +389,8 @@ static __always_inline int finish_call(struct io_call_state c, long ret, __u32 t
 	return send_call(c, (__u64)ret, 0, tid);
 }
 
-SEC("tp_btf/sys_exit")
-int BPF_PROG(mcp_sys_exit, struct pt_regs *regs, long ret)
-{
-	if (!moves_data(regs->orig_ax))
-		return 0;
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct io_call_state *p = bpf_map_lookup_elem(&io_calls, &tid);
-	if (!p)
-		return 0;
-	struct io_call_state c = *p;
-	bpf_map_delete_elem(&io_calls, &tid);
-	if (c.nr != (__u32)regs->orig_ax)
-		return 0;
-	return finish_call(c, ret, tid);
-}
+/* ---- a call from entry to return, either way in ------------------------ */
 
-/* ---- libc capture ------------------------------------------------------ */
-
-/* glibc's read, write, readv, writev, recv, send, recvfrom, sendto, recvmsg,
- * sendmsg, attached with the traced process's pid; the cookie is the
- * syscall each makes (recv: recvfrom, send: sendto). Probed past glibc's
- * `cmpb $0,__libc_single_threaded(%rip)` where it starts so (user space
- * reads the instructions): nothing is pushed before it, the arguments are
- * still in their registers and the return address on top of the stack. */
 /* The bytes of the first MAX_IOV iovecs. */
 static __always_inline __u64 iov_total(__u64 iov, __u64 cnt)
 {
@@ -441,20 +406,27 @@ static __always_inline __u64 iov_total(__u64 iov, __u64 cnt)
 }
 
 /* Reads are sent at return, with the bytes they got. Writes are sent at
- * entry: the reader's uretprobe can run before the writer's (the woken
- * reader preempts the writer on its way back to user space, before its
- * return probe; sys_exit runs before that point), and the server's SERVER
- * span would be read before the CLIENT span it is the child of. What the
- * kernel did not take of them is kept in write_ahead at return. */
-static __always_inline bool libc_entry(__u32 nr, long fd, __u64 ptr, __u64 a3, __u64 a4)
+ * entry: the reader can get the bytes and report them before the writer's
+ * return does. Through libc, the woken reader preempts the writer on its
+ * way back to user space, before its return probe; through the syscall
+ * tracepoints, the writer is preempted in the kernel right after it wakes
+ * the reader, or the reader runs on another CPU, and its sys_exit comes
+ * first (a Python client with a reader thread saw responses before its
+ * requests: "14 responses unmatched"). The SERVER span would be read
+ * before the CLIENT span it is the child of, a response before its
+ * request. What the kernel did not take of a write (partial, EAGAIN, an
+ * error) is kept in write_ahead at return: the next write on the stream
+ * repeats those bytes first, and they are not sent again. `calls` is
+ * where the call waits for its return: libc_calls or io_calls. */
+static __always_inline bool call_entry(void *calls, __u32 nr, long fd, __u64 ptr, __u64 a3, __u64 a4)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 
-	if (!current_traced() || !start_call(&libc_calls, nr, fd, ptr, a3, a4))
+	if (!start_call(calls, nr, fd, ptr, a3, a4))
 		return false;
 	if (is_read(nr))
 		return true;
-	struct io_call_state *p = bpf_map_lookup_elem(&libc_calls, &tid);
+	struct io_call_state *p = bpf_map_lookup_elem(calls, &tid);
 	if (!p)
 		return false;
 	if (nr == C_WRITE || nr == C_SENDTO) {
@@ -475,15 +447,9 @@ static __always_inline bool libc_entry(__u32 nr, long fd, __u64 ptr, __u64 a3, _
 	return true;
 }
 
-static __always_inline int libc_return(long ret)
+/* The return of a call call_entry kept (and took out of its map). */
+static __always_inline int finish_kept(struct io_call_state c, long ret, __u32 tid)
 {
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct io_call_state *p = bpf_map_lookup_elem(&libc_calls, &tid);
-
-	if (!p)
-		return 0;
-	struct io_call_state c = *p;
-	bpf_map_delete_elem(&libc_calls, &tid);
 	if (is_read(c.nr))
 		return finish_call(c, ret, tid);
 	/* a write, sent at entry: what of it (and of what was ahead) the
@@ -496,6 +462,62 @@ static __always_inline int libc_return(long ret)
 	else if (c.ahead)
 		bpf_map_delete_elem(&write_ahead, &k);
 	return 0;
+}
+
+/* ---- the syscall tracepoints ------------------------------------------- */
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(mcp_sys_enter, struct pt_regs *regs, long nr)
+{
+	if (!moves_data(nr) || !current_traced())
+		return 0;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct io_call_state *l = bpf_map_lookup_elem(&libc_calls, &tid);
+	if (l && l->nr == (__u32)nr)
+		return 0; /* the libc probe has this call */
+	call_entry(&io_calls, (__u32)nr, (long)regs->di, regs->si, regs->dx, regs->r10);
+	return 0;
+}
+
+SEC("tp_btf/sys_exit")
+int BPF_PROG(mcp_sys_exit, struct pt_regs *regs, long ret)
+{
+	if (!moves_data(regs->orig_ax))
+		return 0;
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct io_call_state *p = bpf_map_lookup_elem(&io_calls, &tid);
+	if (!p)
+		return 0;
+	struct io_call_state c = *p;
+	bpf_map_delete_elem(&io_calls, &tid);
+	if (c.nr != (__u32)regs->orig_ax)
+		return 0;
+	return finish_kept(c, ret, tid);
+}
+
+/* ---- libc capture ------------------------------------------------------ */
+
+/* glibc's read, write, readv, writev, recv, send, recvfrom, sendto, recvmsg,
+ * sendmsg, attached with the traced process's pid; the cookie is the
+ * syscall each makes (recv: recvfrom, send: sendto). Probed past glibc's
+ * `cmpb $0,__libc_single_threaded(%rip)` where it starts so (user space
+ * reads the instructions): nothing is pushed before it, the arguments are
+ * still in their registers and the return address on top of the stack. */
+static __always_inline bool libc_entry(__u32 nr, long fd, __u64 ptr, __u64 a3, __u64 a4)
+{
+	return current_traced() && call_entry(&libc_calls, nr, fd, ptr, a3, a4);
+}
+
+static __always_inline int libc_return(long ret)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct io_call_state *p = bpf_map_lookup_elem(&libc_calls, &tid);
+
+	if (!p)
+		return 0;
+	struct io_call_state c = *p;
+	bpf_map_delete_elem(&libc_calls, &tid);
+	return finish_kept(c, ret, tid);
 }
 
 extern bool bpf_session_is_return(void) __ksym __weak;
