@@ -48,8 +48,9 @@ clang -target bpf -g -O2 -D__TARGET_ARCH_x86 -Ivmlinux -I/usr/include/"$(uname -
 bpftool gen skeleton "$OUT/capture_cost.bpf.o" > "$OUT/capture_cost.skel.h"
 [ -f "$BUILD/mcp_io.bpf.o" ] || { echo "capture_cost.sh: $BUILD/mcp_io.bpf.o missing (make BUILD=$BUILD all)" >&2; exit 1; }
 bpftool gen skeleton "$BUILD/mcp_io.bpf.o" name mcp_io_bpf > "$OUT/mcp_io.skel.h"
-gcc $CFLAGS -I"$OUT" -Ibpf -Iuser -o "$OUT/capture-cost" tools/bench/capture_cost.c user/source/mcp/mcp_libc.c \
-  user/source/mcp/mcp_capture.c user/source/uprobe/elf_symbols.c user/source/uprobe/uprobe_multi.c user/clock.c \
+gcc $CFLAGS -I"$OUT" -I"$BUILD" -Ibpf -Iuser -o "$OUT/capture-cost" tools/bench/capture_cost.c user/source/mcp/mcp_libc.c \
+  user/source/mcp/mcp_capture.c user/source/mcp/mcp_watchdog.c user/source/core_btf.c user/source/uprobe/elf_symbols.c \
+  user/source/uprobe/uprobe_multi.c user/clock.c \
   -lbpf -lelf -lz -lpthread
 gcc $CFLAGS -o "$OUT/capture-cost-loop" tools/bench/capture_cost_loop.c
 [ "$USERSPACE" = 0 ] || gcc $CFLAGS -Iuser -Ibpf -o "$OUT/capture-cost-userspace" tools/bench/capture_cost_userspace.c \
