@@ -447,7 +447,20 @@ static __always_inline bool call_entry(void *calls, __u32 nr, long fd, __u64 ptr
 	return true;
 }
 
-/* The return of a call call_entry kept (and took out of its map). */
+/* The call this thread kept in `calls` at entry, into *c and out of the
+ * map; false when there is none. */
+static __always_inline bool take_call(void *calls, __u32 tid, struct io_call_state *c)
+{
+	struct io_call_state *p = bpf_map_lookup_elem(calls, &tid);
+
+	if (!p)
+		return false;
+	*c = *p;
+	bpf_map_delete_elem(calls, &tid);
+	return true;
+}
+
+/* The return of a call call_entry kept (take_call took it out). */
 static __always_inline int finish_kept(struct io_call_state c, long ret, __u32 tid)
 {
 	if (is_read(c.nr))
@@ -485,12 +498,8 @@ int BPF_PROG(mcp_sys_exit, struct pt_regs *regs, long ret)
 	if (!moves_data(regs->orig_ax))
 		return 0;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct io_call_state *p = bpf_map_lookup_elem(&io_calls, &tid);
-	if (!p)
-		return 0;
-	struct io_call_state c = *p;
-	bpf_map_delete_elem(&io_calls, &tid);
-	if (c.nr != (__u32)regs->orig_ax)
+	struct io_call_state c;
+	if (!take_call(&io_calls, tid, &c) || c.nr != (__u32)regs->orig_ax)
 		return 0;
 	return finish_kept(c, ret, tid);
 }
@@ -511,13 +520,9 @@ static __always_inline bool libc_entry(__u32 nr, long fd, __u64 ptr, __u64 a3, _
 static __always_inline int libc_return(long ret)
 {
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct io_call_state *p = bpf_map_lookup_elem(&libc_calls, &tid);
+	struct io_call_state c;
 
-	if (!p)
-		return 0;
-	struct io_call_state c = *p;
-	bpf_map_delete_elem(&libc_calls, &tid);
-	return finish_kept(c, ret, tid);
+	return take_call(&libc_calls, tid, &c) ? finish_kept(c, ret, tid) : 0;
 }
 
 extern bool bpf_session_is_return(void) __ksym __weak;

@@ -77,7 +77,7 @@ static __always_inline struct span_stack *get_stack(__u32 tid, bool create)
 	return task_stack(bpf_get_current_task_btf(), create);
 }
 
-/* At a thread's exit (tp_btf/sched_process_exit, `p` the exiting task):
+/* At a thread's exit (sched_process_exit, `p` the exiting task, current):
  * the frames it leaves behind are abandoned, and its stack goes. Every
  * frame counts, not the thread: frames past MCP_MAX_DEPTH were counted as
  * too deep when they were entered. */

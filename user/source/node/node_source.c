@@ -47,7 +47,7 @@ static bool node_applies(const struct source_env *env)
 }
 
 /* The BPF object: the python source's, once more for these pids (node_load loads it). */
-static int load_markers(struct node_source *p, const struct source_env *env, char *err, size_t errlen)
+static int open_markers(struct node_source *p, const struct source_env *env, char *err, size_t errlen)
 {
 	if (!(p->skel = pymark_bpf__open_opts(core_btf_open_opts(false))))
 		return snprintf(err, errlen, "node: cannot open the marker BPF object: %s", strerror(errno)), 1;
@@ -101,7 +101,7 @@ static int node_open(struct source *s, char *err, size_t errlen)
 			return snprintf(err, errlen, "node: pid %d cannot take the wrappers: %s",
 					(int)env->targets[i].pid, e), 1;
 	}
-	return load_markers(p, env, err, errlen);
+	return open_markers(p, env, err, errlen);
 }
 
 /* Where in libc to probe write(): past glibc's entry check (a RIP-relative
